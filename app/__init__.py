@@ -1,0 +1,1 @@
+"""Fable Tales comic backend."""

@@ -1,0 +1,37 @@
+"""The one place domain exceptions become HTTP answers. No stack trace ever leaves the process."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, UpstreamError
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 422, StorageError: 503}
+
+
+async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FableError)
+    if isinstance(exc, UpstreamError):
+        headers = {"Retry-After": "30"} if exc.retryable else None
+        return JSONResponse({"detail": exc.message, "provider": exc.provider, "retryable": exc.retryable},
+                            status_code=503 if exc.retryable else 502, headers=headers)
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+    return JSONResponse({"detail": exc.message}, status_code=status,
+                        headers={"Retry-After": "5"} if status == 503 else None)
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(FableError, on_domain_error)
+    app.add_exception_handler(Exception, on_unexpected_error)

@@ -1,0 +1,37 @@
+"""The one tree of domain exceptions. Mapped to HTTP in app/api/errors.py, nowhere else."""
+
+from __future__ import annotations
+
+
+class FableError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(FableError):
+    """The record does not exist (or is not the caller's to see)."""
+
+
+class Conflict(FableError):
+    """The record exists but is not in a state that allows this (wrong step, stale version)."""
+
+
+class InvalidInput(FableError):
+    """The request is well-formed but asks for something that cannot be done."""
+
+
+class StorageError(FableError):
+    """Persistence failed (disk, database); the message says what, never a path to a secret."""
+
+
+class UpstreamError(FableError):
+    """A vendor (OpenAI, fal.ai) failed; says which one and whether a retry may help."""
+
+    def __init__(self, message: str, *, provider: str, retryable: bool, code: str = "upstream_error") -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.retryable = retryable
+        self.code = code

@@ -1,0 +1,54 @@
+"""create_app(): the FastAPI application, its clients built once in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api import comic_routes, errors, job_routes, system_routes
+from app.services.jobs import JobRunner
+from app.services.pipeline import ComicPipeline
+from app.services.registry import build_image_model, build_text_model
+from app.storage.data_manager import DataManager
+from app.storage.registry import build_backend
+from config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    text, images = build_text_model(settings), build_image_model(settings)
+    data = DataManager(build_backend(settings))
+    await data.open()
+    runner = JobRunner(data)
+    pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
+                             max_concurrent_renders=settings.max_concurrent_renders)
+    app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
+    resumed = await pipeline.resume_unfinished()
+    log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
+             settings.storage_backend, text.name, images.name, len(resumed))
+    try:
+        yield
+    finally:
+        await runner.shutdown()
+        await data.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(title="Fable Tales comic backend", version="2.0.0", lifespan=lifespan,
+                  description="Turns a topic into a finished, lettered children's comic.")
+    app.state.settings = settings or get_settings()
+    app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
+                       allow_methods=["*"], allow_headers=["*"])
+    errors.install(app)
+    for router in (comic_routes.router, job_routes.router, system_routes.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.add_api_route("/health", system_routes.health, methods=["GET"], include_in_schema=False)
+    return app

@@ -1,0 +1,1 @@
+"""Pydantic schemas: the domain records, the API bodies, and the table metadata."""

@@ -1,0 +1,224 @@
+"""Domain records. Each persisted one carries its Supabase table as `__table__` metadata, so the SQL
+migration and the export bundle are generated from these classes rather than written twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from utils import new_id, utcnow
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A Supabase (PostgreSQL) table: column name -> SQL type, its key and its foreign keys."""
+
+    name: str
+    columns: dict[str, str]
+    primary_key: tuple[str, ...] = ("id",)
+    foreign_keys: dict[str, str] = field(default_factory=dict)  # column -> "table.column"
+
+
+JobStatus = Literal["queued", "running", "awaiting_input", "completed", "failed", "cancelled"]
+JobStep = Literal[
+    "generating_scenes", "scenes_ready", "refining_scenes", "rendering_characters",
+    "generating_panels", "rendering_panels", "assembling", "done",
+]
+FINAL_JOB_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+CharacterType = Literal["humanoid", "creature", "concept", "object"]
+CharacterRole = Literal["protagonist", "antagonist", "supporting", "minor"]
+PanelStatus = Literal["pending", "rendering", "rendered", "failed"]
+ImageKind = Literal["panel", "character", "temp"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    __table__: ClassVar[TableSpec]
+
+
+class DialogueLine(BaseModel):
+    speaker: str = Field(min_length=1, max_length=80)
+    text: str = Field(min_length=1, max_length=600)
+
+
+class Scene(Record):
+    scene_id: str
+    title: str
+    description: str
+    dialogue: list[DialogueLine] = []
+    learning_point: str
+    visual_elements: list[str] = []
+    setting: str = "park"
+    revision: int = 0
+
+    __table__ = TableSpec(
+        name="scenes",
+        columns={
+            "id": "uuid", "comic_id": "uuid", "scene_id": "text", "title": "text", "description": "text",
+            "dialogue": "jsonb", "learning_point": "text", "visual_elements": "text[]",
+            "created_at": "timestamptz",
+        },
+        foreign_keys={"comic_id": "comics.id"},
+    )
+
+
+class Character(Record):
+    id: str
+    name: str
+    description: str
+    character_type: CharacterType = "humanoid"
+    visual_tags: list[str] = []
+    age_group: str = "5-12"
+    color_palette: list[str] = []
+    brief: str | None = None
+    era: str | None = None
+    visual_form: str | None = None
+    distinctive_markers: list[str] = []
+    demeanor: str | None = None
+    role: CharacterRole | None = None
+    image_url: str | None = None
+    image_id: str | None = None
+
+    __table__ = TableSpec(
+        name="characters",
+        columns={
+            "id": "uuid", "comic_id": "uuid", "name": "text", "description": "text",
+            "character_type": "text", "visual_tags": "text[]", "age_group": "text", "data": "jsonb",
+            "created_at": "timestamptz",
+        },
+        foreign_keys={"comic_id": "comics.id"},
+    )
+
+
+class Panel(Record):
+    panel_id: str = Field(default_factory=new_id)
+    scene_id: str
+    title: str
+    description: str
+    characters: list[str] = []
+    dialogue: list[DialogueLine] = []
+    image_url: str | None = None
+    image_path: str | None = None
+    image_id: str | None = None
+    status: PanelStatus = "pending"
+    error: str | None = None
+
+    __table__ = TableSpec(
+        name="panels",
+        columns={
+            "id": "uuid", "comic_id": "uuid", "panel_id": "text", "scene_id": "text", "title": "text",
+            "description": "text", "characters": "text[]", "dialogue": "jsonb", "image_url": "text",
+            "image_path": "text", "status": "text", "created_at": "timestamptz",
+        },
+        foreign_keys={"comic_id": "comics.id"},
+    )
+
+
+ComicStatus = Literal["draft", "scenes_ready", "rendering", "completed", "failed"]
+
+
+class Comic(Record):
+    id: str = Field(default_factory=new_id)
+    title: str
+    topic: str
+    age_group: str = "5-12"
+    style: str = "cartoon"
+    status: ComicStatus = "draft"
+    job_id: str | None = None
+    scenes: list[Scene] = []
+    characters: list[Character] = []
+    panels: list[Panel] = []
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    __table__ = TableSpec(
+        name="comics",
+        columns={
+            "id": "uuid", "topic": "text", "title": "text", "age_group": "text", "style": "text",
+            "status": "text", "data": "jsonb", "created_at": "timestamptz", "updated_at": "timestamptz",
+        },
+    )
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class Job(Record):
+    id: str = Field(default_factory=new_id)
+    comic_id: str
+    kind: Literal["wizard", "render_panels"] = "wizard"
+    topic: str
+    status: JobStatus = "queued"
+    step: JobStep = "generating_scenes"
+    progress: int = Field(default=0, ge=0, le=100)
+    error: JobError | None = None
+    data: dict[str, Any] = {}
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    __table__ = TableSpec(
+        name="jobs",
+        columns={
+            "id": "uuid", "comic_id": "uuid", "kind": "text", "topic": "text", "status": "text",
+            "step": "text", "progress": "integer", "data": "jsonb", "error": "jsonb",
+            "created_at": "timestamptz", "updated_at": "timestamptz",
+        },
+        foreign_keys={"comic_id": "comics.id"},
+    )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_JOB_STATUSES
+
+
+class ImageRecord(Record):
+    id: str = Field(default_factory=new_id)
+    kind: ImageKind
+    comic_id: str | None = None
+    panel_id: str | None = None
+    character_id: str | None = None
+    url: str | None = None  # external URL, when the bytes live elsewhere
+    local_path: str | None = None  # relative to DATA_DIR/images, when the bytes are ours
+    content_type: str = "image/png"
+    size_bytes: int = 0
+    width: int | None = None
+    height: int | None = None
+    source_url: str | None = None
+    model: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table__ = TableSpec(
+        name="images",
+        columns={
+            "id": "uuid", "url": "text", "local_path": "text", "panel_id": "uuid", "comic_id": "uuid",
+            "kind": "text", "content_type": "text", "size_bytes": "bigint", "width": "integer",
+            "height": "integer", "created_at": "timestamptz",
+        },
+        foreign_keys={"panel_id": "panels.id", "comic_id": "comics.id"},
+    )
+
+
+TABLE_MODELS: tuple[type[Record], ...] = (Comic, Job, Scene, Panel, ImageRecord, Character)
+
+
+class StorageStats(BaseModel):
+    total_jobs: int = 0
+    total_comics: int = 0
+    json_bytes: int = 0
+    total_images: int = 0
+    panel_image_bytes: int = 0
+    image_bytes: int = 0
+
+
+class CleanupReport(BaseModel):
+    dry_run: bool
+    temp_images: list[str] = []
+    orphan_images: list[str] = []
+    bytes_freed: int = 0

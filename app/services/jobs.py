@@ -1,0 +1,143 @@
+"""The job runner: background asyncio work with persisted status, progress and change signals.
+
+Every status change is written before it is announced. Progress never goes down. A job that is final
+(completed, failed, cancelled) is never changed by its work again, so a cancel always wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from contextlib import suppress
+from typing import Any, Callable
+
+from app.errors import Conflict, FableError, UpstreamError
+from app.models.schemas import Job, JobError
+from app.storage.data_manager import DataManager
+
+log = logging.getLogger(__name__)
+
+
+class JobStopped(Conflict):
+    """The job is already final; its work must stop."""
+
+
+def error_code(exc: FableError) -> str:
+    if isinstance(exc, UpstreamError):
+        return exc.code
+    return {"NotFound": "not_found", "Conflict": "conflict", "InvalidInput": "invalid_input",
+            "StorageError": "storage_error"}.get(type(exc).__name__, "job_error")
+
+
+def first_leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+class JobRunner:
+    def __init__(self, data: DataManager) -> None:
+        self.data = data
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._signals: dict[str, asyncio.Event] = {}
+
+    # -- state changes --------------------------------------------------------------------------
+    async def update_with(self, job_id: str, mutate: Callable[[Job], Job | None]) -> Job:
+        job = await self.data.update_job(job_id, mutate)
+        self.notify(job_id)
+        return job
+
+    async def advance(self, job_id: str, **changes: Any) -> Job:
+        """Apply the work's progress to a job that is still live; progress only ever goes up."""
+
+        def mutate(job: Job) -> Job:
+            if job.is_final:
+                raise JobStopped(f"job {job_id} is already {job.status}")
+            floor = job.progress
+            for name, value in changes.items():
+                setattr(job, name, value)
+            job.progress = max(floor, job.progress)
+            return job
+
+        return await self.update_with(job_id, mutate)
+
+    async def fail(self, job_id: str, *, code: str, message: str) -> None:
+        def mutate(job: Job) -> Job | None:
+            if job.is_final:
+                return None
+            job.status, job.error = "failed", JobError(code=code, message=message)
+            return job
+
+        await self.update_with(job_id, mutate)
+
+    async def cancel(self, job_id: str) -> Job:
+        def mutate(job: Job) -> Job:
+            if job.is_final:
+                raise Conflict(f"job {job_id} is already {job.status} and cannot be cancelled")
+            job.status = "cancelled"
+            return job
+
+        job = await self.update_with(job_id, mutate)
+        task = self._tasks.get(job_id)
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        return job
+
+    # -- running work ---------------------------------------------------------------------------
+    def start(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._guard(job_id, work), name=f"job-{job_id}")
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda done: self._tasks.pop(job_id, None) if self._tasks.get(job_id) is done else None)
+
+    def is_running(self, job_id: str) -> bool:
+        return job_id in self._tasks
+
+    async def _guard(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise  # a cancel has already written its status; a shutdown leaves the job to resume
+        except BaseException as raised:  # noqa: BLE001 - every failure must end on the job, not vanish
+            exc = first_leaf(raised)
+            if isinstance(exc, JobStopped):
+                return
+            if isinstance(exc, FableError):
+                log.warning("job %s failed: %s", job_id, exc.message)
+                await self._fail_quietly(job_id, code=error_code(exc), message=exc.message)
+            elif isinstance(exc, Exception):
+                log.error("job %s crashed", job_id, exc_info=exc)
+                await self._fail_quietly(job_id, code="internal_error",
+                                         message="An unexpected error stopped this job. It has been logged; "
+                                                 "try again, and report it if it keeps happening.")
+            else:
+                raise
+
+    async def _fail_quietly(self, job_id: str, *, code: str, message: str) -> None:
+        try:
+            await self.fail(job_id, code=code, message=message)
+        except FableError as exc:
+            log.error("job %s: could not record its failure: %s", job_id, exc.message)
+
+    async def shutdown(self) -> None:
+        """Stop all work; the jobs stay `running` on disk and resume at the next start-up."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def wait_idle(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    # -- change signals (SSE, WebSocket) --------------------------------------------------------
+    def change_signal(self, job_id: str) -> asyncio.Event:
+        """An event set at the next change of this job. Take it before reading the job."""
+        return self._signals.setdefault(job_id, asyncio.Event())
+
+    def notify(self, job_id: str) -> None:
+        signal = self._signals.pop(job_id, None)
+        if signal is not None:
+            signal.set()

@@ -1,0 +1,192 @@
+"""The offline writer: deterministic scenes, refinements and panel plans with no vendor.
+
+Same input, same output. Scenes are built from the topic's theme (or the topic's own words), written
+for the youngest reader of the age group, with dialogue spoken by the cast.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from app.models.schemas import Character, DialogueLine, Panel, Scene
+from app.services.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
+from utils import parse_age_group, stable_seed, topic_subject
+
+SETTING_PHRASES = {
+    "street": "on the street", "park": "in the park", "playground": "at the playground",
+    "kitchen": "in the kitchen", "beach": "on the beach", "home": "at home", "school": "at school",
+    "garden": "in the garden", "forest": "in the forest",
+}
+def _place(setting: str) -> str:
+    return SETTING_PHRASES.get(setting, f"at the {setting}")
+JOKES = (
+    "Why did the cookie go to the doctor? It felt crummy!",
+    "What do you call a sleeping dinosaur? A dino-snore!",
+    "Why did the bicycle fall over? It was two-tired!",
+    "What has ears but cannot hear? A cornfield!",
+)
+_ADD_RE = re.compile(r"\b(?:add|include|show|with|put in)\s+(?:an?\s+|the\s+|some\s+)?([a-z][a-z \-']{1,60}?)(?:[.,;!?]|\band\b|$)")
+_SCARY_WORDS = {"danger": "trouble", "dangerous": "tricky", "scary": "surprising", "burn": "hurt", "smoke": "haze"}
+
+
+def is_young(age_group: str) -> bool:
+    """Write for the youngest reader: short sentences up to age 7."""
+    return parse_age_group(age_group)[0] <= 7
+
+
+class OfflineTextModel:
+    name = "offline"
+
+    async def write_scenes(
+        self, *, topic: str, age_group: str, num_scenes: int, style: str, cast: list[Character]
+    ) -> list[Scene]:
+        return write_scenes(topic=topic, age_group=age_group, num_scenes=num_scenes, cast=cast)
+
+    async def refine_scenes(
+        self, *, scenes: list[Scene], feedback: str, scene_ids: list[str], age_group: str, cast: list[Character]
+    ) -> list[Scene]:
+        return [refine_scene(s, feedback, cast) if s.scene_id in scene_ids else s for s in scenes]
+
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]:
+        return plan_panels(scenes, cast)
+
+
+def _lessons_for(topic: str, count: int) -> list[Lesson]:
+    theme = theme_for(topic)
+    lessons = list(theme.lessons if theme else ()) + list(generic_lessons(topic))
+    rng = random.Random(stable_seed("lessons", topic.lower()))
+    if theme:  # keep the theme's lessons first, in a topic-dependent order
+        head = lessons[: len(theme.lessons)]
+        rng.shuffle(head)
+        lessons[: len(theme.lessons)] = head
+    while len(lessons) < count:
+        lessons += lessons
+    return lessons[:count]
+
+
+def write_scenes(*, topic: str, age_group: str, num_scenes: int, cast: list[Character]) -> list[Scene]:
+    young = is_young(age_group)
+    topic = topic_subject(topic)
+    names = [c.name for c in cast] or ["Sunny", "Captain Mira"]
+    framed = num_scenes >= 3
+    lessons = _lessons_for(topic, num_scenes - 2 if framed else num_scenes)
+    scenes: list[Scene] = []
+    if framed:
+        scenes.append(_intro_scene(topic, names, young, lessons[0].setting))
+    for lesson in lessons:
+        scenes.append(_lesson_scene(len(scenes), lesson, names, young))
+    if framed:
+        scenes.append(_closing_scene(topic, names, young, lessons))
+    for number, scene in enumerate(scenes, start=1):
+        scene.scene_id = f"scene-{number}"
+    return scenes
+
+
+def _pair(names: list[str], index: int) -> tuple[str, str]:
+    hero = names[index % len(names)]
+    helper = names[(index + 1) % len(names)] if len(names) > 1 else hero
+    return hero, helper
+
+
+def _intro_scene(topic: str, names: list[str], young: bool, setting: str) -> Scene:
+    hero, helper = _pair(names, 0)
+    everyone = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    if young:
+        description = f"{everyone} meet {_place(setting)}. Today is all about {topic}."
+        lines = [(hero, f"Today we learn about {topic}!"), (helper, "Let's find out together.")]
+        point = f"Learning about {topic} helps us every day."
+    else:
+        description = (f"{everyone} meet {_place(setting)}, curious about {topic} "
+                       f"and ready for an adventure that will test what they know.")
+        lines = [(hero, f"I keep hearing about {topic}. What does it really mean for us?"),
+                 (helper, "Let's explore it together and find out what we can do.")]
+        point = f"Understanding {topic} helps us make good choices every day."
+    return Scene(scene_id="", title=f"A Day About {topic.title()}", description=description,
+                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines], learning_point=point,
+                 visual_elements=["friends waving", "sunny sky"], setting=setting)
+
+
+def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool) -> Scene:
+    hero, helper = _pair(names, index)
+    problem = lesson.problem.format(hero=hero, helper=helper)
+    place = _place(lesson.setting)
+    if young:
+        description = f"{place}, {problem}."
+        lines = [(hero, lesson.question), (helper, lesson.action_young), (hero, lesson.point_young)]
+        point = lesson.point_young
+    else:
+        description = f"{place}, {problem}. {helper} notices and they stop to think about what to do."
+        lines = [(hero, lesson.question), (helper, lesson.action_older), (hero, "That makes sense. I'll remember it.")]
+        point = lesson.point_older
+    return Scene(scene_id="", title=lesson.title, description=description[0].upper() + description[1:],
+                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines], learning_point=point,
+                 visual_elements=list(lesson.visuals), setting=lesson.setting)
+
+
+def _closing_scene(topic: str, names: list[str], young: bool, lessons: list[Lesson]) -> Scene:
+    hero, helper = _pair(names, 1)
+    setting = GENERIC_SETTINGS[stable_seed("closing", topic) % len(GENERIC_SETTINGS)]
+    first = lessons[0]
+    if young:
+        description = f"The friends cheer. They know a lot about {topic} now."
+        lines = [(hero, "We did it!"), (helper, first.point_young)]
+        point = f"We can all be {topic} heroes."
+    else:
+        description = (f"Back together, the friends look back on the day and share what they learned "
+                       f"about {topic}.")
+        lines = [(hero, "We learned so much today."), (helper, first.point_older),
+                 (hero, "Let's tell everyone at home!")]
+        point = f"What we learned about {topic} is worth sharing with family and friends."
+    return Scene(scene_id="", title=f"{topic.title()} Heroes", description=description,
+                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines], learning_point=point,
+                 visual_elements=["high fives", "banner", "confetti"], setting=setting)
+
+
+def refine_scene(scene: Scene, feedback: str, cast: list[Character]) -> Scene:
+    """Apply feedback with a few understood intents; anything else is woven into the narration."""
+    text = feedback.lower()
+    names = [c.name for c in cast] or [line.speaker for line in scene.dialogue] or ["Sunny"]
+    updated = scene.model_copy(deep=True)
+    applied = False
+    if re.search(r"\b(funn(y|ier)|joke|silly|laugh)", text):
+        joke = JOKES[stable_seed(scene.title, feedback) % len(JOKES)]
+        updated.dialogue.append(DialogueLine(speaker=names[len(updated.dialogue) % len(names)], text=joke))
+        applied = True
+    if re.search(r"\b(short(er)?|simpl(e|er)|less text)\b", text):
+        updated.dialogue = updated.dialogue[:2]
+        updated.description = updated.description.split(". ")[0].rstrip(".") + "."
+        applied = True
+    if re.search(r"\b(gentle|gentler|calm(er)?|less scary|too scary|not scary)\b", text):
+        for scary, soft in _SCARY_WORDS.items():
+            updated.description = re.sub(rf"\b{scary}\b", soft, updated.description, flags=re.I)
+        updated.dialogue.append(DialogueLine(speaker=names[0], text="Don't worry, we know what to do."))
+        applied = True
+    for match in _ADD_RE.finditer(text):
+        element = match.group(1).strip(" -'")
+        if element and element not in updated.visual_elements:
+            updated.visual_elements.append(element)
+            updated.description = f"{updated.description.rstrip('.')}. There is {_article(element)} {element} too."
+            applied = True
+    if not applied:
+        note = feedback.strip().rstrip(".!?")
+        updated.description = f"{updated.description.rstrip('.')}. {note[0].upper()}{note[1:]}."
+    updated.revision += 1
+    return updated
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
+def plan_panels(scenes: list[Scene], cast: list[Character]) -> list[Panel]:
+    """One panel per scene, showing the cast members who speak in it (or the lead when none do)."""
+    cast_names = [c.name for c in cast]
+    panels = []
+    for scene in scenes:
+        shown = list(dict.fromkeys(line.speaker for line in scene.dialogue if line.speaker in cast_names))
+        if not shown and cast_names:
+            shown = cast_names[:1]
+        panels.append(Panel(scene_id=scene.scene_id, title=scene.title, description=scene.description,
+                            characters=shown, dialogue=list(scene.dialogue)))
+    return panels

@@ -1,0 +1,44 @@
+"""The provider seams: TextModel writes words, ImageModel draws pictures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.models.schemas import Character, Panel, Scene
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """An image a provider made: its bytes, or (for a remote provider) where to fetch them."""
+
+    data: bytes | None
+    url: str | None
+    content_type: str
+    width: int
+    height: int
+    model: str
+
+
+class TextModel(Protocol):
+    name: str
+
+    async def write_scenes(
+        self, *, topic: str, age_group: str, num_scenes: int, style: str, cast: list[Character]
+    ) -> list[Scene]: ...
+
+    async def refine_scenes(
+        self, *, scenes: list[Scene], feedback: str, scene_ids: list[str], age_group: str, cast: list[Character]
+    ) -> list[Scene]: ...
+
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]: ...
+
+
+class ImageModel(Protocol):
+    name: str
+
+    async def render_character(self, *, character: Character, style: str) -> RenderedImage: ...
+
+    async def render_panel(
+        self, *, panel: Panel, scene: Scene | None, cast: list[Character], style: str
+    ) -> RenderedImage: ...

@@ -1,0 +1,35 @@
+"""Picks the text and image providers from config at start-up (auto = the real one when keyed)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from app.services.offline_art import OfflineImageModel
+from app.services.offline_text import OfflineTextModel
+from app.services.providers import ImageModel, TextModel
+from app.storage.registry import ConfigurationError
+from config import Settings
+
+TEXT_MODELS: dict[str, Callable[[Settings], TextModel]] = {"offline": lambda settings: OfflineTextModel()}
+IMAGE_MODELS: dict[str, Callable[[Settings], ImageModel]] = {"offline": lambda settings: OfflineImageModel()}
+
+
+def _pick(kind: str, choice: str, keyed: bool, real: str, registry: dict[str, Callable[[Settings], object]]) -> str:
+    if choice == "auto":
+        choice = real if keyed else "offline"
+    if choice not in registry:
+        raise ConfigurationError(
+            f"the {real} {kind} provider is not part of this release; unset its key or set "
+            f"{kind.upper()}_PROVIDER=offline"
+        )
+    return choice
+
+
+def build_text_model(settings: Settings) -> TextModel:
+    name = _pick("text", settings.text_provider, settings.openai_api_key is not None, "openai", TEXT_MODELS)
+    return TEXT_MODELS[name](settings)
+
+
+def build_image_model(settings: Settings) -> ImageModel:
+    name = _pick("image", settings.image_provider, settings.fal_key is not None, "fal", IMAGE_MODELS)
+    return IMAGE_MODELS[name](settings)

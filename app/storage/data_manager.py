@@ -1,0 +1,156 @@
+"""DataManager: the one facade the services use for persistence, whatever the backend."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any, Callable, TypeVar
+
+from app.errors import Conflict, NotFound
+from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, Record
+from app.storage.base import ImageContent, StorageBackend
+from utils import utcnow
+
+R = TypeVar("R", bound=Record)
+Mutation = Callable[[R], "R | None"]
+
+_MAX_ATTEMPTS = 100
+_MB = 1024 * 1024
+
+
+class DataManager:
+    def __init__(self, backend: StorageBackend) -> None:
+        self.backend = backend
+
+    async def open(self) -> None:
+        await self.backend.open()
+
+    async def close(self) -> None:
+        await self.backend.close()
+
+    async def _update(self, load: Callable[[], Any], save: Callable[..., Any], mutate: Mutation[R]) -> R:
+        """Read, apply `mutate` to a copy, write if the version is unchanged; retry on a race.
+
+        `mutate` returns the new record, or None for "nothing to change"; it may raise to refuse.
+        """
+        for _ in range(_MAX_ATTEMPTS):
+            current: R = await load()
+            updated = mutate(current.model_copy(deep=True))
+            if updated is None:
+                return current
+            try:
+                return await save(updated, expected_version=current.version)
+            except Conflict:
+                await asyncio.sleep(0)
+        raise Conflict("the record is changing too often to update; try again")
+
+    # -- jobs -----------------------------------------------------------------------------------
+    async def create_job(self, job: Job) -> Job:
+        return await self.backend.save_job(job, expected_version=None)
+
+    async def get_job(self, job_id: str) -> Job:
+        return await self.backend.get_job(job_id)
+
+    async def update_job(self, job_id: str, mutate: Mutation[Job]) -> Job:
+        return await self._update(lambda: self.backend.get_job(job_id), self.backend.save_job, mutate)
+
+    async def list_jobs(self, *, limit: int = 50, offset: int = 0) -> list[Job]:
+        return await self.backend.list_jobs(limit=limit, offset=offset)
+
+    async def active_jobs(self) -> list[Job]:
+        return await self.backend.active_jobs()
+
+    # -- comics ---------------------------------------------------------------------------------
+    async def create_comic(self, comic: Comic) -> Comic:
+        return await self.backend.save_comic(comic, expected_version=None)
+
+    async def get_comic(self, comic_id: str) -> Comic:
+        return await self.backend.get_comic(comic_id)
+
+    async def update_comic(self, comic_id: str, mutate: Mutation[Comic]) -> Comic:
+        return await self._update(lambda: self.backend.get_comic(comic_id), self.backend.save_comic, mutate)
+
+    async def list_comics(self, *, limit: int = 50, offset: int = 0) -> list[Comic]:
+        return await self.backend.list_comics(limit=limit, offset=offset)
+
+    async def delete_comic(self, comic_id: str) -> None:
+        """The comic, its jobs and its images go together."""
+        comic = await self.backend.get_comic(comic_id)
+        for image in await self.backend.list_images():
+            if image.comic_id == comic.id:
+                await self.backend.delete_image(image.id)
+        if comic.job_id:
+            try:
+                await self.backend.delete_job(comic.job_id)
+            except NotFound:
+                pass
+        await self.backend.delete_comic(comic.id)
+
+    # -- images ---------------------------------------------------------------------------------
+    async def store_image(self, data: bytes, *, kind: ImageKind, **fields: Any) -> ImageRecord:
+        return await self.backend.put_image(ImageRecord(kind=kind, **fields), data)
+
+    async def reference_image(self, url: str, *, kind: ImageKind, **fields: Any) -> ImageRecord:
+        return await self.backend.put_image(ImageRecord(kind=kind, url=url, **fields), None)
+
+    async def get_image(self, image_id: str) -> ImageRecord:
+        return await self.backend.get_image(image_id)
+
+    async def image_content(self, image_id: str) -> ImageContent:
+        return await self.backend.image_content(image_id)
+
+    async def read_image_bytes(self, image_id: str) -> bytes:
+        return await self.backend.read_image_bytes(image_id)
+
+    async def delete_image(self, image_id: str) -> None:
+        await self.backend.delete_image(image_id)
+
+    # -- maintenance ----------------------------------------------------------------------------
+    async def stats(self) -> dict[str, Any]:
+        s = await self.backend.stats()
+        return {
+            "json_storage": {
+                "total_jobs": s.total_jobs,
+                "total_comics": s.total_comics,
+                "total_size_mb": round(s.json_bytes / _MB, 3),
+            },
+            "image_storage": {
+                "total_images": s.total_images,
+                "panels_size_mb": round(s.panel_image_bytes / _MB, 3),
+                "total_size_mb": round(s.image_bytes / _MB, 3),
+            },
+            "total_storage_mb": round((s.json_bytes + s.image_bytes) / _MB, 3),
+        }
+
+    async def cleanup(self, *, older_than: timedelta, dry_run: bool) -> CleanupReport:
+        """Temp images older than the cut-off, images whose comic is gone, files no record names."""
+        cutoff = utcnow() - older_than
+        report = CleanupReport(dry_run=dry_run)
+        comic_exists: dict[str, bool] = {}
+        doomed: list[ImageRecord] = []
+        for image in await self.backend.list_images():
+            if image.kind == "temp" and image.created_at < cutoff:
+                report.temp_images.append(image.id)
+                doomed.append(image)
+            elif image.comic_id is not None:
+                if image.comic_id not in comic_exists:
+                    comic_exists[image.comic_id] = await self._comic_exists(image.comic_id)
+                if not comic_exists[image.comic_id]:
+                    report.orphan_images.append(image.id)
+                    doomed.append(image)
+        report.bytes_freed = sum(image.size_bytes for image in doomed)
+        unreferenced = await self.backend.unreferenced_image_files()
+        report.orphan_images.extend(unreferenced)
+        if not dry_run:
+            for image in doomed:
+                await self.backend.delete_image(image.id)
+            for relative in unreferenced:
+                report.bytes_freed += await self.backend.delete_unreferenced_file(relative)
+        return report
+
+    async def _comic_exists(self, comic_id: str) -> bool:
+        try:
+            await self.backend.get_comic(comic_id)
+        except NotFound:
+            return False
+        return True

@@ -1,0 +1,126 @@
+"""The image metadata index: metadata.json (a snapshot) plus metadata.journal.jsonl (appends).
+
+Recording an image appends one line and fsyncs it, so its cost does not grow with the number of
+images; metadata.json is rewritten (atomically) only when the index is opened or closed. Records
+are held as their JSON text, which is several times smaller in memory than parsed objects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+from app.storage.fsutil import atomic_write
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_NAME = "metadata.json"
+JOURNAL_NAME = "metadata.journal.jsonl"
+
+
+class ImageIndex:
+    def __init__(self, images_dir: Path) -> None:
+        self._snapshot = images_dir / SNAPSHOT_NAME
+        self._journal_path = images_dir / JOURNAL_NAME
+        self._records: dict[str, str] = {}
+        self._bytes_by_kind: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._journal: Any = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def open(self) -> None:
+        if self._snapshot.exists():
+            snapshot = json.loads(self._snapshot.read_bytes())
+            for image_id, record in snapshot.get("images", {}).items():
+                self._apply_put(image_id, record)
+        replayed = self._replay_journal()
+        if replayed or not self._snapshot.exists():
+            self._write_snapshot()
+        self._journal = open(self._journal_path, "ab", buffering=0)  # noqa: SIM115 - held open
+
+    def close(self) -> None:
+        with self._lock:
+            if self._journal is None:
+                return
+            self._journal.close()
+            self._journal = None
+            self._write_snapshot()
+
+    def _replay_journal(self) -> int:
+        if not self._journal_path.exists():
+            return 0
+        count = 0
+        with open(self._journal_path, "rb") as journal:
+            for raw in journal:
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    # Only a crash mid-append leaves a torn line, and that write was never acknowledged.
+                    log.warning("image journal: skipped a torn line")
+                    continue
+                if entry["op"] == "put":
+                    self._apply_put(entry["image"]["id"], entry["image"])
+                else:
+                    self._apply_delete(entry["id"])
+                count += 1
+        return count
+
+    def _write_snapshot(self) -> None:
+        body = ",".join(f"{json.dumps(image_id)}:{text}" for image_id, text in self._records.items())
+        atomic_write(self._snapshot, f'{{"format":"fable-images","version":1,"images":{{{body}}}}}'.encode())
+        # The snapshot now holds everything the journal said; an empty journal starts over.
+        with open(self._journal_path, "wb") as journal:
+            os.fsync(journal.fileno())
+
+    # -- reads and writes ---------------------------------------------------------------------
+    def _apply_put(self, image_id: str, record: dict[str, Any]) -> None:
+        self._apply_delete(image_id)
+        self._records[image_id] = json.dumps(record, separators=(",", ":"))
+        self._bytes_by_kind[record.get("kind", "temp")] += int(record.get("size_bytes") or 0)
+
+    def _apply_delete(self, image_id: str) -> None:
+        old = self._records.pop(image_id, None)
+        if old is not None:
+            record = json.loads(old)
+            self._bytes_by_kind[record.get("kind", "temp")] -= int(record.get("size_bytes") or 0)
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        if self._journal is None:
+            raise RuntimeError("image index is not open")
+        self._journal.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
+        os.fsync(self._journal.fileno())
+
+    def put(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._append({"op": "put", "image": record})
+            self._apply_put(record["id"], record)
+
+    def delete(self, image_id: str) -> bool:
+        with self._lock:
+            if image_id not in self._records:
+                return False
+            self._append({"op": "del", "id": image_id})
+            self._apply_delete(image_id)
+            return True
+
+    def get(self, image_id: str) -> dict[str, Any] | None:
+        text = self._records.get(image_id)
+        return None if text is None else json.loads(text)
+
+    def __contains__(self, image_id: str) -> bool:
+        return image_id in self._records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        for text in list(self._records.values()):
+            yield json.loads(text)
+
+    def bytes_of(self, kind: str | None = None) -> int:
+        return sum(self._bytes_by_kind.values()) if kind is None else self._bytes_by_kind[kind]

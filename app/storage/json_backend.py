@@ -1,0 +1,320 @@
+"""The JSON-files backend: data/jobs/{id}.json, data/comics/{id}.json, data/images/...
+
+Blocking file work runs in threads. Each record write is compare-and-swap on its version under a
+striped lock, so concurrent updates never lose one; stats come from counters kept as records change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from pydantic import ValidationError
+
+from app.errors import Conflict, NotFound, StorageError
+from app.models.schemas import Comic, ImageRecord, Job, Record, StorageStats
+from app.storage.base import ImageContent
+from app.storage.fsutil import atomic_write, remove_stale_temp_files
+from app.storage.image_index import ImageIndex
+from utils import is_valid_id, utcnow
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Record)
+T = TypeVar("T")
+
+IMAGE_KIND_DIRS = {"panel": "panels", "character": "characters", "temp": "temp"}
+IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+_LOCK_STRIPES = 64
+
+
+class JsonBackend:
+    name = "json"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir).resolve()
+        self.images_dir = self.root / "images"
+        self._dirs = {"job": self.root / "jobs", "comic": self.root / "comics"}
+        self._active_path = self.root / "state" / "active_jobs.json"
+        self._stripes = [threading.Lock() for _ in range(_LOCK_STRIPES)]
+        self._meta_lock = threading.Lock()
+        self._counts = {"job": 0, "comic": 0}
+        self._json_bytes = 0
+        self._active: set[str] = set()
+        self.images = ImageIndex(self.images_dir)
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def open(self) -> None:
+        await self._run(self._open_sync)
+
+    async def close(self) -> None:
+        await self._run(self.images.close)
+
+    def _open_sync(self) -> None:
+        for directory in (*self._dirs.values(), self._active_path.parent,
+                          *(self.images_dir / d for d in IMAGE_KIND_DIRS.values())):
+            directory.mkdir(parents=True, exist_ok=True)
+            remove_stale_temp_files(directory)
+        self.images_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(self.images_dir)
+        for kind, directory in self._dirs.items():
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".json") and not entry.name.startswith("."):
+                        self._counts[kind] += 1
+                        self._json_bytes += entry.stat().st_size
+        if self._active_path.exists():
+            self._active = set(json.loads(self._active_path.read_bytes()))
+        self.images.open()
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, ValidationError):
+                raise StorageError("a stored record no longer matches its schema") from exc
+            log.error("json storage failure: %s", exc.__class__.__name__)
+            raise StorageError(f"storage failure ({exc.__class__.__name__})") from exc
+
+    # -- generic records ----------------------------------------------------------------------
+    def _path(self, kind: str, record_id: str) -> Path:
+        if not is_valid_id(record_id):
+            raise NotFound(f"{kind} '{record_id[:80]}' not found")
+        return self._dirs[kind] / f"{record_id}.json"
+
+    def _lock_for(self, record_id: str) -> threading.Lock:
+        return self._stripes[hash(record_id) % _LOCK_STRIPES]
+
+    def _load(self, kind: str, record_id: str, model: type[R]) -> R:
+        try:
+            raw = self._path(kind, record_id).read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"{kind} '{record_id}' not found") from None
+        return model.model_validate_json(raw)
+
+    def _save(self, kind: str, record: R, expected_version: int | None, before_write: Callable[[], None] | None = None) -> R:
+        record_id: str = getattr(record, "id")
+        path = self._path(kind, record_id)
+        with self._lock_for(record_id):
+            try:
+                current = path.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if expected_version is None and current is not None:
+                raise Conflict(f"{kind} '{record_id}' already exists")
+            if expected_version is not None:
+                if current is None:
+                    raise NotFound(f"{kind} '{record_id}' not found")
+                stored_version = json.loads(current).get("version", 0)
+                if stored_version != expected_version:
+                    raise Conflict(
+                        f"{kind} '{record_id}' changed meanwhile (version {stored_version}, "
+                        f"expected {expected_version})"
+                    )
+            stored = record.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
+            body = stored.model_dump_json().encode()
+            if before_write:
+                before_write()
+            atomic_write(path, body)
+            with self._meta_lock:
+                self._json_bytes += len(body) - (len(current) if current is not None else 0)
+                if current is None:
+                    self._counts[kind] += 1
+            return stored
+
+    def _delete(self, kind: str, record_id: str) -> None:
+        path = self._path(kind, record_id)
+        with self._lock_for(record_id):
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                raise NotFound(f"{kind} '{record_id}' not found") from None
+            with self._meta_lock:
+                self._json_bytes -= size
+                self._counts[kind] -= 1
+
+    def _page(self, kind: str, model: type[R], limit: int, offset: int) -> list[R]:
+        # Ids are UUIDv7, so name order is creation order: newest first without reading every file.
+        names = sorted(
+            (n[:-5] for n in os.listdir(self._dirs[kind]) if n.endswith(".json") and not n.startswith(".")),
+            reverse=True,
+        )
+        page: list[R] = []
+        for record_id in names[offset: offset + limit]:
+            try:
+                page.append(self._load(kind, record_id, model))
+            except NotFound:
+                continue  # deleted while we listed
+        return page
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def _set_active(self, job_id: str, active: bool) -> None:
+        with self._meta_lock:
+            if (job_id in self._active) == active:
+                return
+            updated = self._active | {job_id} if active else self._active - {job_id}
+            atomic_write(self._active_path, json.dumps(sorted(updated)).encode())
+            self._active = updated
+
+    def _save_job(self, job: Job, expected_version: int | None) -> Job:
+        # A job is listed as active before it can be running on disk, and unlisted only after it is
+        # final on disk, so after a crash the list is a superset of the unfinished jobs.
+        before = None if job.is_final else (lambda: self._set_active(job.id, True))
+        stored = self._save("job", job, expected_version, before)
+        if stored.is_final:
+            self._set_active(job.id, False)
+        return stored
+
+    async def save_job(self, job: Job, *, expected_version: int | None) -> Job:
+        return await self._run(self._save_job, job, expected_version)
+
+    async def get_job(self, job_id: str) -> Job:
+        return await self._run(self._load, "job", job_id, Job)
+
+    async def list_jobs(self, *, limit: int, offset: int = 0) -> list[Job]:
+        return await self._run(self._page, "job", Job, limit, offset)
+
+    def _active_jobs(self) -> list[Job]:
+        jobs = []
+        for job_id in sorted(self._active):
+            try:
+                job = self._load("job", job_id, Job)
+            except NotFound:
+                self._set_active(job_id, False)
+                continue
+            if job.is_final:
+                self._set_active(job_id, False)
+            else:
+                jobs.append(job)
+        return jobs
+
+    async def active_jobs(self) -> list[Job]:
+        return await self._run(self._active_jobs)
+
+    def _delete_job(self, job_id: str) -> None:
+        self._delete("job", job_id)
+        self._set_active(job_id, False)
+
+    async def delete_job(self, job_id: str) -> None:
+        await self._run(self._delete_job, job_id)
+
+    # -- comics ---------------------------------------------------------------------------------
+    async def save_comic(self, comic: Comic, *, expected_version: int | None) -> Comic:
+        return await self._run(self._save, "comic", comic, expected_version)
+
+    async def get_comic(self, comic_id: str) -> Comic:
+        return await self._run(self._load, "comic", comic_id, Comic)
+
+    async def list_comics(self, *, limit: int, offset: int = 0) -> list[Comic]:
+        return await self._run(self._page, "comic", Comic, limit, offset)
+
+    async def delete_comic(self, comic_id: str) -> None:
+        await self._run(self._delete, "comic", comic_id)
+
+    # -- images ---------------------------------------------------------------------------------
+    def _put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
+        if not is_valid_id(record.id):
+            raise NotFound(f"image '{record.id[:80]}' not found")
+        if data is not None:
+            ext = IMAGE_EXTENSIONS.get(record.content_type)
+            if ext is None:
+                raise StorageError(f"unsupported image type {record.content_type}")
+            relative = f"{IMAGE_KIND_DIRS[record.kind]}/{record.id}{ext}"
+            atomic_write(self.images_dir / relative, data)
+            record = record.model_copy(update={"local_path": relative, "size_bytes": len(data)})
+        self.images.put(record.model_dump(mode="json"))
+        return record
+
+    async def put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
+        return await self._run(self._put_image, record, data)
+
+    def _get_image(self, image_id: str) -> ImageRecord:
+        found = self.images.get(image_id) if is_valid_id(image_id) else None
+        if found is None:
+            raise NotFound(f"image '{image_id[:80]}' not found")
+        return ImageRecord.model_validate(found)
+
+    async def get_image(self, image_id: str) -> ImageRecord:
+        return self._get_image(image_id)
+
+    def _local_file(self, record: ImageRecord) -> Path | None:
+        if not record.local_path:
+            return None
+        path = (self.images_dir / record.local_path).resolve()
+        if not path.is_relative_to(self.images_dir):
+            raise StorageError("image record points outside the image store")
+        return path
+
+    async def image_content(self, image_id: str) -> ImageContent:
+        record = self._get_image(image_id)
+        path = self._local_file(record)
+        if path is None:
+            return ImageContent(record=record, url=record.url)
+        return ImageContent(record=record, path=path)
+
+    async def read_image_bytes(self, image_id: str) -> bytes:
+        path = self._local_file(self._get_image(image_id))
+        if path is None:
+            raise NotFound(f"image '{image_id}' has no local bytes")
+        return await self._run(path.read_bytes)
+
+    def _delete_image(self, image_id: str) -> None:
+        record = self._get_image(image_id)
+        self.images.delete(image_id)
+        path = self._local_file(record)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    async def delete_image(self, image_id: str) -> None:
+        await self._run(self._delete_image, image_id)
+
+    async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
+        records = [ImageRecord.model_validate(r) for r in self.images.records()]
+        if created_before is not None:
+            records = [r for r in records if r.created_at < created_before]
+        return records
+
+    def _unreferenced_files(self) -> list[str]:
+        found = []
+        for sub in IMAGE_KIND_DIRS.values():
+            for name in os.listdir(self.images_dir / sub):
+                stem = name.rsplit(".", 1)[0]
+                if not name.startswith(".") and stem not in self.images:
+                    found.append(f"{sub}/{name}")
+        return sorted(found)
+
+    async def unreferenced_image_files(self) -> list[str]:
+        return await self._run(self._unreferenced_files)
+
+    def _delete_unreferenced(self, relative: str) -> int:
+        sub, _, name = relative.partition("/")
+        if sub not in IMAGE_KIND_DIRS.values() or "/" in name or name.startswith("."):
+            raise NotFound(f"image file '{relative[:80]}' not found")
+        path = self.images_dir / sub / name
+        if name.rsplit(".", 1)[0] in self.images:
+            raise Conflict(f"image file '{relative}' is referenced")
+        size = path.stat().st_size
+        path.unlink()
+        return size
+
+    async def delete_unreferenced_file(self, relative: str) -> int:
+        return await self._run(self._delete_unreferenced, relative)
+
+    # -- stats ----------------------------------------------------------------------------------
+    async def stats(self) -> StorageStats:
+        with self._meta_lock:
+            return StorageStats(
+                total_jobs=self._counts["job"],
+                total_comics=self._counts["comic"],
+                json_bytes=self._json_bytes,
+                total_images=len(self.images),
+                panel_image_bytes=self.images.bytes_of("panel"),
+                image_bytes=self.images.bytes_of(),
+            )
