@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 import unicodedata
 import uuid
@@ -15,12 +16,27 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
 
 
+_id_lock = threading.Lock()
+_id_clock = [0, 0]  # the last id's millisecond and its 12-bit sequence within that millisecond
+
+
 def new_id() -> str:
-    """A UUIDv7: random, but ordered by creation time, so sorting ids sorts records newest-last."""
-    unix_ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (unix_ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62 | (rand & ((1 << 62) - 1))
+    """A UUIDv7 whose order is creation order, even for ids made in the same millisecond.
+
+    RFC 9562 method 1: rand_a carries a counter that starts low and random each millisecond.
+    """
+    with _id_lock:
+        unix_ms = time.time_ns() // 1_000_000
+        last_ms, last_seq = _id_clock
+        if unix_ms <= last_ms:
+            unix_ms, seq = last_ms, last_seq + 1
+            if seq > 0xFFF:
+                unix_ms, seq = last_ms + 1, 0
+        else:
+            seq = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        _id_clock[:] = [unix_ms, seq]
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (unix_ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand_b
     return str(uuid.UUID(int=value))
 
 

@@ -1,0 +1,132 @@
+"""Command line: `python -m app.cli make TOPIC`, `stats`, `cleanup`.
+
+`make` runs the same pipeline as the API, in this process, and prints where it wrote the comic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.errors import FableError
+from app.models.api import GenerateScenesRequest
+from app.services.jobs import JobRunner
+from app.services.pipeline import ComicPipeline
+from app.services.registry import build_image_model, build_text_model
+from app.storage.data_manager import DataManager
+from app.storage.registry import ConfigurationError, build_backend
+from config import Settings
+
+
+@asynccontextmanager
+async def services(settings: Settings) -> AsyncIterator[ComicPipeline]:
+    data = DataManager(build_backend(settings))
+    await data.open()
+    runner = JobRunner(data)
+    try:
+        yield ComicPipeline(data=data, runner=runner, text=build_text_model(settings),
+                            images=build_image_model(settings), max_concurrent_renders=settings.max_concurrent_renders)
+    finally:
+        await runner.shutdown()
+        await data.close()
+
+
+async def make(settings: Settings, args: argparse.Namespace) -> int:
+    request = GenerateScenesRequest(topic=args.topic, age_group=args.age_group, num_scenes=args.num_scenes,
+                                    style=args.style)
+    async with services(settings) as pipeline:
+        job = await pipeline.start_scenes(request)
+        await pipeline.runner.wait_idle()
+        if args.characters:
+            await pipeline.select_characters(job.id, args.characters)
+        await pipeline.start_generation(job.id)
+        await pipeline.runner.wait_idle()
+        job = await pipeline.data.get_job(job.id)
+        if job.status != "completed":
+            print(f"error: the comic was not finished: {job.error.message if job.error else job.status}",
+                  file=sys.stderr)
+            return 1
+        comic = await pipeline.data.get_comic(job.comic_id)
+    root = Path(settings.data_dir)
+    print(f"comic     {comic.id}  \"{comic.title}\"  ({len(comic.panels)} panels)")
+    print(f"record    {root / 'comics' / f'{comic.id}.json'}")
+    for character in comic.characters:
+        if character.image_id:
+            print(f"character {root / 'images' / 'characters' / f'{character.image_id}.png'}  {character.name}")
+    for panel in comic.panels:
+        where = root / panel.image_path if panel.image_path else f"(failed: {panel.error})"
+        print(f"panel     {where}  {panel.title}")
+    return 0
+
+
+async def stats(settings: Settings, args: argparse.Namespace) -> int:
+    data = DataManager(build_backend(settings))
+    await data.open()
+    try:
+        print(json.dumps(await data.stats(), indent=2))
+    finally:
+        await data.close()
+    return 0
+
+
+async def cleanup(settings: Settings, args: argparse.Namespace) -> int:
+    data = DataManager(build_backend(settings))
+    await data.open()
+    try:
+        report = await data.cleanup(older_than=timedelta(hours=args.older_than_hours), dry_run=args.dry_run)
+    finally:
+        await data.close()
+    verb = "would remove" if report.dry_run else "removed"
+    print(f"{verb} {len(report.temp_images)} temp image(s) older than {args.older_than_hours} h "
+          f"and {len(report.orphan_images)} orphan image(s), {report.bytes_freed} bytes")
+    for name in report.temp_images + report.orphan_images:
+        print(f"  {name}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m app.cli", description="Fable Tales comic backend")
+    root.add_argument("--data-dir", type=Path, help="root of the JSON backend (default: DATA_DIR or ./data)")
+    commands = root.add_subparsers(dest="command", required=True)
+    make_cmd = commands.add_parser("make", help="build a whole comic in this process")
+    make_cmd.add_argument("topic")
+    make_cmd.add_argument("--age-group", default="5-12")
+    make_cmd.add_argument("--num-scenes", type=int, default=6)
+    make_cmd.add_argument("--style", default=None)
+    make_cmd.add_argument("--characters", nargs="+", metavar="ID", help="catalog ids of the cast")
+    make_cmd.set_defaults(run=make)
+    stats_cmd = commands.add_parser("stats", help="print storage statistics")
+    stats_cmd.set_defaults(run=stats)
+    cleanup_cmd = commands.add_parser("cleanup", help="remove old temp images and images nothing points to")
+    cleanup_cmd.add_argument("--older-than-hours", type=float, default=24.0)
+    cleanup_cmd.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    cleanup_cmd.set_defaults(run=cleanup)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        return asyncio.run(args.run(settings, args))
+    except ValidationError as exc:
+        print("error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                                   for e in exc.errors()),
+              file=sys.stderr)
+    except (FableError, ConfigurationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

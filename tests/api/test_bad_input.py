@@ -1,0 +1,199 @@
+"""Bad input gets a clear 4xx that says what is wrong, and changes nothing on disk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.services.offline_text import OfflineTextModel
+from config import Settings
+from tests.conftest import scenes_ready, settle, tree_digest
+
+API = "/api/v1"
+UNKNOWN = "01a1f000-0000-7000-8000-000000000000"
+
+
+class GatedText(OfflineTextModel):
+    """The offline writer, held at a gate so a test can act while a step is in progress."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def write_scenes(self, **kwargs):  # type: ignore[no-untyped-def]
+        self.entered.set()
+        await self.gate.wait()
+        return await super().write_scenes(**kwargs)
+
+    async def refine_scenes(self, **kwargs):  # type: ignore[no-untyped-def]
+        await self.gate.wait()
+        return await super().refine_scenes(**kwargs)
+
+
+@pytest.fixture
+async def gated(app: FastAPI) -> AsyncIterator[GatedText]:
+    text = GatedText()
+    app.state.pipeline.text = text
+    yield text
+    text.gate.set()
+
+
+def detail_of(answer: httpx.Response) -> str:
+    body = answer.json()
+    assert set(body) >= {"detail"}
+    return str(body["detail"])
+
+
+@pytest.mark.parametrize("body, mentions", [
+    ({"topic": ""}, "topic"),
+    ({"topic": "   "}, "topic"),
+    ({"topic": "x" * 10_240}, "topic"),
+    ({}, "topic"),
+    ({"topic": 42}, "topic"),
+    ({"topic": "safety", "age_group": "12-5"}, "youngest"),
+    ({"topic": "safety", "age_group": "abc"}, "age_group"),
+    ({"topic": "safety", "age_group": "0-99"}, "age"),
+    ({"topic": "safety", "num_scenes": 0}, "num_scenes"),
+    ({"topic": "safety", "num_scenes": 99}, "num_scenes"),
+    ({"topic": "safety", "num_scenes": "six"}, "num_scenes"),
+    ({"topic": "safety", "style": "<script>"}, "style"),
+    ({"topic": "safety", "colour": "red"}, "colour"),
+])
+async def test_bad_scene_requests_are_422_and_change_nothing(
+    client: httpx.AsyncClient, settings: Settings, body: dict, mentions: str
+) -> None:
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(f"{API}/comics/scenes/generate", json=body)
+    assert answer.status_code == 422
+    assert mentions in detail_of(answer)
+    assert tree_digest(settings.data_dir) == before
+
+
+async def test_a_body_that_is_not_json_is_422(client: httpx.AsyncClient, settings: Settings) -> None:
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(f"{API}/comics/scenes/generate", content=b"topic=safety",
+                               headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert tree_digest(settings.data_dir) == before
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/comics/{id}/scenes"), ("POST", "/comics/{id}/generate"), ("GET", "/comics/{id}/status"),
+    ("GET", "/comics/{id}/events"), ("GET", "/comics/{id}/result"), ("GET", "/jobs/{id}"),
+    ("POST", "/jobs/{id}/cancel"), ("GET", "/images/{id}"),
+])
+async def test_unknown_ids_are_404(client: httpx.AsyncClient, method: str, path: str) -> None:
+    answer = await client.request(method, API + path.format(id=UNKNOWN))
+    assert answer.status_code == 404
+    assert UNKNOWN in detail_of(answer)
+
+
+@pytest.mark.parametrize("bad", ["..", "..%2F..%2Fetc%2Fpasswd", "%2E%2E", "a%00b", "x" * 65, "%2Fetc%2Fpasswd"])
+@pytest.mark.parametrize("path", ["/comics/{id}/status", "/comics/{id}/result", "/jobs/{id}", "/images/{id}"])
+async def test_path_traversal_ids_never_reach_the_disk(client: httpx.AsyncClient, settings: Settings,
+                                                       bad: str, path: str) -> None:
+    before = tree_digest(settings.data_dir)
+    answer = await client.get(API + path.format(id=bad))
+    assert answer.status_code in (404, 422)
+    assert "detail" in answer.json()
+    assert tree_digest(settings.data_dir) == before
+
+
+async def test_refine_body_posted_to_the_wrong_job_is_404_with_body_checked_first(client: httpx.AsyncClient) -> None:
+    answer = await client.post(f"{API}/comics/{UNKNOWN}/scenes/refine", json={"feedback": "shorter please"})
+    assert answer.status_code == 404
+    answer = await client.post(f"{API}/comics/{UNKNOWN}/scenes/refine", json={"feedback": ""})
+    assert answer.status_code == 422
+
+
+async def test_result_before_completion_is_409(client: httpx.AsyncClient, app: FastAPI) -> None:
+    job_id = await scenes_ready(client, app)
+    answer = await client.get(f"{API}/comics/{job_id}/result")
+    assert answer.status_code == 409
+    assert "not finished" in detail_of(answer)
+
+
+async def test_calls_while_scenes_are_being_written_are_409(client: httpx.AsyncClient, app: FastAPI,
+                                                            settings: Settings, gated: GatedText) -> None:
+    answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": "road safety"})
+    job_id = answer.json()["job_id"]
+    await gated.entered.wait()
+    before = tree_digest(settings.data_dir)
+    for method, path, body in [
+        ("GET", "scenes", None), ("POST", "generate", None),
+        ("POST", "scenes/refine", {"feedback": "shorter"}),
+        ("POST", "characters/select", {"character_ids": ["max"]}),
+    ]:
+        answer = await client.request(method, f"{API}/comics/{job_id}/{path}", json=body)
+        assert answer.status_code == 409, (path, answer.text)
+        assert "generating_scenes" in detail_of(answer) or "not ready" in detail_of(answer)
+    assert tree_digest(settings.data_dir) == before
+    gated.gate.set()
+    await settle(app)
+    assert (await client.get(f"{API}/comics/{job_id}/scenes")).status_code == 200
+
+
+async def test_refine_or_generate_while_refining_is_409(client: httpx.AsyncClient, app: FastAPI,
+                                                        gated: GatedText) -> None:
+    gated.gate.set()
+    job_id = await scenes_ready(client, app)
+    gated.gate.clear()
+    assert (await client.post(f"{API}/comics/{job_id}/scenes/refine", json={"feedback": "shorter"})).status_code == 202
+    second = await client.post(f"{API}/comics/{job_id}/scenes/refine", json={"feedback": "longer"})
+    assert second.status_code == 409 and "refining_scenes" in detail_of(second)
+    assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 409
+    gated.gate.set()
+    await settle(app)
+    assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 202
+
+
+async def test_generate_twice_is_409(client: httpx.AsyncClient, app: FastAPI) -> None:
+    job_id = await scenes_ready(client, app, num_scenes=2)
+    assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 202
+    assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 409
+    await settle(app)
+    assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 409
+
+
+@pytest.mark.parametrize("body, status, mentions", [
+    ({"character_ids": ["no-such-character"]}, 422, "no-such-character"),
+    ({"character_ids": []}, 422, "character_ids"),
+    ({"character_ids": ["max", "max"]}, 422, "repeat"),
+    ({"character_ids": ["../x"]}, 422, "character_ids"),
+    ({"character_ids": ["max"] * 7}, 422, "character_ids"),
+])
+async def test_bad_selections_are_refused_and_change_nothing(client: httpx.AsyncClient, app: FastAPI,
+                                                             settings: Settings, body: dict, status: int,
+                                                             mentions: str) -> None:
+    job_id = await scenes_ready(client, app)
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(f"{API}/comics/{job_id}/characters/select", json=body)
+    assert answer.status_code == status
+    assert mentions in detail_of(answer)
+    assert tree_digest(settings.data_dir) == before
+
+
+@pytest.mark.parametrize("body, mentions", [
+    ({"feedback": "shorter", "scene_ids": ["scene-99"]}, "scene-99"),
+    ({"feedback": ""}, "feedback"),
+    ({"feedback": "x" * 5000}, "feedback"),
+    ({"feedback": "shorter", "extra": 1}, "extra"),
+])
+async def test_bad_refinements_are_422_and_change_nothing(client: httpx.AsyncClient, app: FastAPI,
+                                                          settings: Settings, body: dict, mentions: str) -> None:
+    job_id = await scenes_ready(client, app)
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(f"{API}/comics/{job_id}/scenes/refine", json=body)
+    assert answer.status_code == 422
+    assert mentions in detail_of(answer)
+    assert tree_digest(settings.data_dir) == before
+
+
+async def test_errors_carry_no_stack_trace(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "age_group": "12-5"})
+    assert "Traceback" not in answer.text and str(tmp_path) not in answer.text

@@ -1,0 +1,61 @@
+"""Shared fixtures: a fresh DATA_DIR per test, the real app with its lifespan, an ASGI client."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.factory import create_app
+from config import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
+                    image_provider="offline", api_keys=[], supabase_jwt_secret=None)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root with a hash of its bytes: equal digests mean nothing changed on disk."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+async def settle(app: FastAPI) -> None:
+    """Wait until the job runner has no work in flight (no sleeps, no polling)."""
+    await app.state.runner.wait_idle()
+
+
+async def scenes_ready(client: httpx.AsyncClient, app: FastAPI, **body: object) -> str:
+    answer = await client.post("/api/v1/comics/scenes/generate",
+                               json={"topic": "teaching kids about safety", "age_group": "5-12", **body})
+    assert answer.status_code == 202, answer.text
+    await settle(app)
+    return answer.json()["job_id"]
+
+
+async def finished_comic(client: httpx.AsyncClient, app: FastAPI, **body: object) -> tuple[str, dict]:
+    job_id = await scenes_ready(client, app, **body)
+    assert (await client.post(f"/api/v1/comics/{job_id}/generate")).status_code == 202
+    await settle(app)
+    result = await client.get(f"/api/v1/comics/{job_id}/result")
+    assert result.status_code == 200, result.text
+    return job_id, result.json()

@@ -1,0 +1,163 @@
+"""The StorageBackend contract: every backend must pass this suite unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from app.errors import Conflict, NotFound
+from app.models.schemas import Comic, Job, Panel
+from app.storage.base import StorageBackend
+from app.storage.data_manager import DataManager
+from app.storage.json_backend import JsonBackend
+
+BACKENDS: dict[str, Callable[[Path], StorageBackend]] = {
+    "json": lambda root: JsonBackend(root / "data"),
+}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+async def data(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DataManager]:
+    manager = DataManager(BACKENDS[request.param](tmp_path))
+    await manager.open()
+    yield manager
+    await manager.close()
+
+
+def a_job(**fields: object) -> Job:
+    return Job(comic_id="c1", topic="safety", **fields)
+
+
+async def test_job_round_trip_and_versions(data: DataManager) -> None:
+    job = await data.create_job(a_job())
+    assert job.version == 1
+    fetched = await data.get_job(job.id)
+    assert fetched == job
+    updated = await data.update_job(job.id, lambda j: j.model_copy(update={"progress": 40}))
+    assert (updated.progress, updated.version) == (40, 2)
+    assert (await data.get_job(job.id)).progress == 40
+
+
+async def test_creating_an_existing_id_is_a_conflict(data: DataManager) -> None:
+    job = await data.create_job(a_job())
+    with pytest.raises(Conflict):
+        await data.create_job(job)
+
+
+async def test_stale_version_is_refused_and_changes_nothing(data: DataManager) -> None:
+    job = await data.create_job(a_job())
+    await data.backend.save_job(job.model_copy(update={"progress": 10}), expected_version=1)
+    with pytest.raises(Conflict):
+        await data.backend.save_job(job.model_copy(update={"progress": 99}), expected_version=1)
+    assert (await data.get_job(job.id)).progress == 10
+
+
+async def test_concurrent_updates_lose_nothing(data: DataManager) -> None:
+    comic = await data.create_comic(Comic(title="t", topic="safety"))
+
+    def add_panel(n: int) -> Callable[[Comic], Comic]:
+        def mutate(c: Comic) -> Comic:
+            c.panels.append(Panel(scene_id=f"s{n}", title=f"p{n}", description="d"))
+            return c
+        return mutate
+
+    await asyncio.gather(*(data.update_comic(comic.id, add_panel(n)) for n in range(40)))
+    stored = await data.get_comic(comic.id)
+    assert sorted(p.title for p in stored.panels) == sorted(f"p{n}" for n in range(40))
+    assert stored.version == 41
+
+
+@pytest.mark.parametrize("bad_id", ["../../etc/passwd", "..", "a/b", "", ".hidden", "x" * 65, "a\0b", "nul\n"])
+async def test_ids_that_could_leave_the_data_dir_are_not_found(data: DataManager, bad_id: str) -> None:
+    with pytest.raises(NotFound):
+        await data.get_job(bad_id)
+    with pytest.raises(NotFound):
+        await data.get_comic(bad_id)
+    with pytest.raises(NotFound):
+        await data.get_image(bad_id)
+    with pytest.raises(NotFound):
+        await data.create_job(a_job(id=bad_id))
+
+
+async def test_list_is_newest_first_and_paginated(data: DataManager) -> None:
+    ids = [(await data.create_comic(Comic(title=f"c{n}", topic="t"))).id for n in range(5)]
+    page = await data.list_comics(limit=2, offset=1)
+    assert [c.id for c in page] == [ids[3], ids[2]]
+
+
+async def test_delete_comic_takes_its_images_and_job(data: DataManager) -> None:
+    comic = await data.create_comic(Comic(title="t", topic="t"))
+    job = await data.create_job(Job(comic_id=comic.id, topic="t"))
+    await data.update_comic(comic.id, lambda c: c.model_copy(update={"job_id": job.id}))
+    image = await data.store_image(PNG, kind="panel", comic_id=comic.id)
+    other = await data.store_image(PNG, kind="panel", comic_id="someone-else")
+    await data.delete_comic(comic.id)
+    for gone in (data.get_comic(comic.id), data.get_job(job.id), data.get_image(image.id)):
+        with pytest.raises(NotFound):
+            await gone
+    assert (await data.get_image(other.id)).id == other.id
+
+
+async def test_images_store_reference_read_and_delete(data: DataManager) -> None:
+    stored = await data.store_image(PNG, kind="panel", comic_id="c1", width=10, height=5)
+    assert stored.size_bytes == len(PNG)
+    assert await data.read_image_bytes(stored.id) == PNG
+    external = await data.reference_image("https://fal.media/files/x.png", kind="character")
+    content = await data.image_content(external.id)
+    assert (content.path, content.url) == (None, "https://fal.media/files/x.png")
+    await data.delete_image(stored.id)
+    with pytest.raises(NotFound):
+        await data.read_image_bytes(stored.id)
+
+
+async def test_stats_follow_every_change(data: DataManager) -> None:
+    empty = await data.stats()
+    assert empty["json_storage"]["total_jobs"] == 0
+    job = await data.create_job(a_job())
+    comic = await data.create_comic(Comic(title="t", topic="t"))
+    image = await data.store_image(b"x" * 2 * 1024 * 1024, kind="panel", comic_id=comic.id)
+    await data.store_image(b"y" * 1024 * 1024, kind="character", comic_id=comic.id)
+    stats = await data.stats()
+    assert stats["json_storage"]["total_jobs"] == 1
+    assert stats["json_storage"]["total_comics"] == 1
+    assert stats["image_storage"] == {"total_images": 2, "panels_size_mb": 2.0, "total_size_mb": 3.0}
+    await data.delete_image(image.id)
+    await data.backend.delete_job(job.id)
+    stats = await data.stats()
+    assert stats["json_storage"]["total_jobs"] == 0
+    assert stats["image_storage"] == {"total_images": 1, "panels_size_mb": 0.0, "total_size_mb": 1.0}
+
+
+async def test_active_jobs_are_exactly_the_unfinished_ones(data: DataManager) -> None:
+    running = await data.create_job(a_job(status="running"))
+    waiting = await data.create_job(a_job(status="awaiting_input"))
+    done = await data.create_job(a_job(status="running"))
+    await data.update_job(done.id, lambda j: j.model_copy(update={"status": "completed"}))
+    assert sorted(j.id for j in await data.active_jobs()) == sorted([running.id, waiting.id])
+
+
+async def test_cleanup_removes_old_temp_and_orphans_only(data: DataManager) -> None:
+    comic = await data.create_comic(Comic(title="t", topic="t"))
+    kept = await data.store_image(PNG, kind="panel", comic_id=comic.id)
+    fresh_temp = await data.store_image(PNG, kind="temp")
+    old_temp = await data.store_image(PNG, kind="temp")
+    orphan = await data.store_image(PNG, kind="panel", comic_id="deleted-comic")
+    await data.backend.put_image((await data.get_image(old_temp.id)).model_copy(
+        update={"created_at": old_temp.created_at - timedelta(days=2)}), None)
+
+    dry = await data.cleanup(older_than=timedelta(hours=24), dry_run=True)
+    assert (dry.temp_images, dry.orphan_images) == ([old_temp.id], [orphan.id])
+    assert (await data.get_image(old_temp.id)).id == old_temp.id  # a dry run removes nothing
+
+    done = await data.cleanup(older_than=timedelta(hours=24), dry_run=False)
+    assert done.bytes_freed == 2 * len(PNG)
+    for gone in (old_temp.id, orphan.id):
+        with pytest.raises(NotFound):
+            await data.get_image(gone)
+    for survivor in (kept.id, fresh_temp.id):
+        assert (await data.get_image(survivor)).id == survivor
