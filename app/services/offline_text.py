@@ -52,14 +52,19 @@ class OfflineTextModel:
         return plan_panels(scenes, cast)
 
 
+def _relevance(lesson: Lesson, stems: set[str]) -> int:
+    text = " ".join([lesson.title, lesson.problem, lesson.question, lesson.point_older, *lesson.visuals]).lower()
+    return sum(stem in text for stem in stems)
+
+
 def _lessons_for(topic: str, count: int) -> list[Lesson]:
+    """The theme's lessons, those sharing most words with the topic first, then topic-built ones."""
     theme = theme_for(topic)
-    lessons = list(theme.lessons if theme else ()) + list(generic_lessons(topic))
-    rng = random.Random(stable_seed("lessons", topic.lower()))
-    if theme:  # keep the theme's lessons first, in a topic-dependent order
-        head = lessons[: len(theme.lessons)]
-        rng.shuffle(head)
-        lessons[: len(theme.lessons)] = head
+    themed = list(theme.lessons if theme else ())
+    random.Random(stable_seed("lessons", topic.lower())).shuffle(themed)
+    stems = {word[:5] for word in re.findall(r"[a-z]{4,}", topic.lower())}
+    themed.sort(key=lambda lesson: -_relevance(lesson, stems))  # stable: ties keep the shuffled order
+    lessons = themed + list(generic_lessons(topic))
     while len(lessons) < count:
         lessons += lessons
     return lessons[:count]
@@ -92,12 +97,13 @@ def _pair(names: list[str], index: int) -> tuple[str, str]:
 def _intro_scene(topic: str, names: list[str], young: bool, setting: str) -> Scene:
     hero, helper = _pair(names, 0)
     everyone = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    meet = "meet" if len(names) > 1 else "starts the day"
     if young:
-        description = f"{everyone} meet {_place(setting)}. Today is all about {topic}."
+        description = f"{everyone} {meet} {_place(setting)}. Today is all about {topic}."
         lines = [(hero, f"Today we learn about {topic}!"), (helper, "Let's find out together.")]
         point = f"Learning about {topic} helps us every day."
     else:
-        description = (f"{everyone} meet {_place(setting)}, curious about {topic} "
+        description = (f"{everyone} {meet} {_place(setting)}, curious about {topic} "
                        f"and ready for an adventure that will test what they know.")
         lines = [(hero, f"I keep hearing about {topic}. What does it really mean for us?"),
                  (helper, "Let's explore it together and find out what we can do.")]

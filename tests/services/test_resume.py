@@ -1,0 +1,107 @@
+"""Jobs survive a stop: on start-up, interrupted work resumes from its last finished step."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+from app.factory import create_app
+from app.models.api import GenerateScenesRequest
+from app.models.schemas import Job
+from app.services.offline_art import OfflineImageModel
+from config import Settings
+
+API = "/api/v1"
+
+
+class StallingImages(OfflineImageModel):
+    """Renders `budget` panels, then hangs, as a process would that is about to be stopped."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.stalled = asyncio.Event()
+
+    async def render_panel(self, **kwargs):  # type: ignore[no-untyped-def]
+        if self.budget <= 0:
+            self.stalled.set()
+            await asyncio.Event().wait()
+        self.budget -= 1
+        return await super().render_panel(**kwargs)
+
+
+
+async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
+    first = create_app(settings)
+    async with first.router.lifespan_context(first):
+        stalling = StallingImages(budget=2)
+        first.state.pipeline.images = stalling
+        first.state.pipeline._render_slots = asyncio.Semaphore(1)  # render one at a time: exactly 2 finish
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as client:
+            job_id = (await client.post(f"{API}/comics/scenes/generate",
+                                        json={"topic": "safety", "num_scenes": 5})).json()["job_id"]
+            await first.state.runner.wait_idle()
+            await client.post(f"{API}/comics/{job_id}/generate")
+            await stalling.stalled.wait()
+            comic_id = (await client.get(f"{API}/jobs/{job_id}")).json()["comic_id"]
+            while True:  # the second panel's write may still be landing: wait for its progress signal
+                changed = first.state.runner.change_signal(job_id)
+                before = await first.state.data.get_comic(comic_id)
+                if sum(p.status == "rendered" for p in before.panels) == 2:
+                    break
+                await asyncio.wait_for(changed.wait(), 10)
+            interrupted = (await client.get(f"{API}/jobs/{job_id}")).json()
+    assert (interrupted["status"], interrupted["step"]) == ("running", "rendering_panels")
+    kept = {p.panel_id: p.image_id for p in before.panels if p.status == "rendered"}
+    assert len(kept) == 2
+
+    second = create_app(settings)
+    async with second.router.lifespan_context(second):
+        await second.state.runner.wait_idle()
+        job = await second.state.data.get_job(job_id)
+        comic = await second.state.data.get_comic(comic_id)
+    assert (job.status, job.step, job.progress) == ("completed", "done", 100)
+    assert all(p.status == "rendered" for p in comic.panels)
+    assert {p.panel_id: p.image_id for p in comic.panels if p.panel_id in kept} == kept  # not redrawn
+    assert [c.image_id for c in comic.characters] == [c.image_id for c in before.characters]
+
+
+async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Settings, app: FastAPI) -> None:
+    data = app.state.data
+    comic_job = await app.state.pipeline.start_scenes(GenerateScenesRequest(topic="kindness"))
+    await app.state.runner.wait_idle()
+    waiting = await data.get_job(comic_job.id)
+    interrupted = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running",
+                                            step="generating_scenes", progress=5, data={"num_scenes": 2}))
+    odd = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running",
+                                    step="scenes_ready"))
+    await app.state.runner.shutdown()
+
+    again = create_app(settings)
+    async with again.router.lifespan_context(again):
+        await again.state.runner.wait_idle()
+        resumed = await again.state.data.get_job(interrupted.id)
+        still = await again.state.data.get_job(waiting.id)
+        failed = await again.state.data.get_job(odd.id)
+    assert (resumed.status, resumed.step) == ("awaiting_input", "scenes_ready")
+    assert still.model_dump() == waiting.model_dump()
+    assert failed.status == "failed" and failed.error is not None
+    assert failed.error.code == "resume_failed" and "scenes_ready" in failed.error.message
+
+
+async def test_a_crashing_step_fails_the_job_with_a_clear_error(settings: Settings, app: FastAPI) -> None:
+    class Broken(OfflineImageModel):
+        async def render_character(self, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("secret internal detail")
+
+    app.state.pipeline.images = Broken()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        job_id = (await client.post(f"{API}/comics/scenes/generate", json={"topic": "safety"})).json()["job_id"]
+        await app.state.runner.wait_idle()
+        await client.post(f"{API}/comics/{job_id}/generate")
+        await app.state.runner.wait_idle()
+        status = (await client.get(f"{API}/jobs/{job_id}")).json()
+    assert status["status"] == "failed"
+    assert status["error"]["code"] == "internal_error"
+    assert "secret" not in status["error"]["message"] and "Traceback" not in status["error"]["message"]

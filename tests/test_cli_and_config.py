@@ -1,0 +1,82 @@
+"""The command line and the configuration, as a user meets them."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pydantic import ValidationError
+
+from app.cli import main
+from config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
+    code, out, _ = run_cli("--data-dir", str(tmp_path), "make", "teaching kids about safety",
+                           "--age-group", "5-12", "--num-scenes", "4", "--characters", "max", "bolt")
+    assert code == 0
+    lines = [line.split() for line in out.splitlines()]
+    record = next(Path(parts[1]) for parts in lines if parts[0] == "record")
+    comic = json.loads(record.read_text())
+    assert comic["status"] == "completed" and len(comic["panels"]) == 4
+    panels = [Path(parts[1]) for parts in lines if parts[0] == "panel"]
+    characters = [Path(parts[1]) for parts in lines if parts[0] == "character"]
+    assert len(panels) == 4 and len(characters) == 2
+    for png in panels + characters:
+        assert Image.open(png).format == "PNG"
+
+    code, out, _ = run_cli("--data-dir", str(tmp_path), "stats")
+    stats = json.loads(out)
+    assert stats["json_storage"]["total_comics"] == 1 and stats["image_storage"]["total_images"] == 6
+
+    code, out, _ = run_cli("--data-dir", str(tmp_path), "cleanup", "--dry-run")
+    assert code == 0 and out.startswith("would remove 0 temp image(s)")
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["make", "ab"], "topic"),
+    (["make", "safety", "--age-group", "12-5"], "youngest"),
+    (["make", "safety", "--characters", "nobody"], "nobody"),
+])
+def test_make_refuses_bad_input_clearly(tmp_path: Path, argv: list[str], says: str) -> None:
+    code, out, err = run_cli("--data-dir", str(tmp_path), *argv)
+    assert code != 0 and says in err and "Traceback" not in err
+
+
+def test_production_refuses_an_open_api() -> None:
+    with pytest.raises(ValidationError, match="API_KEYS or SUPABASE_JWT_SECRET"):
+        Settings(_env_file=None, env="production")
+    assert Settings(_env_file=None, env="production", api_keys="k1,k2").auth_enabled
+
+
+def test_main_py_exits_with_the_reason_in_production_without_auth(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, capture_output=True, text=True,
+                          env={"ENV": "production", "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert done.returncode != 0
+    assert "refuses to start" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_lists_and_aliases_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "http://a.test, http://b.test")
+    monkeypatch.setenv("FAL_AI_API_KEY", "fal-secret")
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    settings = Settings(_env_file=None)
+    assert settings.cors_origins == ["http://a.test", "http://b.test"]
+    assert settings.fal_key is not None and settings.fal_key.get_secret_value() == "fal-secret"
+    assert settings.openai_api_key is None
+    assert "fal-secret" not in repr(settings)
