@@ -90,7 +90,13 @@ class JobRunner:
     def start(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._guard(job_id, work), name=f"job-{job_id}")
         self._tasks[job_id] = task
-        task.add_done_callback(lambda done: self._tasks.pop(job_id, None) if self._tasks.get(job_id) is done else None)
+
+        def finished(done: asyncio.Task[None]) -> None:
+            if self._tasks.get(job_id) is done:
+                del self._tasks[job_id]
+            work.close()  # a task cancelled before it ran never started its work: release it
+
+        task.add_done_callback(finished)
 
     def is_running(self, job_id: str) -> bool:
         return job_id in self._tasks
