@@ -21,7 +21,7 @@ from app.errors import FableError
 from app.models.api import GenerateScenesRequest
 from app.services.jobs import JobRunner
 from app.services.pipeline import ComicPipeline
-from app.services.registry import build_image_model, build_text_model
+from app.services.registry import build_image_model, build_text_model, close_providers
 from app.storage.data_manager import DataManager
 from app.storage.registry import ConfigurationError, build_backend
 from config import Settings
@@ -32,12 +32,14 @@ async def services(settings: Settings) -> AsyncIterator[ComicPipeline]:
     data = DataManager(build_backend(settings))
     await data.open()
     runner = JobRunner(data)
+    text, images = build_text_model(settings), build_image_model(settings)
     try:
-        yield ComicPipeline(data=data, runner=runner, text=build_text_model(settings),
-                            images=build_image_model(settings), max_concurrent_renders=settings.max_concurrent_renders)
+        yield ComicPipeline(data=data, runner=runner, text=text, images=images,
+                            max_concurrent_renders=settings.max_concurrent_renders)
     finally:
         await runner.shutdown()
         await data.close()
+        await close_providers(text, images)
 
 
 async def make(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.api import comic_routes, errors, job_routes, system_routes
 from app.services.jobs import JobRunner
 from app.services.pipeline import ComicPipeline
-from app.services.registry import build_image_model, build_text_model
+from app.services.registry import build_image_model, build_text_model, close_providers
 from app.storage.data_manager import DataManager
 from app.storage.registry import build_backend
 from config import Settings, get_settings
@@ -39,6 +39,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await runner.shutdown()
         await data.close()
+        await close_providers(text, images)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

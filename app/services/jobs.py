@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from app.errors import Conflict, FableError, UpstreamError
 from app.models.schemas import Job, JobError
+from app.services.usage import Usage, current_usage
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)
@@ -102,14 +103,18 @@ class JobRunner:
         return job_id in self._tasks
 
     async def _guard(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:
+        usage = Usage()
+        current_usage.set(usage)  # this task's own context: vendor calls made by the work count here
         try:
             await work
+            await self._add_usage(job_id, usage)
         except asyncio.CancelledError:
             raise  # a cancel has already written its status; a shutdown leaves the job to resume
         except BaseException as raised:  # noqa: BLE001 - every failure must end on the job, not vanish
             exc = first_leaf(raised)
             if isinstance(exc, JobStopped):
                 return
+            await self._add_usage(job_id, usage)
             if isinstance(exc, FableError):
                 log.warning("job %s failed: %s", job_id, exc.message)
                 await self._fail_quietly(job_id, code=error_code(exc), message=exc.message)
@@ -120,6 +125,22 @@ class JobRunner:
                                                  "try again, and report it if it keeps happening.")
             else:
                 raise
+
+    async def _add_usage(self, job_id: str, usage: Usage) -> None:
+        """Add what this run spent to the job's running total (a resumed job keeps its earlier runs)."""
+        spent = usage.as_dict()
+        if not any(spent.values()):
+            return
+
+        def mutate(job: Job) -> Job:
+            total = job.data.get("usage", {})
+            job.data = {**job.data, "usage": {k: int(total.get(k, 0)) + v for k, v in spent.items()}}
+            return job
+
+        try:
+            await self.data.update_job(job_id, mutate)
+        except FableError as exc:
+            log.error("job %s: could not record its usage: %s", job_id, exc.message)
 
     async def _fail_quietly(self, job_id: str, *, code: str, message: str) -> None:
         try:

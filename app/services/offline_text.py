@@ -10,6 +10,7 @@ import random
 import re
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
+from app.services.moderation import refuse, unfit_words
 from app.services.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
 from utils import parse_age_group, stable_seed, topic_subject
 
@@ -37,6 +38,11 @@ def is_young(age_group: str) -> bool:
 
 class OfflineTextModel:
     name = "offline"
+
+    async def moderate(self, texts: list[str]) -> None:
+        found = unfit_words(texts)
+        if found:
+            raise refuse(found)
 
     async def write_scenes(
         self, *, topic: str, age_group: str, num_scenes: int, style: str, cast: list[Character]

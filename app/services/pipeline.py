@@ -54,6 +54,7 @@ class ComicPipeline:
 
     # -- wizard: scenes ---------------------------------------------------------------------------
     async def start_scenes(self, request: GenerateScenesRequest) -> Job:
+        await self.text.moderate([request.topic])  # refused before anything is stored or generated
         comic = Comic(title=f"Adventures in {topic_subject(request.topic).title()}", topic=request.topic,
                       age_group=request.age_group, style=request.style or "cartoon")
         job = Job(comic_id=comic.id, topic=request.topic, data={"num_scenes": request.num_scenes})
@@ -92,6 +93,7 @@ class ComicPipeline:
         unknown = [i for i in scene_ids if i not in known]
         if unknown:
             raise InvalidInput(f"unknown scene_ids: {', '.join(unknown)}; this comic has {', '.join(known)}")
+        await self.text.moderate([request.feedback])
 
         def claim(current: Job) -> Job:
             _require_awaiting_scenes(current, "refine scenes")

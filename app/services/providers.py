@@ -23,6 +23,9 @@ class RenderedImage:
 class TextModel(Protocol):
     name: str
 
+    async def moderate(self, texts: list[str]) -> None:
+        """Raise InvalidInput when any text is unfit for a children's comic."""
+
     async def write_scenes(
         self, *, topic: str, age_group: str, num_scenes: int, style: str, cast: list[Character]
     ) -> list[Scene]: ...

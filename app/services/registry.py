@@ -6,17 +6,24 @@ from typing import Callable
 
 from app.services.offline_art import OfflineImageModel
 from app.services.offline_text import OfflineTextModel
+from app.services.openai_text import OpenAITextModel
 from app.services.providers import ImageModel, TextModel
 from app.storage.registry import ConfigurationError
 from config import Settings
+from external_services import OpenAIClient
 
-TEXT_MODELS: dict[str, Callable[[Settings], TextModel]] = {"offline": lambda settings: OfflineTextModel()}
+TEXT_MODELS: dict[str, Callable[[Settings], TextModel]] = {
+    "offline": lambda settings: OfflineTextModel(),
+    "openai": lambda settings: OpenAITextModel(OpenAIClient(settings)),
+}
 IMAGE_MODELS: dict[str, Callable[[Settings], ImageModel]] = {"offline": lambda settings: OfflineImageModel()}
 
 
 def _pick(kind: str, choice: str, keyed: bool, real: str, registry: dict[str, Callable[[Settings], object]]) -> str:
     if choice == "auto":
         choice = real if keyed else "offline"
+    if choice == real and not keyed:
+        raise ConfigurationError(f"{kind.upper()}_PROVIDER={real} needs its API key to be set")
     if choice not in registry:
         raise ConfigurationError(
             f"the {real} {kind} provider is not part of this release; unset its key or set "
@@ -33,3 +40,10 @@ def build_text_model(settings: Settings) -> TextModel:
 def build_image_model(settings: Settings) -> ImageModel:
     name = _pick("image", settings.image_provider, settings.fal_key is not None, "fal", IMAGE_MODELS)
     return IMAGE_MODELS[name](settings)
+
+
+async def close_providers(*providers: object) -> None:
+    for provider in providers:
+        close = getattr(provider, "close", None)
+        if close is not None:
+            await close()

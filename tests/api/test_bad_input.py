@@ -63,6 +63,7 @@ def detail_of(answer: httpx.Response) -> str:
     ({"topic": "safety", "num_scenes": "six"}, "num_scenes"),
     ({"topic": "safety", "style": "<script>"}, "style"),
     ({"topic": "safety", "colour": "red"}, "colour"),
+    ({"topic": "a gory murder story"}, "not suitable"),
 ])
 async def test_bad_scene_requests_are_422_and_change_nothing(
     client: httpx.AsyncClient, settings: Settings, body: dict, mentions: str
