@@ -120,8 +120,16 @@ class Panel(Record):
 ComicStatus = Literal["draft", "scenes_ready", "rendering", "completed", "failed"]
 
 
-class Comic(Record):
+class VersionedRecord(Record):
+    """A top-level record: written compare-and-swap on `version`, stamped when created and changed."""
+
     id: str = Field(default_factory=new_id)
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Comic(VersionedRecord):
     title: str
     topic: str
     age_group: str = "5-12"
@@ -131,9 +139,6 @@ class Comic(Record):
     scenes: list[Scene] = []
     characters: list[Character] = []
     panels: list[Panel] = []
-    version: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
     __table__ = TableSpec(
         name="comics",
@@ -149,8 +154,7 @@ class JobError(BaseModel):
     message: str
 
 
-class Job(Record):
-    id: str = Field(default_factory=new_id)
+class Job(VersionedRecord):
     comic_id: str
     kind: Literal["wizard", "render_panels"] = "wizard"
     topic: str
@@ -159,9 +163,6 @@ class Job(Record):
     progress: int = Field(default=0, ge=0, le=100)
     error: JobError | None = None
     data: dict[str, Any] = {}
-    version: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
     __table__ = TableSpec(
         name="jobs",

@@ -275,11 +275,15 @@ class JsonBackend:
     async def delete_image(self, image_id: str) -> None:
         await self._run(self._delete_image, image_id)
 
-    async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
+    def _list_images(self, created_before: datetime | None) -> list[ImageRecord]:
         records = [ImageRecord.model_validate(r) for r in self.images.records()]
         if created_before is not None:
             records = [r for r in records if r.created_at < created_before]
         return records
+
+    async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
+        # Parsing every record is O(images): keep it off the event loop.
+        return await self._run(self._list_images, created_before)
 
     def _unreferenced_files(self) -> list[str]:
         found = []
