@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     except (FableError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 2
 
 
