@@ -159,7 +159,8 @@ async def test_an_outage_gives_up_within_the_deadline_and_says_so(openai_setting
         await OpenAITextModel(client).plan_panels(scenes=[], cast=[])
     assert str(raised.value).startswith("OpenAI is failing (500), retried 3 times over")
     assert len(sleeps.delays) == 3
-    assert sleeps.delays == sorted(sleeps.delays) or max(sleeps.delays) <= 10.0  # backoff grows, with jitter
+    # Doubling with 0.5-1.0 jitter: the third wait is always longer than the first, none past max_delay.
+    assert sleeps.delays[2] > sleeps.delays[0] and max(sleeps.delays) <= RetryPolicy().max_delay
 
 
 @respx.mock
