@@ -43,6 +43,16 @@ async def gated(app: FastAPI) -> AsyncIterator[GatedText]:
     text.gate.set()
 
 
+async def assert_refused(client: httpx.AsyncClient, settings: Settings, path: str, body: object, *,
+                         status: int, mentions: str) -> None:
+    """A bad request gets `status` with a detail naming what is wrong, and changes nothing on disk."""
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(API + path, json=body)
+    assert answer.status_code == status, answer.text
+    assert mentions in detail_of(answer)
+    assert tree_digest(settings.data_dir) == before
+
+
 def detail_of(answer: httpx.Response) -> str:
     body = answer.json()
     assert set(body) >= {"detail"}
@@ -68,11 +78,7 @@ def detail_of(answer: httpx.Response) -> str:
 async def test_bad_scene_requests_are_422_and_change_nothing(
     client: httpx.AsyncClient, settings: Settings, body: dict, mentions: str
 ) -> None:
-    before = tree_digest(settings.data_dir)
-    answer = await client.post(f"{API}/comics/scenes/generate", json=body)
-    assert answer.status_code == 422
-    assert mentions in detail_of(answer)
-    assert tree_digest(settings.data_dir) == before
+    await assert_refused(client, settings, "/comics/scenes/generate", body, status=422, mentions=mentions)
 
 
 async def test_a_body_that_is_not_json_is_422(client: httpx.AsyncClient, settings: Settings) -> None:
@@ -172,11 +178,8 @@ async def test_bad_selections_are_refused_and_change_nothing(client: httpx.Async
                                                              settings: Settings, body: dict, status: int,
                                                              mentions: str) -> None:
     job_id = await scenes_ready(client, app)
-    before = tree_digest(settings.data_dir)
-    answer = await client.post(f"{API}/comics/{job_id}/characters/select", json=body)
-    assert answer.status_code == status
-    assert mentions in detail_of(answer)
-    assert tree_digest(settings.data_dir) == before
+    await assert_refused(client, settings, f"/comics/{job_id}/characters/select", body, status=status,
+                         mentions=mentions)
 
 
 @pytest.mark.parametrize("body, mentions", [
@@ -188,11 +191,7 @@ async def test_bad_selections_are_refused_and_change_nothing(client: httpx.Async
 async def test_bad_refinements_are_422_and_change_nothing(client: httpx.AsyncClient, app: FastAPI,
                                                           settings: Settings, body: dict, mentions: str) -> None:
     job_id = await scenes_ready(client, app)
-    before = tree_digest(settings.data_dir)
-    answer = await client.post(f"{API}/comics/{job_id}/scenes/refine", json=body)
-    assert answer.status_code == 422
-    assert mentions in detail_of(answer)
-    assert tree_digest(settings.data_dir) == before
+    await assert_refused(client, settings, f"/comics/{job_id}/scenes/refine", body, status=422, mentions=mentions)
 
 
 async def test_errors_carry_no_stack_trace(client: httpx.AsyncClient, tmp_path: Path) -> None:

@@ -22,6 +22,16 @@ async def test_health_and_docs(client: httpx.AsyncClient) -> None:
     assert "/api/v1/comics/scenes/generate" in (await client.get("/openapi.json")).json()["paths"]
 
 
+async def test_docs_are_open_and_cors_allows_only_configured_origins(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/docs")).status_code == 200
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    allowed = await client.options(f"{API}/comics/scenes/generate",
+                                   headers={"origin": "http://localhost:3000", **preflight})
+    assert allowed.headers.get("access-control-allow-origin") == "http://localhost:3000"
+    other = await client.options(f"{API}/comics/scenes/generate", headers={"origin": "http://evil.test", **preflight})
+    assert "access-control-allow-origin" not in other.headers
+
+
 async def test_generate_scenes_answers_202_with_a_status_url(client: httpx.AsyncClient, app: FastAPI) -> None:
     answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": "teaching kids about safety"})
     assert answer.status_code == 202
