@@ -45,8 +45,12 @@ class Settings(BaseSettings):
     supabase_key: SecretStr | None = None
     supabase_bucket: str = "comic-images"
 
+    fal_image_model: Literal["nano-banana", "seedream-v4"] = "nano-banana"
+    image_timeout_seconds: float = Field(default=180.0, gt=0, le=1800)
+
     max_concurrent_renders: int = Field(default=10, ge=1, le=256)
     allowed_image_hosts: Annotated[list[str], NoDecode] = DEFAULT_IMAGE_HOSTS
+    max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
 
     api_keys: Annotated[list[SecretStr], NoDecode] = []
     supabase_jwt_secret: SecretStr | None = None

@@ -1,4 +1,4 @@
-"""Vendor clients: OpenAI for words (fal.ai for pictures joins here next).
+"""Vendor clients: OpenAI for words, fal.ai for pictures, and the one door images come in through.
 
 Each call has a timeout and goes through `with_retries`: backoff with jitter on 429, 5xx and
 timeouts, bounded by a total deadline; anything else fails at once. Failures become UpstreamError
@@ -8,16 +8,35 @@ with a sentence a person can act on, never a key or a raw vendor body.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
+import io
 import logging
+import os
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import openai
+from dotenv import dotenv_values
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
+
+
+def _export_fal_hosts(env_file: str = ".env") -> None:
+    """fal-client reads FAL_RUN_HOST / FAL_QUEUE_RUN_HOST from the environment when it is imported;
+    let `.env` set them too, as it sets every other variable (the real environment still wins)."""
+    for name in ("FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
+        value = dotenv_values(env_file).get(name) if os.path.exists(env_file) else None
+        if value and name not in os.environ:
+            os.environ[name] = value
+
+
+_export_fal_hosts()
+import fal_client  # noqa: E402 - after the hosts are in the environment
 
 from app.errors import UpstreamError
 from app.services.usage import record_usage
@@ -173,3 +192,178 @@ class OpenAIClient:
         await self.sdk.close()
 
 
+
+
+# -- fal.ai -------------------------------------------------------------------------------------------
+
+def classify_fal(exc: Exception) -> Failure | None:
+    if isinstance(exc, fal_client.client.FalClientHTTPError):
+        status = exc.status_code
+        kind = (exc.error_type or "").lower()
+        if status == 401:
+            return Failure("rejected the key (401): check FAL_KEY", False, "provider_auth_failed")
+        if status == 403:
+            return Failure("refused access (403): the key may lack this model or its balance is used up", False,
+                           "provider_forbidden")
+        if status == 429:
+            return Failure("rate limit (429)", True, "provider_rate_limited", _retry_after(exc.response))
+        if "content_policy" in kind or "nsfw" in kind:
+            return Failure("refused the picture under its content policy", False, "content_refused")
+        if status == 404:
+            return Failure("does not know this model (404): check FAL_IMAGE_MODEL", False, "provider_rejected")
+        if status >= 500 or status in (408, 409):
+            return Failure(f"is failing ({status})", True, "provider_unavailable")
+        return Failure(f"rejected the request ({status})", False, "provider_rejected")
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return Failure("timed out", True, "provider_timeout")
+    if isinstance(exc, httpx.TransportError):
+        return Failure("could not be reached", True, "provider_unavailable")
+    if isinstance(exc, DownloadFailed):
+        return Failure(exc.reason, exc.retryable, exc.code)
+    return None
+
+
+class FalClient:
+    """fal-client's AsyncClient on the queue protocol (submit, poll status, fetch the result), with a
+    timeout on each whole call and our retry policy around it. fal-client itself also retries 429s
+    and dropped connections on each HTTP request, with its own short backoff."""
+
+    provider = "fal.ai"
+
+    def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, poll_interval: float = 0.25,
+                 fetcher: ImageFetcher | None = None) -> None:
+        assert settings.fal_key is not None
+        self.sdk = fal_client.AsyncClient(key=settings.fal_key.get_secret_value(), default_timeout=60.0)
+        self.policy = policy or RetryPolicy(deadline=max(60.0, settings.image_timeout_seconds))
+        self.timeout = settings.image_timeout_seconds
+        self.poll_interval = poll_interval
+        self.fetcher = fetcher or ImageFetcher(settings.allowed_image_hosts, max_bytes=settings.max_image_bytes)
+
+    async def _once(self, endpoint: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        handle = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                handle = await self.sdk.submit(endpoint, arguments)
+                record_usage(image_calls=1)
+                return await handle.get(interval=self.poll_interval)
+        except TimeoutError:
+            if handle is not None:  # stop paying for a picture nobody will wait for
+                try:
+                    await handle.cancel()
+                except Exception:  # noqa: BLE001 - best effort; the timeout is what we report
+                    log.info("fal.ai: could not cancel a timed-out request")
+            raise
+
+    async def generate(self, endpoint: str, arguments: dict[str, Any]) -> tuple[dict[str, Any], FetchedImage]:
+        """One picture: the model's answer, and its first image downloaded through the fetcher."""
+
+        async def call() -> tuple[dict[str, Any], str]:
+            result = await self._once(endpoint, arguments)
+            images = result.get("images") if isinstance(result, dict) else None
+            url = images[0].get("url") if isinstance(images, list) and images and isinstance(images[0], dict) else None
+            if not isinstance(url, str):
+                raise DownloadFailed("returned no image", retryable=True, code="provider_bad_output")
+            return result, url
+
+        result, url = await with_retries(call, provider=self.provider, classify=classify_fal, policy=self.policy)
+        # The download retries on its own, so a flaky CDN never pays for a second picture.
+        image = await with_retries(lambda: self.fetcher.fetch(url), provider=self.provider, classify=classify_fal,
+                                   policy=self.policy)
+        return result, image
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+        client = self.sdk.__dict__.get("_client")  # only there once a request was made
+        if isinstance(client, httpx.AsyncClient):
+            await client.aclose()
+
+
+# -- downloads ------------------------------------------------------------------------------------------
+
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+class DownloadFailed(Exception):
+    def __init__(self, reason: str, *, retryable: bool = False, code: str = "image_refused") -> None:
+        super().__init__(reason)
+        self.reason, self.retryable, self.code = reason, retryable, code
+
+
+@dataclass(frozen=True)
+class FetchedImage:
+    data: bytes
+    url: str
+    content_type: str
+    width: int
+    height: int
+
+
+def host_allowed(url: str, patterns: Sequence[str]) -> bool:
+    """Whether `url` may be fetched: https to a host matching a pattern ("fal.media", "*.fal.media",
+    "host:port"); plain http only to a host a pattern names exactly (a local test server, say)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or parts.username or parts.password or parts.scheme not in ("https", "http"):
+        return False
+    try:
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return False
+    for pattern in (p.lower().strip() for p in patterns):
+        target = netloc if ":" in pattern else host
+        if parts.scheme == "http" and "*" in pattern:
+            continue
+        if fnmatch.fnmatchcase(target, pattern) if "*" in pattern else target == pattern:
+            return True
+    return False
+
+
+class ImageFetcher:
+    """Downloads a generated image: only from ALLOWED_IMAGE_HOSTS, never following a redirect, with a
+    size cap enforced while reading, an image content type, and bytes that really are that image."""
+
+    def __init__(self, allowed_hosts: Sequence[str], *, max_bytes: int, timeout: float = 60.0,
+                 http_client: httpx.AsyncClient | None = None) -> None:
+        self.allowed_hosts = list(allowed_hosts)
+        self.max_bytes = max_bytes
+        self.http = http_client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+    async def fetch(self, url: str) -> FetchedImage:
+        if not host_allowed(url, self.allowed_hosts):
+            host = urlsplit(url).hostname or "an unreadable address"
+            raise DownloadFailed(f"sent an image from {host}, which is not in ALLOWED_IMAGE_HOSTS; nothing was "
+                                 "downloaded")
+        async with self.http.stream("GET", url) as response:
+            if response.is_redirect:
+                raise DownloadFailed("sent an image address that redirects elsewhere; redirects are not followed")
+            if response.status_code >= 500 or response.status_code == 429:
+                raise DownloadFailed(f"image download failed ({response.status_code})", retryable=True,
+                                     code="provider_unavailable")
+            if response.status_code != 200:
+                raise DownloadFailed(f"image download failed ({response.status_code})")
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type not in IMAGE_TYPES:
+                raise DownloadFailed(f"sent a download of type '{content_type[:60] or 'none'}', not a PNG, JPEG "
+                                     "or WebP image")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise DownloadFailed(f"sent an image of {int(declared)} bytes, over the {self.max_bytes}-byte "
+                                     "limit (MAX_IMAGE_BYTES)")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise DownloadFailed(f"sent an image over the {self.max_bytes}-byte limit (MAX_IMAGE_BYTES)")
+        data = bytes(body)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+                found, (width, height) = image.format, image.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise DownloadFailed("sent a download that is not a readable image") from None
+        if found != IMAGE_TYPES[content_type]:
+            raise DownloadFailed(f"sent a {found} image labelled {content_type}")
+        return FetchedImage(data=data, url=url, content_type=content_type, width=width, height=height)
+
+    async def close(self) -> None:
+        await self.http.aclose()

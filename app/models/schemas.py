@@ -81,6 +81,7 @@ class Character(Record):
     role: CharacterRole | None = None
     image_url: str | None = None
     image_id: str | None = None
+    reference_url: str | None = None  # where a remote image model can fetch the reference sheet
 
     __table__ = TableSpec(
         name="characters",
@@ -105,6 +106,7 @@ class Panel(Record):
     image_id: str | None = None
     status: PanelStatus = "pending"
     error: str | None = None
+    retryable: bool = False  # for a failed panel: whether rendering it again may succeed
 
     __table__ = TableSpec(
         name="panels",

@@ -171,6 +171,7 @@ class ComicPipeline:
                 for member in current.characters:
                     if member.id == character.id:
                         member.image_id, member.image_url = record.id, image_url(record)
+                        member.reference_url = record.source_url
                 return current
 
             await self.data.update_comic(comic.id, attach)
@@ -203,12 +204,14 @@ class ComicPipeline:
                     rendered = await self.images.render_panel(panel=panel, scene=scenes.get(panel.scene_id),
                                                               cast=cast, style=comic.style)
                 record = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel.panel_id)
-                changes: dict[str, Any] = {"status": "rendered", "error": None, "image_id": record.id,
+                changes: dict[str, Any] = {"status": "rendered", "error": None, "retryable": False,
+                                           "image_id": record.id,
                                            "image_url": image_url(record),
                                            "image_path": f"images/{record.local_path}" if record.local_path else None}
             except (UpstreamError, InvalidInput) as exc:
                 failures.append(exc.message)
-                changes = {"status": "failed", "error": exc.message}
+                changes = {"status": "failed", "error": exc.message,
+                           "retryable": isinstance(exc, UpstreamError) and exc.retryable}
             await self.data.update_comic(comic.id, lambda c: _with_panel(c, panel.panel_id, changes))
             done += 1
             await self._report(job.id, "rendering_panels", done, len(comic.panels))
@@ -225,12 +228,12 @@ class ComicPipeline:
 
     async def _keep(self, rendered: RenderedImage, *, kind: ImageKind, **links: Any) -> ImageRecord:
         fields = {"content_type": rendered.content_type, "width": rendered.width, "height": rendered.height,
-                  "model": rendered.model, **links}
+                  "model": rendered.model, "source_url": rendered.url, **links}
         if rendered.data is not None:
             return await self.data.store_image(rendered.data, kind=kind, **fields)
         if rendered.url is None:
             raise UpstreamError(f"{self.images.name} returned no image", provider=self.images.name, retryable=True)
-        return await self.data.reference_image(rendered.url, kind=kind, source_url=rendered.url, **fields)
+        return await self.data.reference_image(rendered.url, kind=kind, **fields)
 
     # -- reading results --------------------------------------------------------------------------
     async def get_result(self, job_id: str) -> Comic:
