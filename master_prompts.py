@@ -58,6 +58,32 @@ PANELS_REQUEST = """Scenes as JSON:
 {scenes}
 Plan the panels. scene_number is the 1-based number of the scene each panel belongs to."""
 
+STORY_WRITER = """You write short stories for children aged {age_group} that teach through what happens.
+{reading_level}
+Tell it as a hero's journey in plain prose: the hero's ordinary day; a call to adventure that the
+topic brings; a wise helper; a challenge where the hero must use what they learned; the hero's
+return, changed, sharing the lesson. 300 to 500 words, in paragraphs, no headings, no lists.
+Use these characters and no others:
+{cast}
+Nothing violent, scary, unkind or unsafe is shown as good. No brand names, no real people."""
+
+STORY_REQUEST = """Topic: {topic}
+Write the story."""
+
+CHARACTER_EXTRACTOR = """You read a children's story and list every character who appears in it, so an
+illustrator can draw each one the same way in every panel.
+For each: name exactly as the story writes it; brief (one sentence: who they are in the story);
+character_type (humanoid for people and people-like beings, creature for animals and monsters,
+concept for ideas or feelings given a form, object for things that act); era (when they belong, e.g.
+"present day"); visual_form (what they look like, concretely: body, clothes, colours, size);
+color_palette (3 to 5 hex colours); distinctive_markers (features that make them recognisable);
+demeanor (how they behave); role (protagonist, antagonist, supporting or minor).
+List only characters the story names or clearly shows. Invent nothing the story does not support,
+except the visual details it leaves open, which you choose to suit children aged {age_group}."""
+
+EXTRACTION_REQUEST = """The story:
+{story}"""
+
 CHARACTER_SHEET = {
     "humanoid": "character turnaround sheet of {name}: front, three-quarter and side views, full body, "
                 "neutral pose, consistent proportions",
@@ -91,6 +117,15 @@ def refine_messages(*, scenes: Sequence[Scene], feedback: str, scene_ids: Sequen
     body = json.dumps([s.model_dump(exclude={"scene_id", "revision"}) for s in scenes], indent=1)
     return system, REFINE_REQUEST.format(scenes=body, scene_numbers=", ".join(numbers), feedback=feedback,
                                          count=len(scenes))
+
+
+def story_messages(*, topic: str, age_group: str, cast: Sequence[Character]) -> tuple[str, str]:
+    return (STORY_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=cast_list(cast)),
+            STORY_REQUEST.format(topic=topic))
+
+
+def extraction_messages(*, story: str, age_group: str) -> tuple[str, str]:
+    return CHARACTER_EXTRACTOR.format(age_group=age_group), EXTRACTION_REQUEST.format(story=story)
 
 
 def panels_messages(*, scenes: Sequence[Scene], cast: Sequence[Character], age_group: str) -> tuple[str, str]:

@@ -31,6 +31,22 @@ class ScenesDraft(Strict):
     scenes: list[SceneDraft]
 
 
+class CharacterDraft(Strict):
+    name: str
+    brief: str
+    character_type: Literal["humanoid", "creature", "concept", "object"]
+    era: str
+    visual_form: str
+    color_palette: list[str]
+    distinctive_markers: list[str]
+    demeanor: str
+    role: Literal["protagonist", "antagonist", "supporting", "minor"]
+
+
+class CharactersDraft(Strict):
+    characters: list[CharacterDraft]
+
+
 class PanelDraft(Strict):
     scene_number: int
     title: str

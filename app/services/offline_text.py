@@ -6,13 +6,16 @@ for the youngest reader of the age group, with dialogue spoken by the cast.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
+from collections.abc import AsyncIterator
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
 from app.services.moderation import refuse, unfit_words
+from app.services.catalog import catalog
 from app.services.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
-from utils import parse_age_group, stable_seed, topic_subject
+from utils import new_id, parse_age_group, slugify, stable_seed, topic_subject
 
 SETTING_PHRASES = {
     "street": "on the street", "park": "in the park", "playground": "at the playground",
@@ -56,6 +59,57 @@ class OfflineTextModel:
 
     async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]:
         return plan_panels(scenes, cast)
+
+    async def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
+        text = write_story(topic=topic, age_group=age_group, cast=cast)
+        for token in re.findall(r"\S+\s*", text):
+            yield token
+            await asyncio.sleep(0)  # a real stream: other work runs between pieces
+
+    async def extract_characters(self, *, story: str, age_group: str) -> list[Character]:
+        return extract_characters(story, age_group)
+
+
+def write_story(*, topic: str, age_group: str, cast: list[Character]) -> str:
+    """A hero's journey told from the same lessons the scenes use, one paragraph per step."""
+    scenes = write_scenes(topic=topic, age_group=age_group, num_scenes=5, cast=cast)
+    paragraphs = []
+    for scene in scenes:
+        said = " ".join(f'{line.speaker} said, "{line.text}"' for line in scene.dialogue)
+        paragraphs.append(f"{scene.description} {said}".strip())
+    return "\n\n".join(paragraphs) + "\n"
+
+
+_NOT_NAMES = {"the", "a", "an", "and", "but", "then", "when", "they", "she", "he", "it", "we", "you", "i", "look",
+              "stop", "yes", "no", "oh", "wow", "let", "what", "why", "how", "who", "where", "there", "this",
+              "that", "now", "always", "never", "remember", "great", "good", "thank", "together", "everyone"}
+_PALETTES = (["#E4572E", "#F3A712", "#29335C"], ["#2E86AB", "#F6F5AE", "#A23B72"],
+             ["#3BB273", "#E1BC29", "#4D9DE0"], ["#7768AE", "#E15554", "#F5F5F5"])
+
+
+def extract_characters(story: str, age_group: str) -> list[Character]:
+    """Catalog characters the story names, then other names it uses at least twice mid-sentence."""
+    folded = f"-{slugify(story)}-"
+    found = [c.model_copy(update={"age_group": age_group}) for c in catalog() if f"-{slugify(c.name)}-" in folded]
+    known = {slugify(c.name) for c in found}
+    counts: dict[str, int] = {}
+    for match in re.finditer(r"(?<=[a-z,;] )([A-Z][a-z]+(?: [A-Z][a-z]+)?)", story):
+        name = match.group(1)
+        if name.split()[0].lower() not in _NOT_NAMES and not any(slugify(name) in k.split("-") for k in known):
+            counts[name] = counts.get(name, 0) + 1
+    for name, seen in counts.items():
+        if seen >= 2 and slugify(name) not in known:
+            known.add(slugify(name))
+            palette = _PALETTES[stable_seed(name) % len(_PALETTES)]
+            found.append(Character(id=new_id(), name=name, description=f"{name}, who appears in the story.",
+                                   brief=f"{name}, who appears in the story.", age_group=age_group,
+                                   color_palette=list(palette), era="present day", demeanor="friendly",
+                                   visual_form=f"a child in clothes of {palette[0]} and {palette[1]}",
+                                   role="supporting"))
+    found.sort(key=lambda c: folded.find(f"-{slugify(c.name)}-"))  # in the order the story introduces them
+    if found and not any(c.role == "protagonist" for c in found):
+        found[0].role = "protagonist"
+    return found
 
 
 def _relevance(lesson: Lesson, stems: set[str]) -> int:

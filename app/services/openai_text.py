@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
+from collections.abc import AsyncIterator
+
 from app.errors import UpstreamError
-from app.models.drafts import PanelsDraft, SceneDraft, ScenesDraft
+from app.models.drafts import CharacterDraft, CharactersDraft, PanelsDraft, SceneDraft, ScenesDraft
 from app.models.schemas import Character, DialogueLine, Panel, Scene
 from app.services.moderation import refuse
 from external_services import OpenAIClient
-from master_prompts import panels_messages, refine_messages, scenes_messages
+from master_prompts import extraction_messages, panels_messages, refine_messages, scenes_messages, story_messages
+from utils import new_id, slugify
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def character_from_draft(draft: CharacterDraft, *, age_group: str) -> Character:
+    return Character(id=new_id(), name=draft.name.strip()[:80], description=draft.brief[:500],
+                     character_type=draft.character_type, age_group=age_group, brief=draft.brief[:500],
+                     era=draft.era[:120], visual_form=draft.visual_form[:500],
+                     visual_tags=[m[:80] for m in draft.distinctive_markers[:8]],
+                     color_palette=[c for c in draft.color_palette if HEX_COLOUR.match(c)][:6],
+                     distinctive_markers=[m[:80] for m in draft.distinctive_markers[:8]],
+                     demeanor=draft.demeanor[:200], role=draft.role)
 
 
 def _scene(draft: SceneDraft, number: int, cast_names: set[str]) -> Scene:
@@ -80,6 +97,25 @@ class OpenAITextModel:
             raise UpstreamError("OpenAI planned no usable panels", provider="OpenAI", retryable=True,
                                 code="provider_bad_output")
         return panels
+
+    async def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
+        system, user = story_messages(topic=topic, age_group=age_group, cast=cast)
+        async for piece in self.client.stream(system=system, user=user):
+            yield piece
+
+    async def extract_characters(self, *, story: str, age_group: str) -> list[Character]:
+        system, user = extraction_messages(story=story, age_group=age_group)
+        draft = await self.client.structured(system=system, user=user, schema=CharactersDraft)
+        found: dict[str, Character] = {}
+        folded_story = f"-{slugify(story)}-"
+        for item in draft.characters:
+            slug = slugify(item.name)
+            if slug and slug not in found and f"-{slug}-" in folded_story:  # only who the story really names
+                found[slug] = character_from_draft(item, age_group=age_group)
+        if not found:
+            raise UpstreamError("OpenAI found no characters named in the story", provider="OpenAI",
+                                retryable=True, code="provider_bad_output")
+        return list(found.values())
 
     async def close(self) -> None:
         await self.client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,6 +36,12 @@ class TextModel(Protocol):
     ) -> list[Scene]: ...
 
     async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]: ...
+
+    def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
+        """The hero's-journey story, piece by piece as it is written."""
+
+    async def extract_characters(self, *, story: str, age_group: str) -> list[Character]:
+        """The story's characters as rich profiles; names outside the story are never invented."""
 
 
 class ImageModel(Protocol):

@@ -90,3 +90,26 @@ def test_catalog_and_casting() -> None:
     recast = recast_scenes(scenes, CAST, new)
     assert {d.speaker for s in recast for d in s.dialogue} == {"Max", "Pip"}
     assert "Captain Mira" not in " ".join(s.description for s in recast)
+
+
+async def test_the_story_streams_in_pieces_that_add_up_to_a_hero_journey() -> None:
+    from app.services.catalog import default_cast
+    from app.services.offline_text import OfflineTextModel, write_story
+    cast = default_cast("road safety")
+    pieces = [p async for p in OfflineTextModel().stream_story(topic="road safety", age_group="5-8", cast=cast)]
+    story = "".join(pieces)
+    assert len(pieces) > 50 and story == write_story(topic="road safety", age_group="5-8", cast=cast)
+    assert story.count("\n\n") == 4  # five steps of the journey
+    assert all(c.name in story for c in cast)
+
+
+async def test_extraction_finds_the_story_characters_in_order_and_invents_none() -> None:
+    from app.services.offline_text import OfflineTextModel
+    model = OfflineTextModel()
+    found = await model.extract_characters(story="Luna and Max meet Tom. Later Tom waves, and Max laughs. Yes, Tom!",
+                                           age_group="5-8")
+    assert [c.name for c in found] == ["Luna", "Max", "Tom"]
+    assert sum(c.role == "protagonist" for c in found) >= 1
+    tom = found[2]
+    assert tom.brief and tom.visual_form and len(tom.color_palette) == 3 and tom.age_group == "5-8"
+    assert await model.extract_characters(story="the end. nobody here.", age_group="5-8") == []

@@ -174,10 +174,12 @@ async def test_story_streams_token_by_token(openai_settings: Settings) -> None:
         for piece in chunks) + "data: [DONE]\n\n"
     route = respx.post(f"{BASE}/chat/completions").mock(
         return_value=httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"}))
-    client = OpenAIClient(openai_settings)
-    received = [piece async for piece in client.stream(system="s", user="u")]
+    model = OpenAITextModel(OpenAIClient(openai_settings))
+    received = [piece async for piece in model.stream_story(topic="road safety", age_group="5-8", cast=[])]
     assert received == chunks
-    assert json.loads(route.calls.last.request.content)["stream"] is True
+    body = json.loads(route.calls.last.request.content)
+    assert body["stream"] is True
+    assert "hero's journey" in body["messages"][0]["content"] and "road safety" in body["messages"][1]["content"]
 
 
 @respx.mock
@@ -192,3 +194,25 @@ async def test_refine_keeps_unnamed_scenes_whatever_comes_back(openai_settings: 
         scenes=old, feedback="funnier", scene_ids=["scene-2"], age_group="5-12", cast=[])
     assert refined[0] == old[0]
     assert (refined[1].scene_id, refined[1].title, refined[1].revision) == ("scene-2", "Scene 8", 1)
+
+
+@respx.mock
+async def test_extraction_is_strict_and_keeps_only_names_in_the_story(openai_settings: Settings) -> None:
+    def profile(name: str) -> dict[str, Any]:
+        return {"name": name, "brief": f"{name} in the story", "character_type": "creature", "era": "today",
+                "visual_form": "a small fox", "color_palette": ["#FF8800", "orange"], "distinctive_markers": ["scarf"],
+                "demeanor": "curious", "role": "protagonist"}
+
+    route = respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(
+        200, json=completion({"characters": [profile("Sunny"), profile("Ghost"), profile("sunny ")]})))
+    model = OpenAITextModel(OpenAIClient(openai_settings))
+    found = await model.extract_characters(story="Sunny the fox looks both ways.", age_group="5-8")
+    body = json.loads(route.calls.last.request.content)
+    schema = body["response_format"]["json_schema"]
+    assert (schema["name"], schema["strict"]) == ("CharactersDraft", True)
+    item = schema["schema"]["$defs"]["CharacterDraft"]
+    assert set(item["required"]) == {"name", "brief", "character_type", "era", "visual_form", "color_palette",
+                                     "distinctive_markers", "demeanor", "role"}
+    assert "Sunny the fox" in body["messages"][1]["content"]
+    assert [c.name for c in found] == ["Sunny"]  # Ghost is not in the story; the duplicate folds away
+    assert found[0].color_palette == ["#FF8800"] and found[0].character_type == "creature"
