@@ -230,7 +230,7 @@ class FalClient:
 
     provider = "fal.ai"
 
-    def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, poll_interval: float = 0.25,
+    def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, poll_interval: float = 0.1,
                  fetcher: ImageFetcher | None = None) -> None:
         assert settings.fal_key is not None
         self.sdk = fal_client.AsyncClient(key=settings.fal_key.get_secret_value(), default_timeout=60.0)
@@ -245,6 +245,7 @@ class FalClient:
             async with asyncio.timeout(self.timeout):
                 handle = await self.sdk.submit(endpoint, arguments)
                 record_usage(image_calls=1)
+                await self._until_completed(handle)
                 return await handle.get(interval=self.poll_interval)
         except TimeoutError:
             if handle is not None:  # stop paying for a picture nobody will wait for
@@ -253,6 +254,14 @@ class FalClient:
                 except Exception:  # noqa: BLE001 - best effort; the timeout is what we report
                     log.info("fal.ai: could not cancel a timed-out request")
             raise
+
+    async def _until_completed(self, handle: Any) -> None:
+        """Poll often while a picture may be ready soon, then gently (fal bills the picture, not the polls,
+        but a long queue should not cost a request every tenth of a second)."""
+        started = time.monotonic()
+        while not isinstance(await handle.status(), fal_client.Completed):
+            waited = time.monotonic() - started
+            await asyncio.sleep(self.poll_interval if waited < 5 else max(self.poll_interval, 0.5))
 
     async def generate(self, endpoint: str, arguments: dict[str, Any]) -> tuple[dict[str, Any], FetchedImage]:
         """One picture: the model's answer, and its first image downloaded through the fetcher."""

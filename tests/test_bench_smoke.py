@@ -14,3 +14,12 @@ def test_image_index_bench_runs() -> None:
                            "--samples", "5"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "baseline" in done.stdout and "200 recorded" in done.stdout and "ratio (median)" in done.stdout
+
+
+def test_pipeline_bench_runs() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline.py"), "--panels", "2", "--text-latency",
+                           "0.01", "--image-latency", "0.02", "--renders", "4"], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "render phase:" in done.stdout and "critical path" in done.stdout and "baseline" in done.stdout
+    assert "at most 1 in flight" in done.stdout  # the baseline really ran one by one

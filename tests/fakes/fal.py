@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,8 @@ class Submission:
     outcome: Outcome | None
     polls: int = 0
     cancelled: bool = False
+    submitted_at: float = field(default_factory=time.monotonic)
+    finished_at: float | None = None
 
 
 def png(width: int, height: int, seed: int) -> bytes:
@@ -57,6 +60,7 @@ class FakeFal:
     cdn: str = "https://v3.fal.media"
     plan: Callable[[str, dict[str, Any]], Outcome | None] = lambda endpoint, arguments: None
     size: tuple[int, int] = (64, 48)
+    latency: float = 0.0  # seconds from submission until the status says COMPLETED
     submissions: list[Submission] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -101,13 +105,25 @@ class FakeFal:
 
     def _status(self, submission: Submission) -> httpx.Response:
         submission.polls += 1
-        if (submission.outcome and submission.outcome.never_completes) or submission.polls == 1:
+        running = time.monotonic() - submission.submitted_at < self.latency
+        if (submission.outcome and submission.outcome.never_completes) or submission.polls == 1 or running:
             return httpx.Response(202, json={"status": "IN_QUEUE" if submission.polls == 1 else "IN_PROGRESS",
                                              "queue_position": 0, "logs": None,
                                              "response_url": f"{self.queue}/x/requests/{submission.request_id}"})
         return httpx.Response(200, json={"status": "COMPLETED", "logs": None, "metrics": {"inference_time": 0.1}})
 
+    def most_in_flight(self) -> int:
+        """The most submissions that were running at one instant (submitted, result not yet fetched)."""
+        events = sorted([(s.submitted_at, 1) for s in self.billed] +
+                        [(s.finished_at, -1) for s in self.billed if s.finished_at is not None])
+        level = peak = 0
+        for _, change in events:
+            level += change
+            peak = max(peak, level)
+        return peak
+
     def _result(self, submission: Submission) -> httpx.Response:
+        submission.finished_at = submission.finished_at or time.monotonic()
         outcome = submission.outcome
         if outcome and outcome.result_status:
             return self._error(outcome.result_status, outcome.error_type)

@@ -95,6 +95,7 @@ async def test_a_character_sheet_goes_through_submit_status_and_result(fal_setti
         ("POST", "https://queue.fal.run/fal-ai/nano-banana"),
         ("GET", "https://queue.fal.run/fal-ai/nano-banana/requests/req-1/status"),  # IN_QUEUE
         ("GET", "https://queue.fal.run/fal-ai/nano-banana/requests/req-1/status"),  # COMPLETED
+        ("GET", "https://queue.fal.run/fal-ai/nano-banana/requests/req-1/status"),  # the SDK's get() checks once more
         ("GET", "https://queue.fal.run/fal-ai/nano-banana/requests/req-1"),
         ("GET", "https://v3.fal.media/files/req-1.png"),
     ]
