@@ -63,7 +63,6 @@ STORY_WRITER = """You write short stories for children aged {age_group} that tea
 Tell it as a hero's journey in plain prose: the hero's ordinary day; a call to adventure that the
 topic brings; a wise helper; a challenge where the hero must use what they learned; the hero's
 return, changed, sharing the lesson. 300 to 500 words, in paragraphs, no headings, no lists.
-Use these characters and no others:
 {cast}
 Nothing violent, scary, unkind or unsafe is shown as good. No brand names, no real people."""
 
@@ -120,7 +119,9 @@ def refine_messages(*, scenes: Sequence[Scene], feedback: str, scene_ids: Sequen
 
 
 def story_messages(*, topic: str, age_group: str, cast: Sequence[Character]) -> tuple[str, str]:
-    return (STORY_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=cast_list(cast)),
+    characters = (f"Use these characters and no others:\n{cast_list(cast)}" if cast else
+                  "Create a small cast of two to four characters, each with a name, and call them by name.")
+    return (STORY_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=characters),
             STORY_REQUEST.format(topic=topic))
 
 

@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api import comic_routes, errors, job_routes, system_routes
+from app.api import comic_routes, errors, job_routes, project_routes, system_routes
+from app.services.builder import ProjectBuilder
+from app.services.events import ProjectEvents
 from app.services.jobs import JobRunner
 from app.services.pipeline import ComicPipeline
 from app.services.registry import build_image_model, build_text_model, close_providers
@@ -30,7 +32,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runner = JobRunner(data)
     pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
                              max_concurrent_renders=settings.max_concurrent_renders)
+    events = ProjectEvents()
+    data.on_comic_saved.append(events.publish)
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
+    app.state.builder, app.state.events = ProjectBuilder(pipeline), events
     resumed = await pipeline.resume_unfinished()
     log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
              settings.storage_backend, text.name, images.name, len(resumed))
@@ -49,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])
     errors.install(app)
-    for router in (comic_routes.router, job_routes.router, system_routes.router):
+    for router in (comic_routes.router, project_routes.router, job_routes.router, system_routes.router):
         app.include_router(router, prefix=API_PREFIX)
     app.add_api_route("/health", system_routes.health, methods=["GET"], include_in_schema=False)
     return app

@@ -31,7 +31,8 @@ import respx  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from app.factory import create_app  # noqa: E402
-from app.models.schemas import Character, Panel, Scene  # noqa: E402
+from app.models.schemas import Character, Scene  # noqa: E402
+from app.services.providers import PanelPlan  # noqa: E402
 from app.services.fal_images import FalImageModel  # noqa: E402
 from app.services.offline_text import OfflineTextModel  # noqa: E402
 from config import Settings  # noqa: E402
@@ -53,7 +54,7 @@ class SlowText(OfflineTextModel):
         await asyncio.sleep(self.latency)
         return await super().write_scenes(**kwargs)
 
-    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]:
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
         await asyncio.sleep(self.latency)
         return await super().plan_panels(scenes=scenes, cast=cast)
 

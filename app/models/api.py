@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator
 
-from app.models.schemas import Character, Comic, Job, JobError, JobStatus, JobStep, Scene
+from app.models.schemas import Character, Comic, Job, JobError, JobStatus, JobStep, Panel, Scene
 from utils import ID_PATTERN, parse_age_group
 
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
@@ -121,3 +121,97 @@ class Health(BaseModel):
     status: str
     storage: str
     providers: dict[str, str]
+
+
+# -- builder ------------------------------------------------------------------------------------------
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+StoryText = Annotated[str, StringConstraints(max_length=20000)]
+
+
+def _normal_age_group(value: str) -> str:
+    low, high = parse_age_group(value)
+    return f"{low}-{high}"
+
+
+class CreateProjectRequest(Body):
+    title: Title | None = None
+    prompt: Prompt | None = Field(default=None, description="what the story should be about")
+    age_group: str = Field(default="5-12", max_length=7)
+    style: Style | None = None
+
+    @field_validator("age_group")
+    @classmethod
+    def _age_group(cls, value: str) -> str:
+        return _normal_age_group(value)
+
+
+class UpdateProjectRequest(Body):
+    version: int = Field(ge=1, description="the version you read; a stale one answers 409 and changes nothing")
+    title: Title | None = None
+    prompt: Prompt | None = None
+    age_group: str | None = Field(default=None, max_length=7)
+    style: Style | None = None
+    story: StoryText | None = Field(default=None, description="the story, edited by hand")
+
+    @field_validator("age_group")
+    @classmethod
+    def _age_group(cls, value: str | None) -> str | None:
+        return None if value is None else _normal_age_group(value)
+
+    @field_validator("title", "style", "age_group", "prompt", "story")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out, but not set to null")
+        return value
+
+
+class StoryRequest(Body):
+    prompt: Prompt | None = Field(default=None, description="what the story should be about; the project's prompt "
+                                                            "when left out")
+
+
+class RestoreImageRequest(Body):
+    image_id: RecordIdStr = Field(description="an id from the panel's or character's image_history")
+
+
+class ProjectSummary(BaseModel):
+    id: str
+    title: str
+    topic: str
+    age_group: str
+    style: str
+    status: str
+    story_status: str
+    characters: int
+    panels: int
+    panels_rendered: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, comic: Comic) -> "ProjectSummary":
+        return cls(id=comic.id, title=comic.title, topic=comic.topic, age_group=comic.age_group, style=comic.style,
+                   status=comic.status, story_status=comic.story_status, characters=len(comic.characters),
+                   panels=len(comic.panels), panels_rendered=sum(p.status == "rendered" for p in comic.panels),
+                   version=comic.version, created_at=comic.created_at, updated_at=comic.updated_at)
+
+
+class ProjectList(BaseModel):
+    projects: list[ProjectSummary]
+    limit: int
+    offset: int
+
+
+class ExtractedCharacters(BaseModel):
+    project_id: str
+    characters: list[Character]
+
+
+class PanelPlanResponse(BaseModel):
+    project_id: str
+    panels: list[Panel]
+    dropped_characters: list[str] = Field(description="names the planner used that are not in the cast; "
+                                                      "removed from the panels")

@@ -25,10 +25,11 @@ class TableSpec:
 JobStatus = Literal["queued", "running", "awaiting_input", "completed", "failed", "cancelled"]
 JobStep = Literal[
     "generating_scenes", "scenes_ready", "refining_scenes", "rendering_characters",
-    "generating_panels", "rendering_panels", "assembling", "done",
+    "generating_panels", "rendering_panels", "assembling", "done", "writing_story",
 ]
 FINAL_JOB_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 CharacterType = Literal["humanoid", "creature", "concept", "object"]
+StoryStatus = Literal["idle", "streaming", "completed", "error"]
 CharacterRole = Literal["protagonist", "antagonist", "supporting", "minor"]
 PanelStatus = Literal["pending", "rendering", "rendered", "failed"]
 ImageKind = Literal["panel", "character", "temp"]
@@ -82,6 +83,7 @@ class Character(Record):
     image_url: str | None = None
     image_id: str | None = None
     reference_url: str | None = None  # where a remote image model can fetch the reference sheet
+    image_history: list[str] = []  # earlier reference images (ids), oldest first; any can be restored
 
     __table__ = TableSpec(
         name="characters",
@@ -107,6 +109,8 @@ class Panel(Record):
     status: PanelStatus = "pending"
     error: str | None = None
     retryable: bool = False  # for a failed panel: whether rendering it again may succeed
+    stale: bool = False  # a character it shows has a new reference image since it was rendered
+    image_history: list[str] = []  # earlier images (ids), oldest first; any can be restored
 
     __table__ = TableSpec(
         name="panels",
@@ -138,6 +142,11 @@ class Comic(VersionedRecord):
     style: str = "cartoon"
     status: ComicStatus = "draft"
     job_id: str | None = None
+    job_ids: list[str] = []  # every job that worked on it (the wizard's, each render-all)
+    prompt: str | None = None
+    story: str = ""
+    story_status: StoryStatus = "idle"
+    story_error: str | None = None
     scenes: list[Scene] = []
     characters: list[Character] = []
     panels: list[Panel] = []
@@ -158,7 +167,7 @@ class JobError(BaseModel):
 
 class Job(VersionedRecord):
     comic_id: str
-    kind: Literal["wizard", "render_panels"] = "wizard"
+    kind: Literal["wizard", "render_panels", "story"] = "wizard"
     topic: str
     status: JobStatus = "queued"
     step: JobStep = "generating_scenes"

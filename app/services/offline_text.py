@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
 from app.services.moderation import refuse, unfit_words
-from app.services.catalog import catalog
+from app.services.catalog import catalog, default_cast
+from app.services.providers import PanelPlan
 from app.services.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
 from utils import new_id, parse_age_group, slugify, stable_seed, topic_subject
 
@@ -57,11 +58,11 @@ class OfflineTextModel:
     ) -> list[Scene]:
         return [refine_scene(s, feedback, cast) if s.scene_id in scene_ids else s for s in scenes]
 
-    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]:
-        return plan_panels(scenes, cast)
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
+        return PanelPlan(plan_panels(scenes, cast), dropped=[])
 
     async def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
-        text = write_story(topic=topic, age_group=age_group, cast=cast)
+        text = write_story(topic=topic, age_group=age_group, cast=cast or default_cast(topic))
         for token in re.findall(r"\S+\s*", text):
             yield token
             await asyncio.sleep(0)  # a real stream: other work runs between pieces

@@ -10,6 +10,7 @@ from app.errors import UpstreamError
 from app.models.drafts import CharacterDraft, CharactersDraft, PanelsDraft, SceneDraft, ScenesDraft
 from app.models.schemas import Character, DialogueLine, Panel, Scene
 from app.services.moderation import refuse
+from app.services.providers import PanelPlan
 from external_services import OpenAIClient
 from master_prompts import extraction_messages, panels_messages, refine_messages, scenes_messages, story_messages
 from utils import new_id, slugify
@@ -79,12 +80,14 @@ class OpenAITextModel:
                                                                   *(line.text for line in s.dialogue))])
         return refined
 
-    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]:
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
         age_group = cast[0].age_group if cast else "5-12"
         system, user = panels_messages(scenes=scenes, cast=cast, age_group=age_group)
         draft = await self.client.structured(system=system, user=user, schema=PanelsDraft)
         names = {c.name for c in cast}
         panels = []
+        dropped = sorted({n for plan in draft.panels for n in (*plan.characters, *(l.speaker for l in plan.dialogue))
+                          if n not in names})
         for plan in draft.panels:
             if not 1 <= plan.scene_number <= len(scenes):
                 continue
@@ -96,7 +99,7 @@ class OpenAITextModel:
         if not panels:
             raise UpstreamError("OpenAI planned no usable panels", provider="OpenAI", retryable=True,
                                 code="provider_bad_output")
-        return panels
+        return PanelPlan(panels, dropped)
 
     async def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
         system, user = story_messages(topic=topic, age_group=age_group, cast=cast)

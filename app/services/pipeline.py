@@ -10,9 +10,10 @@ import asyncio
 import logging
 from typing import Any
 
-from app.errors import Conflict, InvalidInput, UpstreamError
+from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene
+from app.services.assets import cast_of, shows
 from app.services.catalog import characters_by_ids, default_cast, recast_scenes
 from app.services.jobs import JobRunner
 from app.services.providers import ImageModel, RenderedImage, TextModel
@@ -58,7 +59,7 @@ class ComicPipeline:
         comic = Comic(title=f"Adventures in {topic_subject(request.topic).title()}", topic=request.topic,
                       age_group=request.age_group, style=request.style or "cartoon")
         job = Job(comic_id=comic.id, topic=request.topic, data={"num_scenes": request.num_scenes})
-        comic.job_id = job.id
+        comic.job_id, comic.job_ids = job.id, [job.id]
         await self.data.create_comic(comic)
         job = await self.data.create_job(job)
         self.runner.start(job.id, self._write_scenes(job.id))
@@ -152,8 +153,8 @@ class ComicPipeline:
             await getattr(self, f"_step_{step}")(job)
         await self.runner.advance(job_id, status="completed", step="done", progress=100)
 
-    async def _report(self, job_id: str, step: str, done: int, total: int) -> None:
-        low, high = PROGRESS[step]
+    async def _report(self, job_id: str, span: tuple[int, int], done: int, total: int) -> None:
+        low, high = span
         await self.runner.advance(job_id, progress=low + (high - low) * done // max(1, total))
 
     async def _step_rendering_characters(self, job: Job) -> None:
@@ -163,20 +164,9 @@ class ComicPipeline:
 
         async def render(character: Character) -> None:
             nonlocal done
-            async with self._render_slots:
-                rendered = await self.images.render_character(character=character, style=comic.style)
-            record = await self._keep(rendered, kind="character", comic_id=comic.id, character_id=character.id)
-
-            def attach(current: Comic) -> Comic:
-                for member in current.characters:
-                    if member.id == character.id:
-                        member.image_id, member.image_url = record.id, image_url(record)
-                        member.reference_url = record.source_url
-                return current
-
-            await self.data.update_comic(comic.id, attach)
+            await self.render_character(comic.id, character.id)
             done += 1
-            await self._report(job.id, "rendering_characters", done, len(comic.characters))
+            await self._report(job.id, PROGRESS["rendering_characters"], done, len(comic.characters))
 
         async with asyncio.TaskGroup() as group:
             for character in todo:
@@ -186,42 +176,131 @@ class ComicPipeline:
         comic = await self.data.get_comic(job.comic_id)
         if comic.panels:
             return
-        panels = await self.text.plan_panels(scenes=comic.scenes, cast=comic.characters)
-        await self.data.update_comic(comic.id, lambda c: c if c.panels else c.model_copy(update={"panels": panels}))
+        plan = await self.text.plan_panels(scenes=comic.scenes, cast=comic.characters)
+        if plan.dropped:
+            log.info("job %s: the planner named %d character(s) outside the cast; dropped", job.id, len(plan.dropped))
+        await self.data.update_comic(comic.id, lambda c: c if c.panels else c.model_copy(update={"panels": plan.panels}))
 
     async def _step_rendering_panels(self, job: Job) -> None:
-        comic = await self.data.get_comic(job.comic_id)
-        todo = [p for p in comic.panels if p.status != "rendered"]
+        await self.render_panels(job.id, job.comic_id, span=PROGRESS["rendering_panels"])
+
+    # -- rendering, shared by the wizard and the builder ----------------------------------------
+    async def render_character(self, comic_id: str, character_id: str) -> Character:
+        """Draw one character's reference sheet. The earlier sheet stays in its history, and the
+        rendered panels that show the character become stale."""
+        comic = await self.data.get_comic(comic_id)
+        character = _find(comic.characters, "id", character_id, "character")
+        async with self._render_slots:
+            rendered = await self.images.render_character(character=character, style=comic.style)
+        record = await self._keep(rendered, kind="character", comic_id=comic.id, character_id=character.id)
+
+        def attach(current: Comic) -> Comic:
+            member = _find(current.characters, "id", character_id, "character")
+            _set_image(member, record)
+            member.reference_url = record.source_url
+            for panel in current.panels:
+                if shows(panel, member) and panel.status == "rendered":
+                    panel.stale = True
+            return current
+
+        comic = await self.data.update_comic(comic.id, attach)
+        return _find(comic.characters, "id", character_id, "character")
+
+    async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
+        """Draw one panel with its cast's references. A failure marks the panel failed (with whether a
+        retry may help) and is raised; the panel's earlier image stays in its history."""
+        comic = await self.data.get_comic(comic_id)
+        panel = _find(comic.panels, "panel_id", panel_id, "panel")
+        cast = cast_of(panel, comic.characters)
+        scene = next((s for s in comic.scenes if s.scene_id == panel.scene_id), None)
+        await self.data.update_comic(comic_id, lambda c: _with_panel(c, panel_id, {"status": "rendering"}))
+        try:
+            async with self._render_slots:
+                rendered = await self.images.render_panel(panel=panel, scene=scene, cast=cast, style=comic.style)
+            record = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id)
+        except (UpstreamError, InvalidInput) as exc:
+            changes = {"status": "failed", "error": exc.message,
+                       "retryable": isinstance(exc, UpstreamError) and exc.retryable}
+            await self.data.update_comic(comic_id, lambda c: _with_panel(c, panel_id, changes))
+            raise
+
+        def attach(current: Comic) -> Comic:
+            target = _find(current.panels, "panel_id", panel_id, "panel")
+            _set_image(target, record)
+            target.image_path = f"images/{record.local_path}" if record.local_path else None
+            target.status, target.error, target.retryable, target.stale = "rendered", None, False, False
+            return current
+
+        comic = await self.data.update_comic(comic_id, attach)
+        return _find(comic.panels, "panel_id", panel_id, "panel")
+
+    async def render_panels(self, job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
+        """Render every panel not rendered yet, or stale, all at once within the render limit. One
+        failing panel does not stop the others; only when every one fails does the job fail."""
+        comic = await self.data.get_comic(comic_id)
+        todo = [p for p in comic.panels if p.status != "rendered" or p.stale]
         done = len(comic.panels) - len(todo)
-        scenes = {s.scene_id: s for s in comic.scenes}
         failures: list[str] = []
 
         async def render(panel: Panel) -> None:
             nonlocal done
-            cast = [c for c in comic.characters if c.name in panel.characters]
             try:
-                async with self._render_slots:
-                    rendered = await self.images.render_panel(panel=panel, scene=scenes.get(panel.scene_id),
-                                                              cast=cast, style=comic.style)
-                record = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel.panel_id)
-                changes: dict[str, Any] = {"status": "rendered", "error": None, "retryable": False,
-                                           "image_id": record.id,
-                                           "image_url": image_url(record),
-                                           "image_path": f"images/{record.local_path}" if record.local_path else None}
+                await self.render_panel(comic_id, panel.panel_id)
             except (UpstreamError, InvalidInput) as exc:
                 failures.append(exc.message)
-                changes = {"status": "failed", "error": exc.message,
-                           "retryable": isinstance(exc, UpstreamError) and exc.retryable}
-            await self.data.update_comic(comic.id, lambda c: _with_panel(c, panel.panel_id, changes))
             done += 1
-            await self._report(job.id, "rendering_panels", done, len(comic.panels))
+            await self._report(job_id, span, done, len(comic.panels))
 
         async with asyncio.TaskGroup() as group:
             for panel in todo:
                 group.create_task(render(panel))
-        if todo and len(failures) == len(comic.panels):
+        if todo and len(failures) == len(todo):
             raise UpstreamError(f"every panel failed to render; the first error: {failures[0]}",
                                 provider=self.images.name, retryable=True, code="render_failed")
+
+    async def start_render_all(self, comic_id: str) -> Job:
+        """A job that renders every panel still missing or stale (the builder's "render all")."""
+        comic = await self.data.get_comic(comic_id)
+        if not comic.panels:
+            raise Conflict("this project has no panels yet: plan them first (POST .../panels/generate)")
+        for job_id in reversed(comic.job_ids):
+            earlier = await self.data.get_job(job_id)
+            if earlier.kind == "render_panels" and not earlier.is_final:
+                raise Conflict(f"panels are already being rendered by job {earlier.id} ({earlier.progress}%)")
+        job = await self.data.create_job(Job(comic_id=comic.id, kind="render_panels", topic=comic.topic,
+                                             step="rendering_panels"))
+        await self.data.update_comic(comic.id, lambda c: c.model_copy(update={"job_ids": [*c.job_ids, job.id]}))
+        self.runner.start(job.id, self._render_all(job.id))
+        return job
+
+    async def _render_all(self, job_id: str) -> None:
+        job = await self.runner.advance(job_id, status="running", step="rendering_panels")
+        await self.render_panels(job_id, job.comic_id, span=(0, 99))
+        await self.runner.advance(job_id, status="completed", step="done", progress=100)
+
+    async def restore_image(self, comic_id: str, *, panel_id: str | None = None, character_id: str | None = None,
+                            image_id: str) -> Comic:
+        """Bring back an earlier image of a panel or a character; the current one joins the history."""
+        record = await self.data.get_image(image_id)
+
+        def restore(current: Comic) -> Comic:
+            target: Panel | Character = (_find(current.panels, "panel_id", panel_id, "panel") if panel_id
+                                         else _find(current.characters, "id", character_id, "character"))
+            if image_id not in target.image_history:
+                raise InvalidInput(f"image '{image_id}' is not an earlier image of this "
+                                   f"{'panel' if panel_id else 'character'}; see its image_history")
+            _set_image(target, record)
+            if isinstance(target, Panel):
+                target.image_path = f"images/{record.local_path}" if record.local_path else None
+                target.status, target.error, target.stale = "rendered", None, False
+            else:
+                target.reference_url = record.source_url
+                for panel in current.panels:
+                    if shows(panel, target) and panel.status == "rendered":
+                        panel.stale = True
+            return current
+
+        return await self.data.update_comic(comic_id, restore)
 
     async def _step_assembling(self, job: Job) -> None:
         await self.data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "completed"}))
@@ -257,6 +336,17 @@ class ComicPipeline:
                 work = self._refine(job.id)
             elif job.kind == "wizard" and job.step in GENERATION_STEPS:
                 work = self._generate(job.id)
+            elif job.kind == "render_panels" and job.step == "rendering_panels":
+                work = self._render_all(job.id)
+            if work is None and job.kind == "story":
+                message = "the service restarted while the story was being written; the partial text is kept"
+                await self.runner.fail(job.id, code="resume_failed", message=message)
+                try:
+                    await self.data.update_comic(job.comic_id, lambda c: c.model_copy(update={
+                        "story_status": "error", "story_error": message}) if c.story_status == "streaming" else None)
+                except NotFound:
+                    pass
+                continue
             if work is None:
                 await self.runner.fail(job.id, code="resume_failed",
                                        message=f"the service restarted during step '{job.step}', which cannot "
@@ -266,6 +356,22 @@ class ComicPipeline:
             self.runner.start(job.id, work)
             resumed.append(job.id)
         return resumed
+
+
+def _find(items: list[Any], key: str, wanted: str | None, what: str) -> Any:
+    for item in items:
+        if getattr(item, key) == wanted:
+            return item
+    raise NotFound(f"{what} '{str(wanted)[:80]}' not found in this project")
+
+
+def _set_image(target: Panel | Character, record: ImageRecord) -> None:
+    """Make `record` the target's image; the one it replaces goes to the end of its history."""
+    history = [i for i in target.image_history if i != record.id]
+    if target.image_id and target.image_id != record.id:
+        history.append(target.image_id)
+    target.image_history = history
+    target.image_id, target.image_url = record.id, image_url(record)
 
 
 def _with_panel(comic: Comic, panel_id: str, changes: dict[str, Any]) -> Comic:

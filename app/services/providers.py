@@ -21,6 +21,14 @@ class RenderedImage:
     model: str
 
 
+@dataclass(frozen=True)
+class PanelPlan:
+    """Planned panels, and the character names the planner used that are not in the cast (dropped)."""
+
+    panels: list[Panel]
+    dropped: list[str]
+
+
 class TextModel(Protocol):
     name: str
 
@@ -35,7 +43,7 @@ class TextModel(Protocol):
         self, *, scenes: list[Scene], feedback: str, scene_ids: list[str], age_group: str, cast: list[Character]
     ) -> list[Scene]: ...
 
-    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> list[Panel]: ...
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan: ...
 
     def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
         """The hero's-journey story, piece by piece as it is written."""

@@ -21,6 +21,12 @@ _MB = 1024 * 1024
 class DataManager:
     def __init__(self, backend: StorageBackend) -> None:
         self.backend = backend
+        self.on_comic_saved: list[Callable[[Comic], None]] = []  # told of every comic written, after the write
+
+    def _saved(self, comic: Comic) -> Comic:
+        for listener in self.on_comic_saved:
+            listener(comic)
+        return comic
 
     async def open(self) -> None:
         await self.backend.open()
@@ -62,13 +68,16 @@ class DataManager:
 
     # -- comics ---------------------------------------------------------------------------------
     async def create_comic(self, comic: Comic) -> Comic:
-        return await self.backend.save_comic(comic, expected_version=None)
+        return self._saved(await self.backend.save_comic(comic, expected_version=None))
 
     async def get_comic(self, comic_id: str) -> Comic:
         return await self.backend.get_comic(comic_id)
 
     async def update_comic(self, comic_id: str, mutate: Mutation[Comic]) -> Comic:
-        return await self._update(lambda: self.backend.get_comic(comic_id), self.backend.save_comic, mutate)
+        async def save(comic: Comic, *, expected_version: int | None) -> Comic:
+            return self._saved(await self.backend.save_comic(comic, expected_version=expected_version))
+
+        return await self._update(lambda: self.backend.get_comic(comic_id), save, mutate)
 
     async def list_comics(self, *, limit: int = 50, offset: int = 0) -> list[Comic]:
         return await self.backend.list_comics(limit=limit, offset=offset)
@@ -79,9 +88,9 @@ class DataManager:
         for image in await self.backend.list_images():
             if image.comic_id == comic.id:
                 await self.backend.delete_image(image.id)
-        if comic.job_id:
+        for job_id in dict.fromkeys([*comic.job_ids, *([comic.job_id] if comic.job_id else [])]):
             try:
-                await self.backend.delete_job(comic.job_id)
+                await self.backend.delete_job(job_id)
             except NotFound:
                 pass
         await self.backend.delete_comic(comic.id)

@@ -1,0 +1,165 @@
+"""The builder: a project (a comic) edited phase by phase, with live updates over a WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
+from fastapi.responses import StreamingResponse
+
+from app.api.comic_routes import accepted
+from app.errors import NotFound
+from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
+                            ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
+from app.models.schemas import Character, Comic, Panel
+from app.services.builder import ProjectBuilder
+from app.storage.data_manager import DataManager
+from utils import ID_PATTERN
+
+router = APIRouter(prefix="/projects", tags=["builder"])
+
+ProjectId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a project (comic) id")]
+PanelId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a panel id")]
+CharacterId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a character id")]
+
+
+def builder(request: Request) -> ProjectBuilder:
+    return request.app.state.builder
+
+
+def storage(request: Request) -> DataManager:
+    return request.app.state.data
+
+
+@router.get("", response_model=ProjectList)
+async def list_projects(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> ProjectList:
+    """Projects, newest first."""
+    comics = await storage(request).list_comics(limit=limit, offset=offset)
+    return ProjectList(projects=[ProjectSummary.of(c) for c in comics], limit=limit, offset=offset)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Comic)
+async def create_project(body: CreateProjectRequest, request: Request, response: Response) -> Comic:
+    comic = await builder(request).create(body)
+    response.headers["Location"] = f"/api/v1/projects/{comic.id}"
+    return comic
+
+
+@router.get("/{project_id}", response_model=Comic)
+async def get_project(project_id: ProjectId, request: Request) -> Comic:
+    """The whole state: story, characters, panels."""
+    return await storage(request).get_comic(project_id)
+
+
+@router.patch("/{project_id}", response_model=Comic)
+async def update_project(project_id: ProjectId, body: UpdateProjectRequest, request: Request) -> Comic:
+    """Change some fields; `version` must be the one you read (409 otherwise, and nothing changes)."""
+    return await builder(request).update(project_id, body)
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_project(project_id: ProjectId, request: Request) -> Response:
+    """The project, its jobs and its image files."""
+    await builder(request).delete(project_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{project_id}/story", response_class=StreamingResponse,
+             responses={200: {"content": {"application/x-ndjson": {}},
+                              "description": 'NDJSON: {"type":"delta","text"} lines, then {"type":"done","story"} '
+                                             'or {"type":"error","message"}'}})
+async def write_story(project_id: ProjectId, request: Request,
+                      body: StoryRequest | None = None) -> StreamingResponse:
+    """Write the story, streamed as it is written (409 while one is already streaming)."""
+    lines = await builder(request).start_story(project_id, body.prompt if body else None)
+    return StreamingResponse(lines, media_type="application/x-ndjson",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/{project_id}/characters/extract", response_model=ExtractedCharacters)
+async def extract_characters(project_id: ProjectId, request: Request) -> ExtractedCharacters:
+    """Read the characters out of the finished story into rich profiles (the project's cast)."""
+    return ExtractedCharacters(project_id=project_id,
+                               characters=await builder(request).extract_characters(project_id))
+
+
+@router.post("/{project_id}/characters/{character_id}/render", response_model=Character)
+async def render_character(project_id: ProjectId, character_id: CharacterId, request: Request) -> Character:
+    """Draw the character's reference sheet; panels that show the character become stale."""
+    return await builder(request).render_character(project_id, character_id)
+
+
+@router.post("/{project_id}/characters/{character_id}/restore", response_model=Comic)
+async def restore_character_image(project_id: ProjectId, character_id: CharacterId, body: RestoreImageRequest,
+                                  request: Request) -> Comic:
+    """Make an earlier sheet the character's reference again."""
+    return await builder(request).pipeline.restore_image(project_id, character_id=character_id,
+                                                         image_id=body.image_id)
+
+
+@router.post("/{project_id}/panels/generate", response_model=PanelPlanResponse)
+async def plan_panels(project_id: ProjectId, request: Request) -> PanelPlanResponse:
+    """Plan the panels from the story and the cast; names outside the cast are dropped and listed."""
+    comic, dropped = await builder(request).plan_panels(project_id)
+    return PanelPlanResponse(project_id=project_id, panels=comic.panels, dropped_characters=dropped)
+
+
+@router.post("/{project_id}/panels/render", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+async def render_all_panels(project_id: ProjectId, request: Request, response: Response) -> JobAccepted:
+    """A job rendering every panel that is missing, failed or stale, all at once within the render limit."""
+    return accepted(await builder(request).start_render_all(project_id), response)
+
+
+@router.post("/{project_id}/panels/{panel_id}/render", response_model=Panel)
+async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Request) -> Panel:
+    """Draw (or redraw) one panel; the others are not touched, and its earlier image is kept."""
+    return await builder(request).render_panel(project_id, panel_id)
+
+
+@router.post("/{project_id}/panels/{panel_id}/restore", response_model=Comic)
+async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: RestoreImageRequest,
+                              request: Request) -> Comic:
+    """Make an earlier image the panel's image again."""
+    return await builder(request).pipeline.restore_image(project_id, panel_id=panel_id, image_id=body.image_id)
+
+
+@router.websocket("/{project_id}/ws")
+async def project_updates(websocket: WebSocket, project_id: str) -> None:
+    """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change."""
+    data: DataManager = websocket.app.state.data
+    await websocket.accept()
+    try:
+        comic = await data.get_comic(project_id)
+    except NotFound:
+        await websocket.close(code=4404, reason="project not found")
+        return
+    with websocket.app.state.events.listen(project_id) as queue:
+        await websocket.send_json(_event("state.snapshot", comic))
+        hangup = asyncio.create_task(_until_closed(websocket))
+        try:
+            while True:
+                change = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({change, hangup}, return_when=asyncio.FIRST_COMPLETED)
+                if hangup in done:
+                    change.cancel()
+                    return
+                await websocket.send_json(_event("state.updated", change.result()))
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        finally:
+            hangup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hangup
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()  # clients send nothing we need; this notices when they leave
+
+
+def _event(name: str, comic: Comic) -> dict:
+    return {"event": name, "project_id": comic.id, "version": comic.version, "state": comic.model_dump(mode="json")}

@@ -1,0 +1,202 @@
+"""The comic builder: a project (a Comic) edited phase by phase, on the same pipeline as the wizard.
+
+story (streamed) -> characters extracted from it -> sheets rendered one by one -> panels planned from
+the story and the cast -> panels rendered one by one or all at once (a job).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+
+from app.errors import Conflict, FableError, InvalidInput
+from app.models.api import CreateProjectRequest, UpdateProjectRequest
+from app.models.schemas import Character, Comic, DialogueLine, Job, Panel, Scene
+from app.services.assets import resolve
+from app.services.pipeline import ComicPipeline
+from app.services.providers import TextModel
+from utils import slugify
+
+log = logging.getLogger(__name__)
+
+PARTIAL_SAVE_SECONDS = 2.0  # a streaming story is saved this often, so a crash keeps most of it
+_SAID = re.compile(r"""([A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?:said|says|asked|shouted|whispered),? ["“]([^"”]{1,600})["”]""")
+
+
+def story_scenes(story: str, cast: list[Character]) -> list[Scene]:
+    """The story's paragraphs as scenes for the panel planner, with the cast's quoted lines as dialogue."""
+    scenes = []
+    for number, paragraph in enumerate((p.strip() for p in story.split("\n\n") if p.strip()), start=1):
+        lines = []
+        for speaker, text in _SAID.findall(paragraph):
+            members, _ = resolve([speaker], cast)
+            if members:
+                lines.append(DialogueLine(speaker=members[0].name, text=text))
+        title = " ".join(paragraph.split()[:6]).rstrip(".,;:!?")
+        scenes.append(Scene(scene_id=f"part-{number}", title=title[:120], description=paragraph[:4000],
+                            dialogue=lines, learning_point=""))
+    return scenes
+
+
+def ndjson(**fields: Any) -> str:
+    return json.dumps(fields, ensure_ascii=False) + "\n"
+
+
+class ProjectBuilder:
+    def __init__(self, pipeline: ComicPipeline) -> None:
+        self.pipeline = pipeline
+        self.data = pipeline.data
+        self.runner = pipeline.runner
+        self._claim = asyncio.Lock()
+
+    @property
+    def text(self) -> TextModel:
+        return self.pipeline.text
+
+    # -- projects ---------------------------------------------------------------------------------
+    async def create(self, body: CreateProjectRequest) -> Comic:
+        if body.prompt:
+            await self.text.moderate([body.prompt])
+        title = body.title or (body.prompt[:60].rstrip() if body.prompt else "Untitled comic")
+        comic = Comic(title=title, topic=body.prompt or title, prompt=body.prompt, age_group=body.age_group,
+                      style=body.style or "cartoon")
+        return await self.data.create_comic(comic)
+
+    async def update(self, comic_id: str, body: UpdateProjectRequest) -> Comic:
+        changes = body.model_dump(exclude_unset=True, exclude={"version"})
+        texts = [v for k, v in changes.items() if k in ("title", "prompt", "story") and v]
+        if texts:
+            await self.text.moderate(texts)
+
+        def apply(comic: Comic) -> Comic:
+            if comic.version != body.version:
+                raise Conflict(f"the project changed since version {body.version} (it is at version "
+                               f"{comic.version}); fetch it and apply your change again")
+            if "story" in changes:
+                if comic.story_status == "streaming":
+                    raise Conflict("the story is being written; wait for it to finish before editing it")
+                comic.story_status, comic.story_error = ("completed" if changes["story"] else "idle"), None
+            for name, value in changes.items():
+                setattr(comic, name, value)
+            return comic
+
+        return await self.data.update_comic(comic_id, apply)
+
+    async def delete(self, comic_id: str) -> None:
+        comic = await self.data.get_comic(comic_id)
+        for job_id in comic.job_ids:
+            if self.runner.is_running(job_id):
+                await self.runner.cancel(job_id)
+        await self.data.delete_comic(comic_id)
+
+    # -- story ------------------------------------------------------------------------------------
+    async def start_story(self, comic_id: str, prompt: str | None) -> AsyncIterator[str]:
+        """Claim the story (409 while one is streaming), then hand back its NDJSON stream. Whatever ends
+        the stream (done, a vendor failure, the client hanging up) leaves a final status, never streaming."""
+        comic = await self.data.get_comic(comic_id)
+        prompt = prompt or comic.prompt
+        if not prompt:
+            raise InvalidInput("give a prompt: this project has none to write a story from")
+        await self.text.moderate([prompt])
+        job = Job(comic_id=comic.id, kind="story", topic=prompt[:300], status="running", step="writing_story")
+
+        def claim(current: Comic) -> Comic:
+            if current.story_status == "streaming":
+                raise Conflict("a story is already being written for this project; wait for it to finish")
+            current.story_status, current.story, current.story_error = "streaming", "", None
+            current.prompt = prompt
+            current.job_ids = [*current.job_ids, job.id]
+            return current
+
+        job = await self.data.create_job(job)
+        try:
+            comic = await self.data.update_comic(comic_id, claim)
+        except FableError:
+            await self.data.backend.delete_job(job.id)
+            raise
+        return self._stream_story(comic, job.id, prompt)
+
+    async def _stream_story(self, comic: Comic, job_id: str, prompt: str) -> AsyncIterator[str]:
+        parts: list[str] = []
+        last_save = time.monotonic()
+        try:
+            async for piece in self.text.stream_story(topic=prompt, age_group=comic.age_group, cast=comic.characters):
+                parts.append(piece)
+                yield ndjson(type="delta", text=piece)
+                if time.monotonic() - last_save > PARTIAL_SAVE_SECONDS:
+                    last_save = time.monotonic()
+                    await self.data.update_comic(comic.id, lambda c: c.model_copy(update={"story": "".join(parts)}))
+            story = "".join(parts).strip()
+            if not story:
+                raise InvalidInput("the writer returned an empty story")
+            await self.text.moderate([story])
+        except FableError as exc:
+            await self._end_story(comic.id, job_id, "".join(parts), error=exc.message)
+            yield ndjson(type="error", message=exc.message)
+            return
+        except Exception:  # noqa: BLE001 - a bug must still end the story, and never reach the client raw
+            log.exception("story for project %s failed", comic.id)
+            await self._end_story(comic.id, job_id, "".join(parts), error="the story could not be finished")
+            yield ndjson(type="error", message="the story could not be finished; try again")
+            return
+        except BaseException:  # the client hung up (the stream is cancelled) or the service is stopping
+            with anyio.CancelScope(shield=True):
+                await self._end_story(comic.id, job_id, "".join(parts),
+                                      error="the stream stopped before the story was finished (the client "
+                                            "disconnected); the partial text is kept")
+            raise
+        await self._end_story(comic.id, job_id, story, error=None)
+        yield ndjson(type="done", story=story)
+
+    async def _end_story(self, comic_id: str, job_id: str, story: str, *, error: str | None) -> None:
+        await self.data.update_comic(comic_id, lambda c: c.model_copy(update={
+            "story": story, "story_status": "error" if error else "completed", "story_error": error}))
+        if error:
+            await self.runner.fail(job_id, code="story_failed", message=error)
+        else:
+            await self.runner.advance(job_id, status="completed", step="done", progress=100)
+
+    # -- characters and panels ----------------------------------------------------------------------
+    async def extract_characters(self, comic_id: str) -> list[Character]:
+        """The story's characters as profiles. Ones already in the cast (by slug) keep their images."""
+        comic = await self.data.get_comic(comic_id)
+        if comic.story_status != "completed" or not comic.story.strip():
+            raise Conflict(f"there is no finished story to read characters from (story is {comic.story_status})")
+        found = await self.text.extract_characters(story=comic.story, age_group=comic.age_group)
+
+        def merge(current: Comic) -> Comic:
+            existing = {slugify(c.name): c for c in current.characters}
+            current.characters = [existing.get(slugify(c.name), c) for c in found]
+            return current
+
+        comic = await self.data.update_comic(comic_id, merge)
+        return comic.characters
+
+    async def plan_panels(self, comic_id: str) -> tuple[Comic, list[str]]:
+        comic = await self.data.get_comic(comic_id)
+        if comic.story_status != "completed" or not comic.story.strip():
+            raise Conflict(f"panels are planned from a finished story (story is {comic.story_status})")
+        if not comic.characters:
+            raise Conflict("there is no cast yet: extract the characters first")
+        scenes = story_scenes(comic.story, comic.characters)
+        plan = await self.text.plan_panels(scenes=scenes, cast=comic.characters)
+        comic = await self.data.update_comic(comic_id, lambda c: c.model_copy(
+            update={"scenes": scenes, "panels": plan.panels}))
+        return comic, plan.dropped
+
+    async def render_character(self, comic_id: str, character_id: str) -> Character:
+        return await self.pipeline.render_character(comic_id, character_id)
+
+    async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
+        return await self.pipeline.render_panel(comic_id, panel_id)
+
+    async def start_render_all(self, comic_id: str) -> Job:
+        async with self._claim:  # one check-then-start at a time, so two requests cannot both start a job
+            return await self.pipeline.start_render_all(comic_id)
