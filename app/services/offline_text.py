@@ -91,7 +91,10 @@ _PALETTES = (["#E4572E", "#F3A712", "#29335C"], ["#2E86AB", "#F6F5AE", "#A23B72"
 def extract_characters(story: str, age_group: str) -> list[Character]:
     """Catalog characters the story names, then other names it uses at least twice mid-sentence."""
     folded = f"-{slugify(story)}-"
-    found = [c.model_copy(update={"age_group": age_group}) for c in catalog() if f"-{slugify(c.name)}-" in folded]
+    found = [c.model_copy(update={"age_group": age_group, "brief": c.brief or c.description, "era": c.era or "present day",
+                                  "visual_form": c.visual_form or ", ".join(c.visual_tags),
+                                  "distinctive_markers": c.distinctive_markers or c.visual_tags[1:]})
+             for c in catalog() if f"-{slugify(c.name)}-" in folded]
     known = {slugify(c.name) for c in found}
     counts: dict[str, int] = {}
     for match in re.finditer(r"(?<=[a-z,;] )([A-Z][a-z]+(?: [A-Z][a-z]+)?)", story):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 from fastapi import FastAPI
@@ -105,3 +106,34 @@ async def test_a_crashing_step_fails_the_job_with_a_clear_error(settings: Settin
     assert status["status"] == "failed"
     assert status["error"]["code"] == "internal_error"
     assert "secret" not in status["error"]["message"] and "Traceback" not in status["error"]["message"]
+
+
+async def test_builder_work_interrupted_by_a_stop_resumes_or_ends_clearly(settings: Settings, app: FastAPI) -> None:
+    """A render-all job picks up where it stopped; a story cut off mid-stream ends in `error` with
+    its partial text, never `streaming` forever."""
+    from app.models.api import CreateProjectRequest
+
+    builder, data = app.state.builder, app.state.data
+    project = await builder.create(CreateProjectRequest(prompt="crossing the road safely"))
+    lines = await builder.start_story(project.id, None)
+    story = "".join([json.loads(line).get("story", "") async for line in lines])
+    await builder.extract_characters(project.id)
+    comic, _ = await builder.plan_panels(project.id)
+    render = await data.create_job(Job(comic_id=comic.id, kind="render_panels", topic="t", status="running",
+                                       step="rendering_panels", progress=10))
+    writing = await data.create_job(Job(comic_id=comic.id, kind="story", topic="t", status="running",
+                                        step="writing_story"))
+    await data.update_comic(comic.id, lambda c: c.model_copy(update={
+        "job_ids": [*c.job_ids, render.id, writing.id], "story_status": "streaming", "story": story[:40]}))
+    await app.state.runner.shutdown()
+
+    again = create_app(settings)
+    async with again.router.lifespan_context(again):
+        await again.state.runner.wait_idle()
+        resumed = await again.state.data.get_job(render.id)
+        cut = await again.state.data.get_job(writing.id)
+        after = await again.state.data.get_comic(comic.id)
+    assert (resumed.status, resumed.progress) == ("completed", 100)
+    assert all(p.status == "rendered" for p in after.panels)
+    assert cut.status == "failed" and cut.error is not None and cut.error.code == "resume_failed"
+    assert (after.story_status, after.story) == ("error", story[:40]) and "partial text is kept" in after.story_error

@@ -216,3 +216,17 @@ async def test_extraction_is_strict_and_keeps_only_names_in_the_story(openai_set
     assert "Sunny the fox" in body["messages"][1]["content"]
     assert [c.name for c in found] == ["Sunny"]  # Ghost is not in the story; the duplicate folds away
     assert found[0].color_palette == ["#FF8800"] and found[0].character_type == "creature"
+
+
+@respx.mock
+async def test_planned_names_outside_the_cast_are_dropped_and_reported(openai_settings: Settings) -> None:
+    from app.models.schemas import Character, Scene
+    plan = {"panels": [{"scene_number": 1, "title": "T", "background": "a park", "characters": ["Max", "Dragon"],
+                        "dialogue": [{"speaker": "Max", "text": "Hi"}, {"speaker": "Wizard", "text": "Boo"}]}]}
+    respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(200, json=completion(plan)))
+    result = await OpenAITextModel(OpenAIClient(openai_settings)).plan_panels(
+        scenes=[Scene(scene_id="part-1", title="A", description="a", learning_point="")],
+        cast=[Character(id="max", name="Max", description="a boy")])
+    [panel] = result.panels
+    assert panel.characters == ["Max"] and [line.speaker for line in panel.dialogue] == ["Max"]
+    assert result.dropped == ["Dragon", "Wizard"]
