@@ -315,3 +315,13 @@ def test_names_resolve_by_slug() -> None:
             Character(id="max", name="Max", description="d")]
     found, missing = resolve(["Captain  Mira", "captain-mira", "MAX!", "Nobody"], cast)
     assert [c.id for c in found] == ["captain-mira", "max"] and missing == ["Nobody"]
+
+
+async def test_the_wizard_event_stream_follows_a_render_all_job(client: httpx.AsyncClient, app: FastAPI) -> None:
+    project_id, state = await cast_and_panels(client, app)
+    job_id = (await client.post(f"{API}/projects/{project_id}/panels/render")).json()["job_id"]
+    answer = await client.get(f"{API}/comics/{job_id}/events")  # ends when the job is final
+    events = [json.loads(line[len("data: "):]) for line in answer.text.splitlines() if line.startswith("data: ")]
+    progress = [e["progress"] for e in events]
+    assert events[-1]["status"] == "completed" and events[-1]["kind"] == "render_panels"
+    assert progress == sorted(progress) and progress[-1] == 100 and len(events) >= len(state["panels"])
