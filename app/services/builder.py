@@ -119,7 +119,7 @@ class ProjectBuilder:
         try:
             comic = await self.data.update_comic(comic_id, claim)
         except FableError:
-            await self.data.backend.delete_job(job.id)
+            await self.data.delete_job(job.id)  # no story started: leave no job behind either
             raise
         return self._stream_story(comic, job.id, prompt)
 

@@ -63,6 +63,9 @@ class DataManager:
     async def list_jobs(self, *, limit: int = 50, offset: int = 0) -> list[Job]:
         return await self.backend.list_jobs(limit=limit, offset=offset)
 
+    async def delete_job(self, job_id: str) -> None:
+        await self.backend.delete_job(job_id)
+
     async def active_jobs(self) -> list[Job]:
         return await self.backend.active_jobs()
 
