@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli make TOPIC`, `stats`, `cleanup`.
+"""Command line: `python -m app.cli make TOPIC`, `stats`, `cleanup`, `schema`, `export`.
 
 `make` runs the same pipeline as the API, in this process, and prints where it wrote the comic.
 """
@@ -24,7 +24,9 @@ from app.services.jobs import JobRunner
 from app.services.pipeline import ComicPipeline
 from app.services.registry import build_image_model, build_text_model, close_providers
 from app.storage.data_manager import DataManager
+from app.storage.fsutil import atomic_write
 from app.storage.registry import ConfigurationError, build_backend
+from app.storage.sql_schema import render_schema
 from config import Settings
 
 
@@ -96,6 +98,28 @@ async def cleanup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def schema(settings: Settings, args: argparse.Namespace) -> int:
+    print(render_schema(settings.supabase_bucket), end="")
+    return 0
+
+
+async def export_data(settings: Settings, args: argparse.Namespace) -> int:
+    data = DataManager(build_backend(settings))
+    await data.open()
+    try:
+        bundle = await (data.export_comic_data(args.comic) if args.comic else data.export_all_data())
+    finally:
+        await data.close()
+    text = json.dumps(bundle, ensure_ascii=False)
+    if args.out == "-":
+        print(text)
+    else:
+        atomic_write(Path(args.out), text.encode("utf-8"))
+        counts = ", ".join(f"{len(rows)} {table}" for table, rows in bundle["tables"].items())
+        print(f"wrote {args.out}: {counts}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m app.cli", description="Fable Tales comic backend")
     root.add_argument("--data-dir", type=Path, help="root of the JSON backend (default: DATA_DIR or ./data)")
@@ -113,6 +137,12 @@ def parser() -> argparse.ArgumentParser:
     cleanup_cmd.add_argument("--older-than-hours", type=float, default=24.0)
     cleanup_cmd.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     cleanup_cmd.set_defaults(run=cleanup)
+    schema_cmd = commands.add_parser("schema", help="print the Supabase SQL schema, generated from the models")
+    schema_cmd.set_defaults(run=schema)
+    export_cmd = commands.add_parser("export", help="write every record (or one comic) as the export bundle")
+    export_cmd.add_argument("--out", required=True, help="file to write, or - for standard output")
+    export_cmd.add_argument("--comic", metavar="ID", help="only this comic, its jobs and its images")
+    export_cmd.set_defaults(run=export_data)
     return root
 
 

@@ -126,6 +126,12 @@ async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: Re
     return await builder(request).pipeline.restore_image(project_id, panel_id=panel_id, image_id=body.image_id)
 
 
+@router.get("/{project_id}/export/json")
+async def export_json(project_id: ProjectId, request: Request) -> dict:
+    """The project, its jobs and its images as rows of the Supabase tables (the export bundle)."""
+    return await storage(request).export_comic_data(project_id)
+
+
 @router.websocket("/{project_id}/ws")
 async def project_updates(websocket: WebSocket, project_id: str) -> None:
     """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change."""

@@ -58,9 +58,9 @@ class Scene(Record):
     __table__ = TableSpec(
         name="scenes",
         columns={
-            "id": "uuid", "comic_id": "uuid", "scene_id": "text", "title": "text", "description": "text",
-            "dialogue": "jsonb", "learning_point": "text", "visual_elements": "text[]",
-            "created_at": "timestamptz",
+            "id": "uuid", "comic_id": "uuid", "position": "integer", "scene_id": "text", "title": "text",
+            "description": "text", "dialogue": "jsonb", "learning_point": "text", "visual_elements": "text[]",
+            "data": "jsonb", "created_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -88,9 +88,9 @@ class Character(Record):
     __table__ = TableSpec(
         name="characters",
         columns={
-            "id": "uuid", "comic_id": "uuid", "name": "text", "description": "text",
-            "character_type": "text", "visual_tags": "text[]", "age_group": "text", "data": "jsonb",
-            "created_at": "timestamptz",
+            "id": "uuid", "comic_id": "uuid", "position": "integer", "character_id": "text", "name": "text",
+            "description": "text", "character_type": "text", "visual_tags": "text[]", "age_group": "text",
+            "data": "jsonb", "created_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -115,9 +115,9 @@ class Panel(Record):
     __table__ = TableSpec(
         name="panels",
         columns={
-            "id": "uuid", "comic_id": "uuid", "panel_id": "text", "scene_id": "text", "title": "text",
-            "description": "text", "characters": "text[]", "dialogue": "jsonb", "image_url": "text",
-            "image_path": "text", "status": "text", "created_at": "timestamptz",
+            "id": "uuid", "comic_id": "uuid", "position": "integer", "panel_id": "text", "scene_id": "text",
+            "title": "text", "description": "text", "characters": "text[]", "dialogue": "jsonb", "image_url": "text",
+            "image_path": "text", "status": "text", "data": "jsonb", "created_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -154,8 +154,9 @@ class Comic(VersionedRecord):
     __table__ = TableSpec(
         name="comics",
         columns={
-            "id": "uuid", "topic": "text", "title": "text", "age_group": "text", "style": "text",
-            "status": "text", "data": "jsonb", "created_at": "timestamptz", "updated_at": "timestamptz",
+            "id": "uuid", "owner_id": "text", "topic": "text", "title": "text", "age_group": "text",
+            "style": "text", "status": "text", "data": "jsonb", "created_at": "timestamptz",
+            "updated_at": "timestamptz",
         },
     )
 
@@ -178,8 +179,8 @@ class Job(VersionedRecord):
     __table__ = TableSpec(
         name="jobs",
         columns={
-            "id": "uuid", "comic_id": "uuid", "kind": "text", "topic": "text", "status": "text",
-            "step": "text", "progress": "integer", "data": "jsonb", "error": "jsonb",
+            "id": "uuid", "owner_id": "text", "comic_id": "uuid", "kind": "text", "topic": "text",
+            "status": "text", "step": "text", "progress": "integer", "data": "jsonb", "error": "jsonb",
             "created_at": "timestamptz", "updated_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
@@ -209,15 +210,17 @@ class ImageRecord(Record):
     __table__ = TableSpec(
         name="images",
         columns={
-            "id": "uuid", "url": "text", "local_path": "text", "panel_id": "uuid", "comic_id": "uuid",
-            "kind": "text", "content_type": "text", "size_bytes": "bigint", "width": "integer",
-            "height": "integer", "created_at": "timestamptz",
+            "id": "uuid", "owner_id": "text", "comic_id": "uuid", "panel_id": "uuid", "character_id": "text",
+            "kind": "text", "url": "text", "local_path": "text", "content_type": "text", "size_bytes": "bigint",
+            "width": "integer", "height": "integer", "source_url": "text", "model": "text",
+            "created_at": "timestamptz",
         },
         foreign_keys={"panel_id": "panels.id", "comic_id": "comics.id"},
     )
 
 
-TABLE_MODELS: tuple[type[Record], ...] = (Comic, Job, Scene, Panel, ImageRecord, Character)
+# In foreign-key order: a table comes after every table it points at.
+TABLE_MODELS: tuple[type[Record], ...] = (Comic, Job, Scene, Character, Panel, ImageRecord)
 
 
 class StorageStats(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Callable, TypeVar
 
 from app.errors import Conflict, NotFound
 from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, Record
+from app.storage import export
 from app.storage.base import ImageContent, StorageBackend
 from utils import utcnow
 
@@ -97,6 +98,34 @@ class DataManager:
             except NotFound:
                 pass
         await self.backend.delete_comic(comic.id)
+
+    # -- export ---------------------------------------------------------------------------------
+    async def export_comic_data(self, comic_id: str) -> dict[str, Any]:
+        """One comic, its jobs and its images, as the export bundle (see app/storage/export.py)."""
+        comic = await self.backend.get_comic(comic_id)
+        jobs = []
+        for job_id in dict.fromkeys([*comic.job_ids, *([comic.job_id] if comic.job_id else [])]):
+            try:
+                jobs.append(await self.backend.get_job(job_id))
+            except NotFound:
+                continue
+        images = [i for i in await self.backend.list_images() if i.comic_id == comic.id]
+        return export.bundle([comic], jobs, images)
+
+    async def export_all_data(self, *, page: int = 500) -> dict[str, Any]:
+        """Every comic, job and image, as one export bundle."""
+        comics = await self._all(self.backend.list_comics, page)
+        jobs = await self._all(self.backend.list_jobs, page)
+        return export.bundle(comics, jobs, await self.backend.list_images())
+
+    @staticmethod
+    async def _all(list_page: Callable[..., Any], page: int) -> list[Any]:
+        found: list[Any] = []
+        while True:
+            batch = await list_page(limit=page, offset=len(found))
+            found.extend(batch)
+            if len(batch) < page:
+                return found
 
     # -- images ---------------------------------------------------------------------------------
     async def store_image(self, data: bytes, *, kind: ImageKind, **fields: Any) -> ImageRecord:
