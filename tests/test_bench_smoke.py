@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.postgres import database  # noqa: F401 - the fixture: skips (or fails under .ci/run) without a server
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,3 +25,10 @@ def test_pipeline_bench_runs() -> None:
     assert done.returncode == 0, done.stderr
     assert "render phase:" in done.stdout and "critical path" in done.stdout and "baseline" in done.stdout
     assert "at most 1 in flight" in done.stdout  # the baseline really ran one by one
+
+
+def test_export_bench_runs(database: str) -> None:  # noqa: F811 - the PostgreSQL fixture
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "export.py"), "--comics", "20", "--baseline-comics",
+                           "5"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "20 comics, 520 rows" in done.stdout and "rows/s" in done.stdout and "baseline" in done.stdout
