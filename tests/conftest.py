@@ -33,6 +33,21 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+class Sleeps:
+    """A retry policy's sleep that records each wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under root with a hash of its bytes: equal digests mean nothing changed on disk."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -19,19 +19,11 @@ from app.models.schemas import Character, Panel
 from app.services.fal_images import FalImageModel
 from config import Settings
 from external_services import FalClient, ImageFetcher, RetryPolicy, host_allowed
-from tests.conftest import finished_comic
+from tests.conftest import Sleeps, finished_comic
 from tests.fakes.fal import FakeFal, Outcome, png
 
 KEY = "fal-test-key-id:fal-test-secret-5678"
 API = "/api/v1"
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 @pytest.fixture
@@ -50,11 +42,6 @@ def vendor(fake: FakeFal) -> respx.MockRouter:
         router.route(host="queue.fal.run").mock(side_effect=fake.handle)
         router.route(host="v3.fal.media").mock(side_effect=fake.handle)
         yield router
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 def model(settings: Settings, sleeps: Sleeps, **policy: Any) -> FalImageModel:

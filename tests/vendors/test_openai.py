@@ -16,7 +16,7 @@ from app.factory import create_app
 from app.services.openai_text import OpenAITextModel
 from config import Settings
 from external_services import OpenAIClient, RetryPolicy
-from tests.conftest import settle, tree_digest
+from tests.conftest import Sleeps, settle, tree_digest
 
 BASE = "http://openai.test/v1"
 API = "/api/v1"
@@ -40,19 +40,6 @@ def scene(n: int, speaker: str = "Max") -> dict[str, Any]:
     return {"title": f"Scene {n}", "description": f"Max learns lesson {n} at the park.", "setting": "park",
             "dialogue": [{"speaker": speaker, "text": f"Lesson {n}!"}], "learning_point": f"Point {n}.",
             "visual_elements": ["tree", "bench"]}
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture
