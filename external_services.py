@@ -29,8 +29,9 @@ from pydantic import BaseModel
 def _export_fal_hosts(env_file: str = ".env") -> None:
     """fal-client reads FAL_RUN_HOST / FAL_QUEUE_RUN_HOST from the environment when it is imported;
     let `.env` set them too, as it sets every other variable (the real environment still wins)."""
+    values = dotenv_values(env_file) if os.path.exists(env_file) else {}
     for name in ("FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
-        value = dotenv_values(env_file).get(name) if os.path.exists(env_file) else None
+        value = values.get(name)
         if value and name not in os.environ:
             os.environ[name] = value
 

@@ -21,7 +21,6 @@ import math
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,10 +32,8 @@ from pydantic import SecretStr  # noqa: E402
 from app.factory import create_app  # noqa: E402
 from app.models.schemas import Character, Scene  # noqa: E402
 from app.services.providers import PanelPlan  # noqa: E402
-from app.services.fal_images import FalImageModel  # noqa: E402
 from app.services.offline_text import OfflineTextModel  # noqa: E402
 from config import Settings  # noqa: E402
-from external_services import FalClient  # noqa: E402
 from tests.fakes.fal import FakeFal  # noqa: E402
 
 

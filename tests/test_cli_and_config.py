@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -80,3 +81,15 @@ def test_lists_and_aliases_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert settings.fal_key is not None and settings.fal_key.get_secret_value() == "fal-secret"
     assert settings.openai_api_key is None
     assert "fal-secret" not in repr(settings)
+
+
+def test_fal_hosts_in_dotenv_reach_fal_client(tmp_path: Path) -> None:
+    """fal-client reads FAL_QUEUE_RUN_HOST at import; a `.env` line must count as an environment one."""
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / ".env").write_text("FAL_QUEUE_RUN_HOST=queue.example.test:9443\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_")}
+    probe = (f"import sys; sys.path.insert(0, {str(root)!r}); import external_services, fal_client.client as c; "
+             "print(c.QUEUE_URL_FORMAT)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "https://queue.example.test:9443/", done.stderr

@@ -11,7 +11,6 @@ GET /_calls answers what each fake received.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 

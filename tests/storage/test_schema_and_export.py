@@ -4,7 +4,6 @@ row level security policies let an owner see only their own comics."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
