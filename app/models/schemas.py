@@ -212,7 +212,7 @@ class ImageRecord(Record):
         columns={
             "id": "uuid", "owner_id": "text", "comic_id": "uuid", "panel_id": "uuid", "character_id": "text",
             "kind": "text", "url": "text", "local_path": "text", "content_type": "text", "size_bytes": "bigint",
-            "width": "integer", "height": "integer", "source_url": "text", "model": "text",
+            "width": "integer", "height": "integer", "source_url": "text", "model": "text", "data": "jsonb",
             "created_at": "timestamptz",
         },
         foreign_keys={"panel_id": "panels.id", "comic_id": "comics.id"},

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from app.models.schemas import TABLE_MODELS, Comic, ImageRecord, Job
-from app.storage.rows import comic_rows, image_row, job_row
+from app.storage.rows import comic_rows, image_links, image_row, job_row
 
 FORMAT, VERSION = "fable-export", 1
 
@@ -32,7 +32,10 @@ def bundle(comics: list[Comic], jobs: list[Job], images: list[ImageRecord]) -> d
     comic_ids = {c.id for c in comics}
     panel_ids = {row["id"] for row in tables["panels"]}
     tables["jobs"] = [job_row(job) for job in jobs if job.comic_id in comic_ids]
-    tables["images"] = [image_row(image, panel_ids=panel_ids, comic_ids=comic_ids) for image in images]
+    tables["images"] = []
+    for image in images:
+        comic_link, panel_link = image_links(image, comic_ids=comic_ids, panel_ids=panel_ids)
+        tables["images"].append(image_row(image, comic_link=comic_link, panel_link=panel_link))
     return {"format": FORMAT, "version": VERSION, "schema": schema(), "tables": tables}
 
 

@@ -13,8 +13,17 @@ class ConfigurationError(RuntimeError):
     """The configuration asks for something this service cannot do; the message says what to change."""
 
 
+def _supabase(settings: Settings) -> StorageBackend:
+    if not settings.supabase_url or settings.supabase_key is None:
+        raise ConfigurationError("STORAGE_BACKEND=supabase needs SUPABASE_URL and SUPABASE_KEY (the service-role key)")
+    from app.storage.supabase_backend import SupabaseBackend  # supabase-py loads only when it is used
+
+    return SupabaseBackend(settings.supabase_url, settings.supabase_key.get_secret_value(), settings.supabase_bucket)
+
+
 BACKENDS: dict[str, Callable[[Settings], StorageBackend]] = {
     "json": lambda settings: JsonBackend(settings.data_dir),
+    "supabase": _supabase,
 }
 
 

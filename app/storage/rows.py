@@ -95,14 +95,26 @@ def job_from_row(row: dict[str, Any]) -> Job:
     return Job.model_validate({**row, "data": data, "version": version})
 
 
-def image_row(image: ImageRecord, *, panel_ids: set[str], comic_ids: set[str],
+def image_row(image: ImageRecord, *, comic_link: str | None, panel_link: str | None,
               owner_id: str | None = None) -> dict[str, Any]:
-    """Links to a comic or panel outside `comic_ids`/`panel_ids` are left empty, so the row never
-    points at a row that is not there (a panel planned over, say)."""
-    comic_id = image.comic_id if image.comic_id in comic_ids else None
-    panel_row = child_id(image.comic_id, "panel", image.panel_id) if comic_id and image.panel_id else None
-    return {"id": image.id, "owner_id": owner_id, "comic_id": comic_id,
-            "panel_id": panel_row if panel_row in panel_ids else None, "character_id": image.character_id,
-            "kind": image.kind, "url": image.url, "local_path": image.local_path, "content_type": image.content_type,
-            "size_bytes": image.size_bytes, "width": image.width, "height": image.height,
-            "source_url": image.source_url, "model": image.model, "created_at": _iso(image.created_at)}
+    """`comic_link`/`panel_link` are the rows the image points at (None when that row is not there: a
+    panel planned over, say). The record's own comic and panel ids always travel in `data`."""
+    return {"id": image.id, "owner_id": owner_id, "comic_id": comic_link, "panel_id": panel_link,
+            "character_id": image.character_id, "kind": image.kind, "url": image.url, "local_path": image.local_path,
+            "content_type": image.content_type, "size_bytes": image.size_bytes, "width": image.width,
+            "height": image.height, "source_url": image.source_url, "model": image.model,
+            "data": {"comic_id": image.comic_id, "panel_id": image.panel_id}, "created_at": _iso(image.created_at)}
+
+
+def image_links(image: ImageRecord, *, comic_ids: set[str], panel_ids: set[str]) -> tuple[str | None, str | None]:
+    """The comic and panel rows an image points at, when those rows are among the ones given."""
+    comic = image.comic_id if image.comic_id in comic_ids else None
+    panel = child_id(image.comic_id, "panel", image.panel_id) if comic and image.panel_id else None
+    return comic, panel if panel in panel_ids else None
+
+
+def image_from_row(row: dict[str, Any]) -> ImageRecord:
+    data = row.get("data") or {}
+    return ImageRecord.model_validate({
+        **{k: v for k, v in row.items() if k not in ("owner_id", "data")},
+        "comic_id": data.get("comic_id", row.get("comic_id")), "panel_id": data.get("panel_id")})

@@ -64,6 +64,111 @@ def bucket_sql(bucket: str) -> str:
             "  on conflict (id) do nothing;")
 
 
+def _assign(spec: TableSpec, source: str, skip: tuple[str, ...] = ("id",)) -> str:
+    names = [n for n in spec.columns if n not in skip]
+    return f"({', '.join(names)}) = ({', '.join(f'{source}.{n}' for n in names)})"
+
+
+def _children_sql(spec: TableSpec) -> str:
+    t = spec.name
+    return (f"  delete from public.{t} where comic_id = v_head.id\n"
+            f"    and id not in (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'{t}', '[]')) e);\n"
+            f"  insert into public.{t} select * from jsonb_populate_recordset(null::public.{t}, "
+            f"coalesce(p_rows->'{t}', '[]'))\n"
+            f"    on conflict (id) do update set {_assign(spec, 'excluded')};\n"
+            f"  if exists (select 1 from public.{t} where comic_id is distinct from v_head.id and id in\n"
+            f"      (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'{t}', '[]')) e)) then\n"
+            f"    raise exception using errcode = 'PT409', message = '{t} rows belong to another comic';\n"
+            f"  end if;")
+
+
+def functions_sql() -> str:
+    """What the Supabase backend calls through rpc. A comic and its scenes, characters and panels are
+    written in one transaction, compare-and-swap on the comic's version, and read in one snapshot.
+    Errors use PostgREST's PTxyz codes, so the HTTP status says what happened (404, 409)."""
+    specs = {m.__table__.name: m.__table__ for m in TABLE_MODELS}
+    children = "\n".join(_children_sql(specs[t]) for t in ("scenes", "characters", "panels"))
+    child_json = ",\n".join(
+        f"    '{t}', coalesce((select jsonb_agg(to_jsonb(x) order by x.position) from public.{t} x "
+        f"where x.comic_id = c.id), '[]')" for t in ("scenes", "characters", "panels"))
+    fns = f"""create or replace function public.fable_save_comic(p_rows jsonb, p_expected_version integer)
+returns void language plpgsql set search_path = '' as $fn$
+declare
+  v_head public.comics := jsonb_populate_record(null::public.comics, p_rows->'comics'->0);
+  v_current integer;
+begin
+  if v_head.id is null then
+    raise exception using errcode = 'PT400', message = 'the comic row has no id';
+  end if;
+  if p_expected_version is null then
+    insert into public.comics select v_head.*;
+  else
+    select (data->>'version')::integer into v_current from public.comics where id = v_head.id for update;
+    if not found then
+      raise exception using errcode = 'PT404', message = format('comic %s not found', v_head.id);
+    end if;
+    if v_current is distinct from p_expected_version then
+      raise exception using errcode = 'PT409',
+        message = format('comic %s changed meanwhile (version %s, expected %s)', v_head.id, v_current,
+                         p_expected_version);
+    end if;
+    update public.comics c set {_assign(specs['comics'], 'v_head')} where c.id = v_head.id;
+  end if;
+{children}
+end $fn$;
+
+create or replace function public.fable_comic_json(c public.comics) returns jsonb
+language sql stable set search_path = '' as $fn$
+  select jsonb_build_object(
+    'comics', jsonb_build_array(to_jsonb(c)),
+{child_json})
+$fn$;
+
+create or replace function public.fable_get_comics(p_ids uuid[] default null, p_limit integer default 50,
+                                                   p_offset integer default 0)
+returns jsonb language sql stable set search_path = '' as $fn$
+  select coalesce(jsonb_agg(public.fable_comic_json(c) order by c.id desc), '[]')
+  from (select * from public.comics where p_ids is null or id = any(p_ids)
+        order by id desc limit p_limit offset p_offset) c
+$fn$;
+
+create or replace function public.fable_put_image(p_row jsonb) returns void
+language plpgsql set search_path = '' as $fn$
+declare
+  v public.images := jsonb_populate_record(null::public.images, p_row);
+begin
+  if v.comic_id is not null and not exists (select 1 from public.comics where id = v.comic_id) then
+    v.comic_id := null;
+  end if;
+  if v.panel_id is not null and not exists (select 1 from public.panels where id = v.panel_id) then
+    v.panel_id := null;
+  end if;
+  insert into public.images select v.*
+    on conflict (id) do update set {_assign(specs['images'], 'excluded')};
+end $fn$;
+
+create or replace function public.fable_stats() returns jsonb
+language sql stable set search_path = '' as $fn$
+  select jsonb_build_object(
+    'total_jobs', (select count(*) from public.jobs),
+    'total_comics', (select count(*) from public.comics),
+    'json_bytes', (select coalesce(sum(pg_column_size(t.*)), 0) from public.jobs t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.comics t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.scenes t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.characters t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.panels t),
+    'total_images', (select count(*) from public.images),
+    'panel_image_bytes', (select coalesce(sum(size_bytes), 0) from public.images where kind = 'panel'),
+    'image_bytes', (select coalesce(sum(size_bytes), 0) from public.images))
+$fn$;"""
+    signatures = ["fable_save_comic(jsonb, integer)", "fable_comic_json(public.comics)",
+                  "fable_get_comics(uuid[], integer, integer)", "fable_put_image(jsonb)", "fable_stats()"]
+    grants = "\n".join(f"revoke all on function public.{sig} from public, anon, authenticated;\n"
+                       f"grant execute on function public.{sig} to service_role;" for sig in signatures)
+    return f"{fns}\n\n-- only the backend (service role) calls these; users reach their rows through RLS\n{grants}"
+
+
 def render_schema(bucket: str = "comic-images") -> str:
     tables = "\n\n".join(table_sql(model.__table__) for model in TABLE_MODELS)
-    return f"{HEADER}\n{tables}\n\n-- where the image files live\n{bucket_sql(bucket)}\n"
+    return (f"{HEADER}\n{tables}\n\n-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
+            f"-- where the image files live\n{bucket_sql(bucket)}\n")

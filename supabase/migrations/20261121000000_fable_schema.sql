@@ -122,6 +122,7 @@ create table if not exists public.images (
   height integer,
   source_url text,
   model text,
+  data jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now()
 );
 create index if not exists images_lookup_0 on public.images (comic_id);
@@ -132,6 +133,115 @@ drop policy if exists "images of their owner" on public.images;
 create policy "images of their owner" on public.images for all to authenticated
   using (owner_id = auth.uid()::text)
   with check (owner_id = auth.uid()::text);
+
+-- what the Supabase backend calls through rpc
+create or replace function public.fable_save_comic(p_rows jsonb, p_expected_version integer)
+returns void language plpgsql set search_path = '' as $fn$
+declare
+  v_head public.comics := jsonb_populate_record(null::public.comics, p_rows->'comics'->0);
+  v_current integer;
+begin
+  if v_head.id is null then
+    raise exception using errcode = 'PT400', message = 'the comic row has no id';
+  end if;
+  if p_expected_version is null then
+    insert into public.comics select v_head.*;
+  else
+    select (data->>'version')::integer into v_current from public.comics where id = v_head.id for update;
+    if not found then
+      raise exception using errcode = 'PT404', message = format('comic %s not found', v_head.id);
+    end if;
+    if v_current is distinct from p_expected_version then
+      raise exception using errcode = 'PT409',
+        message = format('comic %s changed meanwhile (version %s, expected %s)', v_head.id, v_current,
+                         p_expected_version);
+    end if;
+    update public.comics c set (owner_id, topic, title, age_group, style, status, data, created_at, updated_at) = (v_head.owner_id, v_head.topic, v_head.title, v_head.age_group, v_head.style, v_head.status, v_head.data, v_head.created_at, v_head.updated_at) where c.id = v_head.id;
+  end if;
+  delete from public.scenes where comic_id = v_head.id
+    and id not in (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'scenes', '[]')) e);
+  insert into public.scenes select * from jsonb_populate_recordset(null::public.scenes, coalesce(p_rows->'scenes', '[]'))
+    on conflict (id) do update set (comic_id, position, scene_id, title, description, dialogue, learning_point, visual_elements, data, created_at) = (excluded.comic_id, excluded.position, excluded.scene_id, excluded.title, excluded.description, excluded.dialogue, excluded.learning_point, excluded.visual_elements, excluded.data, excluded.created_at);
+  if exists (select 1 from public.scenes where comic_id is distinct from v_head.id and id in
+      (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'scenes', '[]')) e)) then
+    raise exception using errcode = 'PT409', message = 'scenes rows belong to another comic';
+  end if;
+  delete from public.characters where comic_id = v_head.id
+    and id not in (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'characters', '[]')) e);
+  insert into public.characters select * from jsonb_populate_recordset(null::public.characters, coalesce(p_rows->'characters', '[]'))
+    on conflict (id) do update set (comic_id, position, character_id, name, description, character_type, visual_tags, age_group, data, created_at) = (excluded.comic_id, excluded.position, excluded.character_id, excluded.name, excluded.description, excluded.character_type, excluded.visual_tags, excluded.age_group, excluded.data, excluded.created_at);
+  if exists (select 1 from public.characters where comic_id is distinct from v_head.id and id in
+      (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'characters', '[]')) e)) then
+    raise exception using errcode = 'PT409', message = 'characters rows belong to another comic';
+  end if;
+  delete from public.panels where comic_id = v_head.id
+    and id not in (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'panels', '[]')) e);
+  insert into public.panels select * from jsonb_populate_recordset(null::public.panels, coalesce(p_rows->'panels', '[]'))
+    on conflict (id) do update set (comic_id, position, panel_id, scene_id, title, description, characters, dialogue, image_url, image_path, status, data, created_at) = (excluded.comic_id, excluded.position, excluded.panel_id, excluded.scene_id, excluded.title, excluded.description, excluded.characters, excluded.dialogue, excluded.image_url, excluded.image_path, excluded.status, excluded.data, excluded.created_at);
+  if exists (select 1 from public.panels where comic_id is distinct from v_head.id and id in
+      (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'panels', '[]')) e)) then
+    raise exception using errcode = 'PT409', message = 'panels rows belong to another comic';
+  end if;
+end $fn$;
+
+create or replace function public.fable_comic_json(c public.comics) returns jsonb
+language sql stable set search_path = '' as $fn$
+  select jsonb_build_object(
+    'comics', jsonb_build_array(to_jsonb(c)),
+    'scenes', coalesce((select jsonb_agg(to_jsonb(x) order by x.position) from public.scenes x where x.comic_id = c.id), '[]'),
+    'characters', coalesce((select jsonb_agg(to_jsonb(x) order by x.position) from public.characters x where x.comic_id = c.id), '[]'),
+    'panels', coalesce((select jsonb_agg(to_jsonb(x) order by x.position) from public.panels x where x.comic_id = c.id), '[]'))
+$fn$;
+
+create or replace function public.fable_get_comics(p_ids uuid[] default null, p_limit integer default 50,
+                                                   p_offset integer default 0)
+returns jsonb language sql stable set search_path = '' as $fn$
+  select coalesce(jsonb_agg(public.fable_comic_json(c) order by c.id desc), '[]')
+  from (select * from public.comics where p_ids is null or id = any(p_ids)
+        order by id desc limit p_limit offset p_offset) c
+$fn$;
+
+create or replace function public.fable_put_image(p_row jsonb) returns void
+language plpgsql set search_path = '' as $fn$
+declare
+  v public.images := jsonb_populate_record(null::public.images, p_row);
+begin
+  if v.comic_id is not null and not exists (select 1 from public.comics where id = v.comic_id) then
+    v.comic_id := null;
+  end if;
+  if v.panel_id is not null and not exists (select 1 from public.panels where id = v.panel_id) then
+    v.panel_id := null;
+  end if;
+  insert into public.images select v.*
+    on conflict (id) do update set (owner_id, comic_id, panel_id, character_id, kind, url, local_path, content_type, size_bytes, width, height, source_url, model, data, created_at) = (excluded.owner_id, excluded.comic_id, excluded.panel_id, excluded.character_id, excluded.kind, excluded.url, excluded.local_path, excluded.content_type, excluded.size_bytes, excluded.width, excluded.height, excluded.source_url, excluded.model, excluded.data, excluded.created_at);
+end $fn$;
+
+create or replace function public.fable_stats() returns jsonb
+language sql stable set search_path = '' as $fn$
+  select jsonb_build_object(
+    'total_jobs', (select count(*) from public.jobs),
+    'total_comics', (select count(*) from public.comics),
+    'json_bytes', (select coalesce(sum(pg_column_size(t.*)), 0) from public.jobs t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.comics t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.scenes t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.characters t)
+                  + (select coalesce(sum(pg_column_size(t.*)), 0) from public.panels t),
+    'total_images', (select count(*) from public.images),
+    'panel_image_bytes', (select coalesce(sum(size_bytes), 0) from public.images where kind = 'panel'),
+    'image_bytes', (select coalesce(sum(size_bytes), 0) from public.images))
+$fn$;
+
+-- only the backend (service role) calls these; users reach their rows through RLS
+revoke all on function public.fable_save_comic(jsonb, integer) from public, anon, authenticated;
+grant execute on function public.fable_save_comic(jsonb, integer) to service_role;
+revoke all on function public.fable_comic_json(public.comics) from public, anon, authenticated;
+grant execute on function public.fable_comic_json(public.comics) to service_role;
+revoke all on function public.fable_get_comics(uuid[], integer, integer) from public, anon, authenticated;
+grant execute on function public.fable_get_comics(uuid[], integer, integer) to service_role;
+revoke all on function public.fable_put_image(jsonb) from public, anon, authenticated;
+grant execute on function public.fable_put_image(jsonb) to service_role;
+revoke all on function public.fable_stats() from public, anon, authenticated;
+grant execute on function public.fable_stats() to service_role;
 
 -- where the image files live
 insert into storage.buckets (id, name, public) values ('comic-images', 'comic-images', true)

@@ -14,27 +14,39 @@ from app.models.schemas import Comic, Job, Panel
 from app.storage.base import StorageBackend
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
+from tests.fakes.supabase_project import supabase_backend
+from tests.postgres import database  # noqa: F401 - the fixture the supabase backend runs on
 
-BACKENDS: dict[str, Callable[[Path], StorageBackend]] = {
-    "json": lambda root: JsonBackend(root / "data"),
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], StorageBackend]] = {
+    "json": lambda request, root: JsonBackend(root / "data"),
+    # the real supabase-py against a PostgREST/Storage fake on a fresh database with the migration
+    "supabase": lambda request, root: supabase_backend(request.getfixturevalue("database")),
 }
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 async def data(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DataManager]:
-    manager = DataManager(BACKENDS[request.param](tmp_path))
+    manager = DataManager(BACKENDS[request.param](request, tmp_path))
     await manager.open()
     yield manager
     await manager.close()
+    if fake := getattr(manager.backend, "fake", None):
+        fake.close()
 
 
-def a_job(**fields: object) -> Job:
-    return Job(comic_id="c1", topic="safety", **fields)
+@pytest.fixture
+async def comic_id(data: DataManager) -> str:
+    """Jobs belong to a comic (in SQL, jobs.comic_id is a foreign key)."""
+    return (await data.create_comic(Comic(title="t", topic="safety"))).id
 
 
-async def test_job_round_trip_and_versions(data: DataManager) -> None:
-    job = await data.create_job(a_job())
+def a_job(comic_id: str, **fields: object) -> Job:
+    return Job(comic_id=comic_id, topic="safety", **fields)
+
+
+async def test_job_round_trip_and_versions(data: DataManager, comic_id: str) -> None:
+    job = await data.create_job(a_job(comic_id))
     assert job.version == 1
     fetched = await data.get_job(job.id)
     assert fetched == job
@@ -43,14 +55,14 @@ async def test_job_round_trip_and_versions(data: DataManager) -> None:
     assert (await data.get_job(job.id)).progress == 40
 
 
-async def test_creating_an_existing_id_is_a_conflict(data: DataManager) -> None:
-    job = await data.create_job(a_job())
+async def test_creating_an_existing_id_is_a_conflict(data: DataManager, comic_id: str) -> None:
+    job = await data.create_job(a_job(comic_id))
     with pytest.raises(Conflict):
         await data.create_job(job)
 
 
-async def test_stale_version_is_refused_and_changes_nothing(data: DataManager) -> None:
-    job = await data.create_job(a_job())
+async def test_stale_version_is_refused_and_changes_nothing(data: DataManager, comic_id: str) -> None:
+    job = await data.create_job(a_job(comic_id))
     await data.backend.save_job(job.model_copy(update={"progress": 10}), expected_version=1)
     with pytest.raises(Conflict):
         await data.backend.save_job(job.model_copy(update={"progress": 99}), expected_version=1)
@@ -73,7 +85,7 @@ async def test_concurrent_updates_lose_nothing(data: DataManager) -> None:
 
 
 @pytest.mark.parametrize("bad_id", ["../../etc/passwd", "..", "a/b", "", ".hidden", "x" * 65, "a\0b", "nul\n"])
-async def test_ids_that_could_leave_the_data_dir_are_not_found(data: DataManager, bad_id: str) -> None:
+async def test_ids_that_could_leave_the_data_dir_are_not_found(data: DataManager, comic_id: str, bad_id: str) -> None:
     with pytest.raises(NotFound):
         await data.get_job(bad_id)
     with pytest.raises(NotFound):
@@ -81,7 +93,7 @@ async def test_ids_that_could_leave_the_data_dir_are_not_found(data: DataManager
     with pytest.raises(NotFound):
         await data.get_image(bad_id)
     with pytest.raises(NotFound):
-        await data.create_job(a_job(id=bad_id))
+        await data.create_job(a_job(comic_id, id=bad_id))
 
 
 async def test_list_is_newest_first_and_paginated(data: DataManager) -> None:
@@ -118,8 +130,8 @@ async def test_images_store_reference_read_and_delete(data: DataManager) -> None
 async def test_stats_follow_every_change(data: DataManager) -> None:
     empty = await data.stats()
     assert empty["json_storage"]["total_jobs"] == 0
-    job = await data.create_job(a_job())
     comic = await data.create_comic(Comic(title="t", topic="t"))
+    job = await data.create_job(a_job(comic.id))
     image = await data.store_image(b"x" * 2 * 1024 * 1024, kind="panel", comic_id=comic.id)
     await data.store_image(b"y" * 1024 * 1024, kind="character", comic_id=comic.id)
     stats = await data.stats()
@@ -133,10 +145,10 @@ async def test_stats_follow_every_change(data: DataManager) -> None:
     assert stats["image_storage"] == {"total_images": 1, "panels_size_mb": 0.0, "total_size_mb": 1.0}
 
 
-async def test_active_jobs_are_exactly_the_unfinished_ones(data: DataManager) -> None:
-    running = await data.create_job(a_job(status="running"))
-    waiting = await data.create_job(a_job(status="awaiting_input"))
-    done = await data.create_job(a_job(status="running"))
+async def test_active_jobs_are_exactly_the_unfinished_ones(data: DataManager, comic_id: str) -> None:
+    running = await data.create_job(a_job(comic_id, status="running"))
+    waiting = await data.create_job(a_job(comic_id, status="awaiting_input"))
+    done = await data.create_job(a_job(comic_id, status="running"))
     await data.update_job(done.id, lambda j: j.model_copy(update={"status": "completed"}))
     assert sorted(j.id for j in await data.active_jobs()) == sorted([running.id, waiting.id])
 

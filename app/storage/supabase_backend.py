@@ -1,0 +1,352 @@
+"""The Supabase backend: records in the six tables through PostgREST, image bytes in a Storage bucket.
+
+It talks through the official supabase-py async client with the service-role key (which bypasses row
+level security; the API does its own owner checks). A comic and its scenes, characters and panels are
+written by one Postgres function (`fable_save_comic`, in the migration) in one transaction, compare-and-
+swap on the comic's version, and read back in one snapshot (`fable_get_comics`). Jobs and images are
+plain rows; a job update is a PATCH filtered on its stored version, so it is compare-and-swap too.
+
+PostgREST and Storage errors become NotFound / Conflict / StorageError. Reads retry on any transport
+failure; writes retry only when the request cannot have reached the server (connect errors), so a
+retried write never applies twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+from postgrest.exceptions import APIError
+from storage3.utils import StorageException
+from supabase import AsyncClient, AsyncClientOptions, acreate_client
+
+from app.errors import Conflict, NotFound, StorageError, UpstreamError
+from app.models.schemas import Comic, ImageRecord, Job, StorageStats
+from app.storage.base import ImageContent
+from app.storage.json_backend import IMAGE_EXTENSIONS, IMAGE_KIND_DIRS
+from app.storage.rows import child_id, comic_from_rows, comic_rows, image_from_row, image_row, job_from_row, job_row
+from external_services import Failure, RetryPolicy, with_retries
+from utils import is_valid_id, utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ACTIVE_STATUSES = ("queued", "running", "awaiting_input")
+PAGE = 1000  # PostgREST's usual max-rows; lists are read in pages of this size
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def is_uuid(value: str | None) -> bool:
+    if not value or not is_valid_id(value):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def object_path(record: ImageRecord) -> str:
+    ext = IMAGE_EXTENSIONS.get(record.content_type)
+    if ext is None:
+        raise StorageError(f"unsupported image type {record.content_type}")
+    return f"{IMAGE_KIND_DIRS[record.kind]}/{record.id}{ext}"
+
+
+def _status(exc: Exception) -> int | None:
+    if isinstance(exc, APIError):
+        code = str(exc.code or "")
+        if code.startswith("PGRST30") or (not code and "api key" in str(exc.message or "").lower()):
+            return 401  # PostgREST's JWT errors; the gateway's "Invalid API key" carries no code
+        if code.startswith("PT") and code[2:].isdigit():
+            return int(code[2:])
+        return int(code) if len(code) == 3 and code.isdigit() else None  # a bare HTTP status, no PostgREST body
+    if isinstance(exc, StorageException):
+        try:
+            return int(getattr(exc, "status", None) or 0) or None
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def classify_supabase(*, write: bool) -> Callable[[Exception], Failure | None]:
+    def classify(exc: Exception) -> Failure | None:
+        if isinstance(exc, _NOT_SENT):
+            return Failure("is unreachable (connection failed): check SUPABASE_URL", True, "storage_unreachable")
+        if isinstance(exc, httpx.TransportError):
+            return Failure(f"did not answer ({exc.__class__.__name__})", not write, "storage_unreachable")
+        status = _status(exc)
+        if status in (401, 403):
+            return Failure(f"rejected the key ({status}): check SUPABASE_KEY (the service-role key)", False,
+                           "storage_auth_failed")
+        if status is not None and (status >= 500 or status == 429):
+            return Failure(f"is failing ({status})", not write or status == 503, "storage_unavailable")
+        return None
+    return classify
+
+
+class SupabaseBackend:
+    name = "supabase"
+
+    def __init__(self, url: str, key: str, bucket: str, *, http_client: httpx.AsyncClient | None = None,
+                 policy: RetryPolicy | None = None, timeout: float = 30.0) -> None:
+        self.url, self._key, self.bucket = url.rstrip("/"), key, bucket
+        self._http = http_client
+        self._own_http = http_client is None
+        self._policy = policy or RetryPolicy(attempts=4, base_delay=0.25, max_delay=4.0, deadline=20.0)
+        self._timeout = timeout
+        self._client: AsyncClient | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        options = AsyncClientOptions(httpx_client=self._http, postgrest_client_retry=False,
+                                     auto_refresh_token=False, persist_session=False)
+        self._client = await acreate_client(self.url, self._key, options)
+        await self._call(lambda: self.db.rpc("fable_stats", {}).execute(), what="connect")
+
+    async def close(self) -> None:
+        if self._own_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    @property
+    def db(self) -> AsyncClient:
+        if self._client is None:
+            raise StorageError("the Supabase backend is not open")
+        return self._client
+
+    async def _call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False) -> T:
+        """One PostgREST/Storage call with the retry policy; errors in the project's own terms."""
+        try:
+            return await with_retries(call, provider="Supabase", classify=classify_supabase(write=write),
+                                      policy=self._policy)
+        except (APIError, StorageException) as exc:
+            status = _status(exc)
+            message = getattr(exc, "message", None) or "refused"
+            if status == 404 or (isinstance(exc, APIError) and exc.code == "PGRST116"):
+                raise NotFound(f"{what}: not found") from None
+            if status == 409 or (isinstance(exc, APIError) and exc.code in ("23505", "23503")):
+                raise Conflict(f"{what}: {message}") from None
+            log.error("supabase %s refused (%s)", what, getattr(exc, "code", status))
+            raise StorageError(f"Supabase refused to {what} ({getattr(exc, 'code', None) or status})") from None
+        except UpstreamError as exc:
+            log.error("supabase %s failed: %s", what, exc.message)
+            raise StorageError(f"could not {what}: {exc.message}") from None
+
+    # -- jobs -----------------------------------------------------------------------------------
+    async def save_job(self, job: Job, *, expected_version: int | None) -> Job:
+        if not is_uuid(job.id):
+            raise NotFound(f"job '{job.id[:80]}' not found")
+        if not is_uuid(job.comic_id):
+            raise NotFound(f"comic '{job.comic_id[:80]}' not found")
+        stored = job.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
+        row = job_row(stored)
+        if expected_version is None:
+            try:
+                await self._call(lambda: self.db.table("jobs").insert(row, returning="minimal").execute(),
+                                 what=f"create job {job.id}", write=True)
+            except Conflict:
+                if await self._exists("jobs", job.id):
+                    raise Conflict(f"job '{job.id}' already exists") from None
+                raise NotFound(f"comic '{job.comic_id}' not found") from None
+            return stored
+        updated = await self._call(
+            lambda: self.db.table("jobs").update(row).eq("id", job.id)
+            .eq("data->>_version", str(expected_version)).execute(), what=f"save job {job.id}", write=True)
+        if not updated.data:
+            current = await self.get_job(job.id)  # NotFound when it is gone
+            raise Conflict(f"job '{job.id}' changed meanwhile (version {current.version}, "
+                           f"expected {expected_version})")
+        return stored
+
+    async def _exists(self, table: str, record_id: str) -> bool:
+        found = await self._call(lambda: self.db.table(table).select("id").eq("id", record_id).execute(),
+                                 what=f"read {table}")
+        return bool(found.data)
+
+    async def get_job(self, job_id: str) -> Job:
+        if not is_uuid(job_id):
+            raise NotFound(f"job '{job_id[:80]}' not found")
+        found = await self._call(lambda: self.db.table("jobs").select("*").eq("id", job_id).execute(),
+                                 what=f"read job {job_id}")
+        if not found.data:
+            raise NotFound(f"job '{job_id}' not found")
+        return self._parse(job_from_row, found.data[0])
+
+    async def list_jobs(self, *, limit: int, offset: int = 0) -> list[Job]:
+        found = await self._call(lambda: self.db.table("jobs").select("*").order("id", desc=True)
+                                 .range(offset, offset + limit - 1).execute(), what="list jobs")
+        return [self._parse(job_from_row, row) for row in found.data]
+
+    async def active_jobs(self) -> list[Job]:
+        found = await self._call(lambda: self.db.table("jobs").select("*").in_("status", ACTIVE_STATUSES)
+                                 .order("id").execute(), what="list active jobs")
+        return [self._parse(job_from_row, row) for row in found.data]
+
+    async def delete_job(self, job_id: str) -> None:
+        if not is_uuid(job_id):
+            raise NotFound(f"job '{job_id[:80]}' not found")
+        gone = await self._call(lambda: self.db.table("jobs").delete().eq("id", job_id).execute(),
+                                what=f"delete job {job_id}", write=True)
+        if not gone.data:
+            raise NotFound(f"job '{job_id}' not found")
+
+    # -- comics ---------------------------------------------------------------------------------
+    async def save_comic(self, comic: Comic, *, expected_version: int | None) -> Comic:
+        if not is_uuid(comic.id):
+            raise NotFound(f"comic '{comic.id[:80]}' not found")
+        stored = comic.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
+        rows = comic_rows(stored)
+        await self._call(lambda: self.db.rpc("fable_save_comic", {"p_rows": rows,
+                                                                  "p_expected_version": expected_version}).execute(),
+                         what=f"save comic {comic.id}", write=True)
+        return stored
+
+    async def _comics(self, **params: Any) -> list[Comic]:
+        found = await self._call(lambda: self.db.rpc("fable_get_comics", params).execute(), what="read comics")
+        return [self._parse(lambda b: comic_from_rows(b["comics"][0], b["scenes"], b["characters"], b["panels"]),
+                            body) for body in found.data or []]
+
+    async def get_comic(self, comic_id: str) -> Comic:
+        if not is_uuid(comic_id):
+            raise NotFound(f"comic '{comic_id[:80]}' not found")
+        found = await self._comics(p_ids=[comic_id], p_limit=1, p_offset=0)
+        if not found:
+            raise NotFound(f"comic '{comic_id}' not found")
+        return found[0]
+
+    async def list_comics(self, *, limit: int, offset: int = 0) -> list[Comic]:
+        return await self._comics(p_ids=None, p_limit=limit, p_offset=offset)
+
+    async def delete_comic(self, comic_id: str) -> None:
+        if not is_uuid(comic_id):
+            raise NotFound(f"comic '{comic_id[:80]}' not found")
+        gone = await self._call(lambda: self.db.table("comics").delete().eq("id", comic_id).execute(),
+                                what=f"delete comic {comic_id}", write=True)
+        if not gone.data:
+            raise NotFound(f"comic '{comic_id}' not found")
+
+    # -- images ---------------------------------------------------------------------------------
+    def public_url(self, path: str) -> str:
+        return f"{self.url}/storage/v1/object/public/{self.bucket}/{path}"
+
+    async def put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
+        if not is_uuid(record.id):
+            raise NotFound(f"image '{record.id[:80]}' not found")
+        if data is not None:
+            path = object_path(record)
+            bucket = self.db.storage.from_(self.bucket)
+            await self._call(lambda: bucket.upload(path, data, {"content-type": record.content_type,
+                                                                "upsert": "true"}),
+                             what=f"upload image {record.id}", write=True)
+            record = record.model_copy(update={"local_path": path, "size_bytes": len(data)})
+        comic_link = record.comic_id if is_uuid(record.comic_id) else None
+        panel_link = child_id(record.comic_id, "panel", record.panel_id) if comic_link and record.panel_id else None
+        row = image_row(record, comic_link=comic_link, panel_link=panel_link)
+        await self._call(lambda: self.db.rpc("fable_put_image", {"p_row": row}).execute(),
+                         what=f"save image {record.id}", write=True)
+        return record
+
+    async def get_image(self, image_id: str) -> ImageRecord:
+        if not is_uuid(image_id):
+            raise NotFound(f"image '{image_id[:80]}' not found")
+        found = await self._call(lambda: self.db.table("images").select("*").eq("id", image_id).execute(),
+                                 what=f"read image {image_id}")
+        if not found.data:
+            raise NotFound(f"image '{image_id}' not found")
+        return self._parse(image_from_row, found.data[0])
+
+    async def image_content(self, image_id: str) -> ImageContent:
+        record = await self.get_image(image_id)
+        if record.local_path:
+            return ImageContent(record=record, url=self.public_url(record.local_path))
+        return ImageContent(record=record, url=record.url)
+
+    async def read_image_bytes(self, image_id: str) -> bytes:
+        record = await self.get_image(image_id)
+        if not record.local_path:
+            raise NotFound(f"image '{image_id}' has no stored bytes")
+        path = record.local_path
+        return await self._call(lambda: self.db.storage.from_(self.bucket).download(path),
+                                what=f"download image {image_id}")
+
+    async def delete_image(self, image_id: str) -> None:
+        record = await self.get_image(image_id)
+        await self._call(lambda: self.db.table("images").delete().eq("id", image_id).execute(),
+                         what=f"delete image {image_id}", write=True)
+        if record.local_path:
+            path = record.local_path
+            await self._call(lambda: self.db.storage.from_(self.bucket).remove([path]),
+                             what=f"delete image file {image_id}", write=True)
+
+    async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
+        rows: list[dict[str, Any]] = []
+        while True:
+            def page(start: int = len(rows)) -> Awaitable[Any]:
+                query = self.db.table("images").select("*")
+                if created_before is not None:
+                    query = query.lt("created_at", created_before.isoformat())
+                return query.order("id").range(start, start + PAGE - 1).execute()
+            batch = (await self._call(page, what="list images")).data
+            rows.extend(batch)
+            if len(batch) < PAGE:
+                return [self._parse(image_from_row, row) for row in rows]
+
+    async def _bucket_files(self) -> dict[str, int]:
+        """Every object in the image folders of the bucket: path -> size in bytes."""
+        bucket = self.db.storage.from_(self.bucket)
+        files: dict[str, int] = {}
+        for folder in IMAGE_KIND_DIRS.values():
+            offset = 0
+            while True:
+                def page(start: int = offset, prefix: str = folder) -> Awaitable[Any]:
+                    return bucket.list(prefix, {"limit": PAGE, "offset": start,
+                                                "sortBy": {"column": "name", "order": "asc"}})
+                batch = await self._call(page, what="list image files")
+                for item in batch:
+                    if item.get("id") is not None:  # folders have no id
+                        files[f"{folder}/{item['name']}"] = int((item.get("metadata") or {}).get("size") or 0)
+                offset += len(batch)
+                if len(batch) < PAGE:
+                    break
+        return files
+
+    async def unreferenced_image_files(self) -> list[str]:
+        referenced = {image.local_path for image in await self.list_images() if image.local_path}
+        return sorted(path for path in await self._bucket_files() if path not in referenced)
+
+    async def delete_unreferenced_file(self, relative: str) -> int:
+        folder, _, name = relative.partition("/")
+        if folder not in IMAGE_KIND_DIRS.values() or not name or "/" in name or name.startswith("."):
+            raise NotFound(f"image file '{relative[:80]}' not found")
+        found = await self._call(lambda: self.db.table("images").select("id").eq("local_path", relative).execute(),
+                                 what="read images")
+        if found.data:
+            raise Conflict(f"image file '{relative}' is referenced")
+        bucket = self.db.storage.from_(self.bucket)
+        listed = await self._call(lambda: bucket.list(folder, {"search": name, "limit": PAGE}),
+                                  what="list image files")
+        match = next((item for item in listed if item.get("name") == name and item.get("id") is not None), None)
+        if match is None:
+            raise NotFound(f"image file '{relative}' not found")
+        await self._call(lambda: bucket.remove([relative]), what="delete an image file", write=True)
+        return int((match.get("metadata") or {}).get("size") or 0)
+
+    # -- stats ----------------------------------------------------------------------------------
+    async def stats(self) -> StorageStats:
+        found = await self._call(lambda: self.db.rpc("fable_stats", {}).execute(), what="read stats")
+        return StorageStats.model_validate(found.data)
+
+    @staticmethod
+    def _parse(build: Callable[[Any], T], raw: Any) -> T:
+        try:
+            return build(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("supabase returned a row that does not match the schema: %s", exc.__class__.__name__)
+            raise StorageError("a stored record no longer matches its schema") from None
