@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli make TOPIC`, `stats`, `cleanup`, `schema`, `export`.
+"""Command line: `python -m app.cli make TOPIC`, `stats`, `cleanup`, `schema`, `export`, `push-supabase`.
 
 `make` runs the same pipeline as the API, in this process, and prints where it wrote the comic.
 """
@@ -120,6 +120,37 @@ async def export_data(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def push_supabase(settings: Settings, args: argparse.Namespace) -> int:
+    from app.storage.json_backend import JsonBackend
+    from app.storage.push import Progress, SupabasePush
+    from app.storage.registry import supabase_backend
+
+    local, remote = DataManager(JsonBackend(settings.data_dir)), supabase_backend(settings)
+    await local.open()
+    try:
+        await remote.open()
+        try:
+            push = SupabasePush(local, remote, batch_size=args.batch_size, dry_run=args.dry_run, progress=Progress())
+            report = await push.run()
+        finally:
+            await remote.close()
+    except FableError as exc:
+        print(f"error: {exc}; nothing sent is lost, run the same command again to finish", file=sys.stderr)
+        return 1
+    finally:
+        await local.close()
+    print(f"{'dry run: nothing was sent. ' if args.dry_run else ''}{settings.data_dir} -> {remote.url}")
+    print("\n".join(report.lines()))
+    return 3 if report.refused else 0
+
+
+def _batch_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m app.cli", description="Fable Tales comic backend")
     root.add_argument("--data-dir", type=Path, help="root of the JSON backend (default: DATA_DIR or ./data)")
@@ -143,6 +174,10 @@ def parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("--out", required=True, help="file to write, or - for standard output")
     export_cmd.add_argument("--comic", metavar="ID", help="only this comic, its jobs and its images")
     export_cmd.set_defaults(run=export_data)
+    push_cmd = commands.add_parser("push-supabase", help="send every local record and image file to SUPABASE_URL")
+    push_cmd.add_argument("--dry-run", action="store_true", help="compare with the project and say what would be sent")
+    push_cmd.add_argument("--batch-size", type=_batch_size, default=200, metavar="N", help="rows per request (1-1000)")
+    push_cmd.set_defaults(run=push_supabase)
     return root
 
 

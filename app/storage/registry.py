@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from app.storage.base import StorageBackend
 from app.storage.json_backend import JsonBackend
 from config import Settings
+
+if TYPE_CHECKING:
+    from app.storage.supabase_backend import SupabaseBackend
 
 
 class ConfigurationError(RuntimeError):
     """The configuration asks for something this service cannot do; the message says what to change."""
 
 
-def _supabase(settings: Settings) -> StorageBackend:
+def supabase_backend(settings: Settings) -> "SupabaseBackend":
     if not settings.supabase_url or settings.supabase_key is None:
         raise ConfigurationError("STORAGE_BACKEND=supabase needs SUPABASE_URL and SUPABASE_KEY (the service-role key)")
     from app.storage.supabase_backend import SupabaseBackend  # supabase-py loads only when it is used
@@ -23,7 +26,7 @@ def _supabase(settings: Settings) -> StorageBackend:
 
 BACKENDS: dict[str, Callable[[Settings], StorageBackend]] = {
     "json": lambda settings: JsonBackend(settings.data_dir),
-    "supabase": _supabase,
+    "supabase": supabase_backend,
 }
 
 

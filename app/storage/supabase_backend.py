@@ -40,6 +40,14 @@ PAGE = 1000  # PostgREST's usual max-rows; lists are read in pages of this size
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+class Refused(StorageError):
+    """The server refused the request (4xx). `detail` is its own words, for the operator, not for API clients."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 def is_uuid(value: str | None) -> bool:
     if not value or not is_valid_id(value):
         return False
@@ -108,7 +116,11 @@ class SupabaseBackend:
         options = AsyncClientOptions(httpx_client=self._http, postgrest_client_retry=False,
                                      auto_refresh_token=False, persist_session=False)
         self._client = await acreate_client(self.url, self._key, options)
-        await self._call(lambda: self.db.rpc("fable_stats", {}).execute(), what="connect")
+        try:
+            await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(), what="connect")
+        except NotFound:
+            raise StorageError("the Supabase project has no Fable schema yet: apply supabase/migrations/*.sql "
+                               "(or the output of `python -m app.cli schema`) first") from None
 
     async def close(self) -> None:
         if self._own_http and self._http is not None:
@@ -121,7 +133,7 @@ class SupabaseBackend:
             raise StorageError("the Supabase backend is not open")
         return self._client
 
-    async def _call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False) -> T:
+    async def call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False) -> T:
         """One PostgREST/Storage call with the retry policy; errors in the project's own terms."""
         try:
             return await with_retries(call, provider="Supabase", classify=classify_supabase(write=write),
@@ -133,8 +145,9 @@ class SupabaseBackend:
                 raise NotFound(f"{what}: not found") from None
             if status == 409 or (isinstance(exc, APIError) and exc.code in ("23505", "23503")):
                 raise Conflict(f"{what}: {message}") from None
-            log.error("supabase %s refused (%s)", what, getattr(exc, "code", status))
-            raise StorageError(f"Supabase refused to {what} ({getattr(exc, 'code', None) or status})") from None
+            code = getattr(exc, "code", None) or status
+            log.error("supabase %s refused (%s)", what, code)
+            raise Refused(f"Supabase refused to {what} ({code})", f"{message} ({code})") from None
         except UpstreamError as exc:
             log.error("supabase %s failed: %s", what, exc.message)
             raise StorageError(f"could not {what}: {exc.message}") from None
@@ -149,14 +162,14 @@ class SupabaseBackend:
         row = job_row(stored)
         if expected_version is None:
             try:
-                await self._call(lambda: self.db.table("jobs").insert(row, returning="minimal").execute(),
+                await self.call(lambda: self.db.table("jobs").insert(row, returning="minimal").execute(),
                                  what=f"create job {job.id}", write=True)
             except Conflict:
                 if await self._exists("jobs", job.id):
                     raise Conflict(f"job '{job.id}' already exists") from None
                 raise NotFound(f"comic '{job.comic_id}' not found") from None
             return stored
-        updated = await self._call(
+        updated = await self.call(
             lambda: self.db.table("jobs").update(row).eq("id", job.id)
             .eq("data->>_version", str(expected_version)).execute(), what=f"save job {job.id}", write=True)
         if not updated.data:
@@ -166,33 +179,33 @@ class SupabaseBackend:
         return stored
 
     async def _exists(self, table: str, record_id: str) -> bool:
-        found = await self._call(lambda: self.db.table(table).select("id").eq("id", record_id).execute(),
+        found = await self.call(lambda: self.db.table(table).select("id").eq("id", record_id).execute(),
                                  what=f"read {table}")
         return bool(found.data)
 
     async def get_job(self, job_id: str) -> Job:
         if not is_uuid(job_id):
             raise NotFound(f"job '{job_id[:80]}' not found")
-        found = await self._call(lambda: self.db.table("jobs").select("*").eq("id", job_id).execute(),
+        found = await self.call(lambda: self.db.table("jobs").select("*").eq("id", job_id).execute(),
                                  what=f"read job {job_id}")
         if not found.data:
             raise NotFound(f"job '{job_id}' not found")
         return self._parse(job_from_row, found.data[0])
 
     async def list_jobs(self, *, limit: int, offset: int = 0) -> list[Job]:
-        found = await self._call(lambda: self.db.table("jobs").select("*").order("id", desc=True)
+        found = await self.call(lambda: self.db.table("jobs").select("*").order("id", desc=True)
                                  .range(offset, offset + limit - 1).execute(), what="list jobs")
         return [self._parse(job_from_row, row) for row in found.data]
 
     async def active_jobs(self) -> list[Job]:
-        found = await self._call(lambda: self.db.table("jobs").select("*").in_("status", ACTIVE_STATUSES)
+        found = await self.call(lambda: self.db.table("jobs").select("*").in_("status", ACTIVE_STATUSES)
                                  .order("id").execute(), what="list active jobs")
         return [self._parse(job_from_row, row) for row in found.data]
 
     async def delete_job(self, job_id: str) -> None:
         if not is_uuid(job_id):
             raise NotFound(f"job '{job_id[:80]}' not found")
-        gone = await self._call(lambda: self.db.table("jobs").delete().eq("id", job_id).execute(),
+        gone = await self.call(lambda: self.db.table("jobs").delete().eq("id", job_id).execute(),
                                 what=f"delete job {job_id}", write=True)
         if not gone.data:
             raise NotFound(f"job '{job_id}' not found")
@@ -203,13 +216,13 @@ class SupabaseBackend:
             raise NotFound(f"comic '{comic.id[:80]}' not found")
         stored = comic.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
         rows = comic_rows(stored)
-        await self._call(lambda: self.db.rpc("fable_save_comic", {"p_rows": rows,
+        await self.call(lambda: self.db.rpc("fable_save_comic", {"p_rows": rows,
                                                                   "p_expected_version": expected_version}).execute(),
                          what=f"save comic {comic.id}", write=True)
         return stored
 
     async def _comics(self, **params: Any) -> list[Comic]:
-        found = await self._call(lambda: self.db.rpc("fable_get_comics", params).execute(), what="read comics")
+        found = await self.call(lambda: self.db.rpc("fable_get_comics", params).execute(), what="read comics")
         return [self._parse(lambda b: comic_from_rows(b["comics"][0], b["scenes"], b["characters"], b["panels"]),
                             body) for body in found.data or []]
 
@@ -227,7 +240,7 @@ class SupabaseBackend:
     async def delete_comic(self, comic_id: str) -> None:
         if not is_uuid(comic_id):
             raise NotFound(f"comic '{comic_id[:80]}' not found")
-        gone = await self._call(lambda: self.db.table("comics").delete().eq("id", comic_id).execute(),
+        gone = await self.call(lambda: self.db.table("comics").delete().eq("id", comic_id).execute(),
                                 what=f"delete comic {comic_id}", write=True)
         if not gone.data:
             raise NotFound(f"comic '{comic_id}' not found")
@@ -242,21 +255,22 @@ class SupabaseBackend:
         if data is not None:
             path = object_path(record)
             bucket = self.db.storage.from_(self.bucket)
-            await self._call(lambda: bucket.upload(path, data, {"content-type": record.content_type,
+            await self.call(lambda: bucket.upload(path, data, {"content-type": record.content_type,
                                                                 "upsert": "true"}),
                              what=f"upload image {record.id}", write=True)
-            record = record.model_copy(update={"local_path": path, "size_bytes": len(data)})
+            record = record.model_copy(update={"local_path": path, "url": self.public_url(path),
+                                               "size_bytes": len(data)})
         comic_link = record.comic_id if is_uuid(record.comic_id) else None
         panel_link = child_id(record.comic_id, "panel", record.panel_id) if comic_link and record.panel_id else None
         row = image_row(record, comic_link=comic_link, panel_link=panel_link)
-        await self._call(lambda: self.db.rpc("fable_put_image", {"p_row": row}).execute(),
+        await self.call(lambda: self.db.rpc("fable_put_image", {"p_row": row}).execute(),
                          what=f"save image {record.id}", write=True)
         return record
 
     async def get_image(self, image_id: str) -> ImageRecord:
         if not is_uuid(image_id):
             raise NotFound(f"image '{image_id[:80]}' not found")
-        found = await self._call(lambda: self.db.table("images").select("*").eq("id", image_id).execute(),
+        found = await self.call(lambda: self.db.table("images").select("*").eq("id", image_id).execute(),
                                  what=f"read image {image_id}")
         if not found.data:
             raise NotFound(f"image '{image_id}' not found")
@@ -273,16 +287,16 @@ class SupabaseBackend:
         if not record.local_path:
             raise NotFound(f"image '{image_id}' has no stored bytes")
         path = record.local_path
-        return await self._call(lambda: self.db.storage.from_(self.bucket).download(path),
+        return await self.call(lambda: self.db.storage.from_(self.bucket).download(path),
                                 what=f"download image {image_id}")
 
     async def delete_image(self, image_id: str) -> None:
         record = await self.get_image(image_id)
-        await self._call(lambda: self.db.table("images").delete().eq("id", image_id).execute(),
+        await self.call(lambda: self.db.table("images").delete().eq("id", image_id).execute(),
                          what=f"delete image {image_id}", write=True)
         if record.local_path:
             path = record.local_path
-            await self._call(lambda: self.db.storage.from_(self.bucket).remove([path]),
+            await self.call(lambda: self.db.storage.from_(self.bucket).remove([path]),
                              what=f"delete image file {image_id}", write=True)
 
     async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
@@ -293,7 +307,7 @@ class SupabaseBackend:
                 if created_before is not None:
                     query = query.lt("created_at", created_before.isoformat())
                 return query.order("id").range(start, start + PAGE - 1).execute()
-            batch = (await self._call(page, what="list images")).data
+            batch = (await self.call(page, what="list images")).data
             rows.extend(batch)
             if len(batch) < PAGE:
                 return [self._parse(image_from_row, row) for row in rows]
@@ -308,7 +322,7 @@ class SupabaseBackend:
                 def page(start: int = offset, prefix: str = folder) -> Awaitable[Any]:
                     return bucket.list(prefix, {"limit": PAGE, "offset": start,
                                                 "sortBy": {"column": "name", "order": "asc"}})
-                batch = await self._call(page, what="list image files")
+                batch = await self.call(page, what="list image files")
                 for item in batch:
                     if item.get("id") is not None:  # folders have no id
                         files[f"{folder}/{item['name']}"] = int((item.get("metadata") or {}).get("size") or 0)
@@ -325,22 +339,22 @@ class SupabaseBackend:
         folder, _, name = relative.partition("/")
         if folder not in IMAGE_KIND_DIRS.values() or not name or "/" in name or name.startswith("."):
             raise NotFound(f"image file '{relative[:80]}' not found")
-        found = await self._call(lambda: self.db.table("images").select("id").eq("local_path", relative).execute(),
+        found = await self.call(lambda: self.db.table("images").select("id").eq("local_path", relative).execute(),
                                  what="read images")
         if found.data:
             raise Conflict(f"image file '{relative}' is referenced")
         bucket = self.db.storage.from_(self.bucket)
-        listed = await self._call(lambda: bucket.list(folder, {"search": name, "limit": PAGE}),
+        listed = await self.call(lambda: bucket.list(folder, {"search": name, "limit": PAGE}),
                                   what="list image files")
         match = next((item for item in listed if item.get("name") == name and item.get("id") is not None), None)
         if match is None:
             raise NotFound(f"image file '{relative}' not found")
-        await self._call(lambda: bucket.remove([relative]), what="delete an image file", write=True)
+        await self.call(lambda: bucket.remove([relative]), what="delete an image file", write=True)
         return int((match.get("metadata") or {}).get("size") or 0)
 
     # -- stats ----------------------------------------------------------------------------------
     async def stats(self) -> StorageStats:
-        found = await self._call(lambda: self.db.rpc("fable_stats", {}).execute(), what="read stats")
+        found = await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(), what="read stats")
         return StorageStats.model_validate(found.data)
 
     @staticmethod

@@ -114,8 +114,9 @@ class FakeSupabase:
         prefer = {p.strip() for p in request.headers.get("prefer", "").split(",") if p.strip()}
         try:
             with self.conn.transaction():
-                if route.startswith("rpc/"):
-                    return self._rpc(route[4:], json.loads(request.content or b"{}"))
+                if route.startswith("rpc/"):  # GET (read-only functions) takes its arguments in the query
+                    args = dict(params) if request.method == "GET" else json.loads(request.content or b"{}")
+                    return self._rpc(route[4:], args)
                 table = _ident(route)
                 where, args = self._filters(params)
                 representation = "return=representation" in prefer
