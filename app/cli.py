@@ -128,15 +128,15 @@ async def push_supabase(settings: Settings, args: argparse.Namespace) -> int:
     local, remote = DataManager(JsonBackend(settings.data_dir)), supabase_backend(settings)
     await local.open()
     try:
-        await remote.open()
+        await remote.open()  # a wrong key, an unreachable project or a missing schema stops here, with why
         try:
             push = SupabasePush(local, remote, batch_size=args.batch_size, dry_run=args.dry_run, progress=Progress())
             report = await push.run()
+        except FableError as exc:
+            print(f"error: {exc}; what was sent is kept: run the same command again to finish", file=sys.stderr)
+            return 1
         finally:
             await remote.close()
-    except FableError as exc:
-        print(f"error: {exc}; nothing sent is lost, run the same command again to finish", file=sys.stderr)
-        return 1
     finally:
         await local.close()
     print(f"{'dry run: nothing was sent. ' if args.dry_run else ''}{settings.data_dir} -> {remote.url}")

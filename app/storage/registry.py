@@ -18,7 +18,7 @@ class ConfigurationError(RuntimeError):
 
 def supabase_backend(settings: Settings) -> "SupabaseBackend":
     if not settings.supabase_url or settings.supabase_key is None:
-        raise ConfigurationError("STORAGE_BACKEND=supabase needs SUPABASE_URL and SUPABASE_KEY (the service-role key)")
+        raise ConfigurationError("Supabase needs SUPABASE_URL and SUPABASE_KEY (the service-role key) to be set")
     from app.storage.supabase_backend import SupabaseBackend  # supabase-py loads only when it is used
 
     return SupabaseBackend(settings.supabase_url, settings.supabase_key.get_secret_value(), settings.supabase_bucket)

@@ -37,6 +37,10 @@ T = TypeVar("T")
 
 ACTIVE_STATUSES = ("queued", "running", "awaiting_input")
 PAGE = 1000  # PostgREST's usual max-rows; lists are read in pages of this size
+# PostgREST's "no such function / table" (from its schema cache, or from PostgreSQL itself)
+SCHEMA_MISSING = ("PGRST202", "PGRST205", "42P01", "42883")
+NO_SCHEMA = ("the Supabase project has no Fable schema yet: apply supabase/migrations/*.sql "
+             "(or the output of `python -m app.cli schema`) first")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -116,11 +120,7 @@ class SupabaseBackend:
         options = AsyncClientOptions(httpx_client=self._http, postgrest_client_retry=False,
                                      auto_refresh_token=False, persist_session=False)
         self._client = await acreate_client(self.url, self._key, options)
-        try:
-            await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(), what="connect")
-        except NotFound:
-            raise StorageError("the Supabase project has no Fable schema yet: apply supabase/migrations/*.sql "
-                               "(or the output of `python -m app.cli schema`) first") from None
+        await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(), what="connect")
 
     async def close(self) -> None:
         if self._own_http and self._http is not None:
@@ -141,6 +141,9 @@ class SupabaseBackend:
         except (APIError, StorageException) as exc:
             status = _status(exc)
             message = getattr(exc, "message", None) or "refused"
+            if isinstance(exc, APIError) and exc.code in SCHEMA_MISSING:
+                log.error("supabase %s: the schema is missing (%s)", what, exc.code)
+                raise StorageError(NO_SCHEMA) from None
             if status == 404 or (isinstance(exc, APIError) and exc.code == "PGRST116"):
                 raise NotFound(f"{what}: not found") from None
             if status == 409 or (isinstance(exc, APIError) and exc.code in ("23505", "23503")):

@@ -163,8 +163,19 @@ async def test_an_unreachable_project_is_a_storage_error(sleeps: Sleeps) -> None
 
 
 def test_supabase_needs_its_url_and_key(settings: Settings) -> None:
-    with pytest.raises(registry.ConfigurationError, match="SUPABASE_URL and SUPABASE_KEY"):
+    with pytest.raises(registry.ConfigurationError, match="Supabase needs SUPABASE_URL and SUPABASE_KEY"):
         registry.build_backend(settings.model_copy(update={"storage_backend": "supabase"}))
     configured = settings.model_copy(update={"storage_backend": "supabase", "supabase_url": URL,
                                              "supabase_key": SecretStr(KEY)})
     assert registry.build_backend(configured).name == "supabase"
+
+
+async def test_a_project_without_the_schema_says_to_apply_the_migration(database: str) -> None:  # noqa: F811
+    bare = FakeSupabase(database, key=KEY, base=URL)  # the database has no migration applied
+    try:
+        store = SupabaseBackend(URL, KEY, "comic-images",
+                                http_client=httpx.AsyncClient(transport=httpx.MockTransport(bare.handle)))
+        with pytest.raises(StorageError, match=r"no Fable schema yet: apply supabase/migrations"):
+            await store.open()
+    finally:
+        bare.close()
