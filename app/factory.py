@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import comic_routes, errors, job_routes, project_routes, system_routes
+from app.api.limits import BodyLimit
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
 from app.services.jobs import JobRunner
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Fable Tales comic backend", version="2.0.0", lifespan=lifespan,
                   description="Turns a topic into a finished, lettered children's comic.")
     app.state.settings = settings or get_settings()
+    app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413
     app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])
     errors.install(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -197,3 +198,23 @@ async def test_bad_refinements_are_422_and_change_nothing(client: httpx.AsyncCli
 async def test_errors_carry_no_stack_trace(client: httpx.AsyncClient, tmp_path: Path) -> None:
     answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "age_group": "12-5"})
     assert "Traceback" not in answer.text and str(tmp_path) not in answer.text
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_a_body_over_one_megabyte_is_413_and_changes_nothing(client: httpx.AsyncClient, settings: Settings,
+                                                                   chunked: bool) -> None:
+    body = json.dumps({"topic": "safety", "padding": "x" * (1024 * 1024)}).encode()
+    before = tree_digest(settings.data_dir)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start: start + 64 * 1024]
+    answer = await client.post(f"{API}/comics/scenes/generate", content=pieces() if chunked else body,
+                               headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "larger than 1024 KB" in detail_of(answer)
+    assert tree_digest(settings.data_dir) == before
+
+
+async def test_a_body_under_the_limit_reaches_validation(client: httpx.AsyncClient, settings: Settings) -> None:
+    await assert_refused(client, settings, "/comics/scenes/generate", {"topic": "x" * (900 * 1024)},
+                         status=422, mentions="topic")
