@@ -47,9 +47,7 @@ def table_sql(spec: TableSpec) -> str:
     for index, target in enumerate(INDEXES.get(spec.name, [])):
         lines.append(f"create index if not exists {spec.name}_lookup_{index} on public.{spec.name} {target};")
     lines.append(f"alter table public.{spec.name} enable row level security;")
-    if "owner_id" in spec.columns and spec.name == "comics":
-        rule = "owner_id = auth.uid()::text"
-    elif "owner_id" in spec.columns:
+    if "owner_id" in spec.columns:
         rule = "owner_id = auth.uid()::text"
     else:
         rule = "exists (select 1 from public.comics c where c.id = comic_id and c.owner_id = auth.uid()::text)"

@@ -41,6 +41,7 @@ PAGE = 1000  # PostgREST's usual max-rows; lists are read in pages of this size
 SCHEMA_MISSING = ("PGRST202", "PGRST205", "42P01", "42883")
 NO_SCHEMA = ("the Supabase project has no Fable schema yet: apply supabase/migrations/*.sql "
              "(or the output of `python -m app.cli schema`) first")
+CONFLICTS = {"23505": "it already exists", "23503": "a row it points at is not there"}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -146,7 +147,9 @@ class SupabaseBackend:
                 raise StorageError(NO_SCHEMA) from None
             if status == 404 or (isinstance(exc, APIError) and exc.code == "PGRST116"):
                 raise NotFound(f"{what}: not found") from None
-            if status == 409 or (isinstance(exc, APIError) and exc.code in ("23505", "23503")):
+            if isinstance(exc, APIError) and exc.code in CONFLICTS:
+                raise Conflict(f"{what}: {CONFLICTS[exc.code]}") from None
+            if status == 409:  # our functions' PT409: their message is written for people
                 raise Conflict(f"{what}: {message}") from None
             code = getattr(exc, "code", None) or status
             log.error("supabase %s refused (%s)", what, code)
