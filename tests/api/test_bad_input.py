@@ -218,3 +218,35 @@ async def test_a_body_over_one_megabyte_is_413_and_changes_nothing(client: httpx
 async def test_a_body_under_the_limit_reaches_validation(client: httpx.AsyncClient, settings: Settings) -> None:
     await assert_refused(client, settings, "/comics/scenes/generate", {"topic": "x" * (900 * 1024)},
                          status=422, mentions="topic")
+
+
+async def test_every_string_and_list_in_a_request_body_has_a_bound_in_the_openapi_schema(
+        client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    unbounded: list[str] = []
+    seen: set[str] = set()
+
+    def walk(schema: dict, where: str) -> None:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(schemas[name], name)
+            return
+        for sub in schema.get("anyOf", []) + schema.get("allOf", []):
+            walk(sub, where)
+        if schema.get("type") == "string" and not ({"maxLength", "enum", "const"} & set(schema)):
+            unbounded.append(where)
+        if schema.get("type") == "array":
+            if "maxItems" not in schema:
+                unbounded.append(where)
+            walk(schema.get("items", {}), f"{where}[]")
+        for name, prop in schema.get("properties", {}).items():
+            walk(prop, f"{where}.{name}")
+
+    bodies = [op["requestBody"]["content"]["application/json"]["schema"]
+              for ops in spec["paths"].values() for op in ops.values() if "requestBody" in op]
+    for body in bodies:
+        walk(body, "body")
+    assert len(seen) >= 5 and unbounded == []
