@@ -63,6 +63,12 @@ def is_uuid(value: str | None) -> bool:
     return True
 
 
+def _known(kind: str, record_id: str) -> None:
+    """Ids here are uuids; anything else cannot name a row (and must not reach a query)."""
+    if not is_uuid(record_id):
+        raise NotFound(f"{kind} '{record_id[:80]}' not found")
+
+
 def object_path(record: ImageRecord) -> str:
     ext = IMAGE_EXTENSIONS.get(record.content_type)
     if ext is None:
@@ -160,10 +166,8 @@ class SupabaseBackend:
 
     # -- jobs -----------------------------------------------------------------------------------
     async def save_job(self, job: Job, *, expected_version: int | None) -> Job:
-        if not is_uuid(job.id):
-            raise NotFound(f"job '{job.id[:80]}' not found")
-        if not is_uuid(job.comic_id):
-            raise NotFound(f"comic '{job.comic_id[:80]}' not found")
+        _known("job", job.id)
+        _known("comic", job.comic_id)
         stored = job.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
         row = job_row(stored)
         if expected_version is None:
@@ -189,14 +193,23 @@ class SupabaseBackend:
                                  what=f"read {table}")
         return bool(found.data)
 
-    async def get_job(self, job_id: str) -> Job:
-        if not is_uuid(job_id):
-            raise NotFound(f"job '{job_id[:80]}' not found")
-        found = await self.call(lambda: self.db.table("jobs").select("*").eq("id", job_id).execute(),
-                                 what=f"read job {job_id}")
+    async def _row(self, table: str, kind: str, record_id: str) -> dict[str, Any]:
+        _known(kind, record_id)
+        found = await self.call(lambda: self.db.table(table).select("*").eq("id", record_id).execute(),
+                                what=f"read {kind} {record_id}")
         if not found.data:
-            raise NotFound(f"job '{job_id}' not found")
-        return self._parse(job_from_row, found.data[0])
+            raise NotFound(f"{kind} '{record_id}' not found")
+        return found.data[0]
+
+    async def _delete_row(self, table: str, kind: str, record_id: str) -> None:
+        _known(kind, record_id)
+        gone = await self.call(lambda: self.db.table(table).delete().eq("id", record_id).execute(),
+                               what=f"delete {kind} {record_id}", write=True)
+        if not gone.data:
+            raise NotFound(f"{kind} '{record_id}' not found")
+
+    async def get_job(self, job_id: str) -> Job:
+        return self._parse(job_from_row, await self._row("jobs", "job", job_id))
 
     async def list_jobs(self, *, limit: int, offset: int = 0) -> list[Job]:
         found = await self.call(lambda: self.db.table("jobs").select("*").order("id", desc=True)
@@ -209,17 +222,11 @@ class SupabaseBackend:
         return [self._parse(job_from_row, row) for row in found.data]
 
     async def delete_job(self, job_id: str) -> None:
-        if not is_uuid(job_id):
-            raise NotFound(f"job '{job_id[:80]}' not found")
-        gone = await self.call(lambda: self.db.table("jobs").delete().eq("id", job_id).execute(),
-                                what=f"delete job {job_id}", write=True)
-        if not gone.data:
-            raise NotFound(f"job '{job_id}' not found")
+        await self._delete_row("jobs", "job", job_id)
 
     # -- comics ---------------------------------------------------------------------------------
     async def save_comic(self, comic: Comic, *, expected_version: int | None) -> Comic:
-        if not is_uuid(comic.id):
-            raise NotFound(f"comic '{comic.id[:80]}' not found")
+        _known("comic", comic.id)
         stored = comic.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
         rows = comic_rows(stored)
         await self.call(lambda: self.db.rpc("fable_save_comic", {"p_rows": rows,
@@ -233,8 +240,7 @@ class SupabaseBackend:
                             body) for body in found.data or []]
 
     async def get_comic(self, comic_id: str) -> Comic:
-        if not is_uuid(comic_id):
-            raise NotFound(f"comic '{comic_id[:80]}' not found")
+        _known("comic", comic_id)
         found = await self._comics(p_ids=[comic_id], p_limit=1, p_offset=0)
         if not found:
             raise NotFound(f"comic '{comic_id}' not found")
@@ -244,20 +250,14 @@ class SupabaseBackend:
         return await self._comics(p_ids=None, p_limit=limit, p_offset=offset)
 
     async def delete_comic(self, comic_id: str) -> None:
-        if not is_uuid(comic_id):
-            raise NotFound(f"comic '{comic_id[:80]}' not found")
-        gone = await self.call(lambda: self.db.table("comics").delete().eq("id", comic_id).execute(),
-                                what=f"delete comic {comic_id}", write=True)
-        if not gone.data:
-            raise NotFound(f"comic '{comic_id}' not found")
+        await self._delete_row("comics", "comic", comic_id)
 
     # -- images ---------------------------------------------------------------------------------
     def public_url(self, path: str) -> str:
         return f"{self.url}/storage/v1/object/public/{self.bucket}/{path}"
 
     async def put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
-        if not is_uuid(record.id):
-            raise NotFound(f"image '{record.id[:80]}' not found")
+        _known("image", record.id)
         if data is not None:
             path = object_path(record)
             bucket = self.db.storage.from_(self.bucket)
@@ -274,13 +274,7 @@ class SupabaseBackend:
         return record
 
     async def get_image(self, image_id: str) -> ImageRecord:
-        if not is_uuid(image_id):
-            raise NotFound(f"image '{image_id[:80]}' not found")
-        found = await self.call(lambda: self.db.table("images").select("*").eq("id", image_id).execute(),
-                                 what=f"read image {image_id}")
-        if not found.data:
-            raise NotFound(f"image '{image_id}' not found")
-        return self._parse(image_from_row, found.data[0])
+        return self._parse(image_from_row, await self._row("images", "image", image_id))
 
     async def image_content(self, image_id: str) -> ImageContent:
         record = await self.get_image(image_id)

@@ -15,7 +15,6 @@ from app.storage.base import StorageBackend
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 from tests.fakes.supabase_project import supabase_backend
-from tests.postgres import database  # noqa: F401 - the fixture the supabase backend runs on
 
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], StorageBackend]] = {
     "json": lambda request, root: JsonBackend(root / "data"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,27 +19,11 @@ from app.storage.push import SupabasePush
 from app.storage.supabase_backend import SupabaseBackend
 from tests.conftest import finished_comic
 from tests.fakes.supabase import FakeSupabase
-from tests.fakes.supabase_project import KEY, URL, fake_project, supabase_backend
-from tests.postgres import database  # noqa: F401 - the fixture
+from tests.fakes.supabase_project import KEY, URL
 from tests.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ["comics", "jobs", "scenes", "characters", "panels", "images"]
-
-
-@pytest.fixture
-def fake(database: str) -> Iterator[FakeSupabase]:  # noqa: F811
-    project = fake_project(database)
-    yield project
-    project.close()
-
-
-@pytest.fixture
-async def remote(database: str, fake: FakeSupabase):  # noqa: F811
-    backend = supabase_backend(database, fake)
-    await backend.open()
-    yield backend
-    await backend.close()
 
 
 async def three_comics(client: httpx.AsyncClient, app: FastAPI) -> DataManager:
@@ -61,35 +44,35 @@ def writes(fake: FakeSupabase) -> list[tuple[str, str]]:
 
 
 async def test_everything_arrives_and_a_second_run_sends_nothing(client: httpx.AsyncClient, app: FastAPI,
-                                                                 remote: SupabaseBackend, fake: FakeSupabase,
+                                                                 backend: SupabaseBackend, fake: FakeSupabase,
                                                                  database: str) -> None:  # noqa: F811
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     local_files = {img.local_path: await local.read_image_bytes(img.id) for img in await local.backend.list_images()}
 
-    dry = await SupabasePush(local, remote, batch_size=7, dry_run=True).run()
+    dry = await SupabasePush(local, backend, batch_size=7, dry_run=True).run()
     assert dry.sent == {t: len(bundle["tables"][t]) for t in TABLES} and dry.files_sent == len(local_files)
     assert writes(fake) == [] and counts(database) == dict.fromkeys(TABLES, 0)  # a dry run writes nothing
 
-    first = await SupabasePush(local, remote, batch_size=7).run()
+    first = await SupabasePush(local, backend, batch_size=7).run()
     assert first.sent == {t: len(bundle["tables"][t]) for t in TABLES} and first.refused == []
     assert counts(database) == {t: len(bundle["tables"][t]) for t in TABLES}
     assert {path: obj.data for (_, path), obj in fake.objects.items()} == local_files
-    pushed = (await remote.list_images())[0]
+    pushed = (await backend.list_images())[0]
     assert pushed.url == f"{URL}/storage/v1/object/public/comic-images/{pushed.local_path}"
-    assert await remote.read_image_bytes(pushed.id) == local_files[pushed.local_path]
+    assert await backend.read_image_bytes(pushed.id) == local_files[pushed.local_path]
     comic = (await local.list_comics(limit=1))[0]
-    assert (await remote.get_comic(comic.id)).model_dump() == comic.model_dump()  # the backend reads it back whole
+    assert (await backend.get_comic(comic.id)).model_dump() == comic.model_dump()  # the backend reads it back whole
 
     fake.requests.clear()
-    second = await SupabasePush(local, remote, batch_size=7).run()
+    second = await SupabasePush(local, backend, batch_size=7).run()
     assert sum(second.sent.values()) == 0 and second.files_sent == 0
     assert second.unchanged == first.sent
     assert writes(fake) == []  # only the read-backs
 
 
 async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncClient, app: FastAPI,
-                                                           remote: SupabaseBackend, database: str) -> None:  # noqa: F811
+                                                           backend: SupabaseBackend, database: str) -> None:  # noqa: F811
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     batches = 0
@@ -100,24 +83,24 @@ async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncCl
         if batches == 4:
             raise KeyboardInterrupt  # Ctrl-C half-way through
     with pytest.raises(KeyboardInterrupt):
-        await SupabasePush(local, remote, batch_size=4, progress=stop_after_four).run()
+        await SupabasePush(local, backend, batch_size=4, progress=stop_after_four).run()
     partial = counts(database)
     assert 0 < sum(partial.values()) < sum(len(rows) for rows in bundle["tables"].values())
 
-    again = await SupabasePush(local, remote, batch_size=4).run()
+    again = await SupabasePush(local, backend, batch_size=4).run()
     assert counts(database) == {t: len(bundle["tables"][t]) for t in TABLES}
     assert sum(again.unchanged.values()) == sum(partial.values())  # what had arrived was not sent twice
 
 
 async def test_a_refused_row_is_reported_and_the_rest_go_on(client: httpx.AsyncClient, app: FastAPI,
-                                                            remote: SupabaseBackend, database: str) -> None:  # noqa: F811
+                                                            backend: SupabaseBackend, database: str) -> None:  # noqa: F811
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     doomed = bundle["tables"]["panels"][1]
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("alter table public.panels add constraint not_this_one check (id <> %s::uuid)"
                      .replace("%s", f"'{doomed['id']}'"))
-    report = await SupabasePush(local, remote, batch_size=50).run()
+    report = await SupabasePush(local, backend, batch_size=50).run()
     panel_images = [r["id"] for r in bundle["tables"]["images"] if r["panel_id"] == doomed["id"]]
     assert len(panel_images) == 1
     assert [(r.table, r.row_id) for r in report.refused] == [("panels", doomed["id"]), ("images", panel_images[0])]

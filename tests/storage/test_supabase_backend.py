@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import psycopg
@@ -25,25 +25,9 @@ from config import Settings
 from external_services import RetryPolicy
 from tests.conftest import Sleeps, finished_comic
 from tests.fakes.supabase import FakeSupabase
-from tests.fakes.supabase_project import KEY, URL, fake_project, supabase_backend
-from tests.postgres import database  # noqa: F401 - the fixture
+from tests.fakes.supabase_project import KEY, URL, supabase_backend
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-
-
-@pytest.fixture
-def fake(database: str) -> Iterator[FakeSupabase]:  # noqa: F811
-    project = fake_project(database)
-    yield project
-    project.close()
-
-
-@pytest.fixture
-async def backend(database: str, fake: FakeSupabase, sleeps: Sleeps) -> AsyncIterator[SupabaseBackend]:  # noqa: F811
-    store = supabase_backend(database, fake, sleeps)
-    await store.open()
-    yield store
-    await store.close()
 
 
 @pytest.fixture
