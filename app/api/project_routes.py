@@ -96,8 +96,7 @@ async def render_character(project_id: ProjectId, character_id: CharacterId, req
 async def restore_character_image(project_id: ProjectId, character_id: CharacterId, body: RestoreImageRequest,
                                   request: Request) -> Comic:
     """Make an earlier sheet the character's reference again."""
-    return await builder(request).pipeline.restore_image(project_id, character_id=character_id,
-                                                         image_id=body.image_id)
+    return await builder(request).restore_image(project_id, body.image_id, character_id=character_id)
 
 
 @router.post("/{project_id}/panels/generate", response_model=PanelPlanResponse)
@@ -123,7 +122,7 @@ async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Reques
 async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: RestoreImageRequest,
                               request: Request) -> Comic:
     """Make an earlier image the panel's image again."""
-    return await builder(request).pipeline.restore_image(project_id, panel_id=panel_id, image_id=body.image_id)
+    return await builder(request).restore_image(project_id, body.image_id, panel_id=panel_id)
 
 
 @router.get("/{project_id}/export/json")

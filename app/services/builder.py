@@ -197,6 +197,11 @@ class ProjectBuilder:
     async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
         return await self.pipeline.render_panel(comic_id, panel_id)
 
+    async def restore_image(self, comic_id: str, image_id: str, *, panel_id: str | None = None,
+                            character_id: str | None = None) -> Comic:
+        return await self.pipeline.restore_image(comic_id, panel_id=panel_id, character_id=character_id,
+                                                 image_id=image_id)
+
     async def start_render_all(self, comic_id: str) -> Job:
         async with self._claim:  # one check-then-start at a time, so two requests cannot both start a job
             return await self.pipeline.start_render_all(comic_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
@@ -33,6 +35,13 @@ class StallingImages(OfflineImageModel):
 
 
 
+
+@asynccontextmanager
+async def restarted(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The service started again on the same DATA_DIR, once its resumed work has settled."""
+    async with restarted(settings) as again:
+        yield again
+
 async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
     first = create_app(settings)
     async with first.router.lifespan_context(first):
@@ -57,9 +66,7 @@ async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
     kept = {p.panel_id: p.image_id for p in before.panels if p.status == "rendered"}
     assert len(kept) == 2
 
-    second = create_app(settings)
-    async with second.router.lifespan_context(second):
-        await second.state.runner.wait_idle()
+    async with restarted(settings) as second:
         job = await second.state.data.get_job(job_id)
         comic = await second.state.data.get_comic(comic_id)
     assert (job.status, job.step, job.progress) == ("completed", "done", 100)
@@ -79,9 +86,7 @@ async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Se
                                     step="scenes_ready"))
     await app.state.runner.shutdown()
 
-    again = create_app(settings)
-    async with again.router.lifespan_context(again):
-        await again.state.runner.wait_idle()
+    async with restarted(settings) as again:
         resumed = await again.state.data.get_job(interrupted.id)
         still = await again.state.data.get_job(waiting.id)
         failed = await again.state.data.get_job(odd.id)
@@ -127,9 +132,7 @@ async def test_builder_work_interrupted_by_a_stop_resumes_or_ends_clearly(settin
         "job_ids": [*c.job_ids, render.id, writing.id], "story_status": "streaming", "story": story[:40]}))
     await app.state.runner.shutdown()
 
-    again = create_app(settings)
-    async with again.router.lifespan_context(again):
-        await again.state.runner.wait_idle()
+    async with restarted(settings) as again:
         resumed = await again.state.data.get_job(render.id)
         cut = await again.state.data.get_job(writing.id)
         after = await again.state.data.get_comic(comic.id)
