@@ -39,8 +39,11 @@ class StallingImages(OfflineImageModel):
 @asynccontextmanager
 async def restarted(settings: Settings) -> AsyncIterator[FastAPI]:
     """The service started again on the same DATA_DIR, once its resumed work has settled."""
-    async with restarted(settings) as again:
+    again = create_app(settings)
+    async with again.router.lifespan_context(again):
+        await again.state.runner.wait_idle()
         yield again
+
 
 async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
     first = create_app(settings)
