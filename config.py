@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     image_timeout_seconds: float = Field(default=180.0, gt=0, le=1800)
 
     max_concurrent_renders: int = Field(default=10, ge=1, le=256)
+    max_active_jobs_per_owner: int = Field(default=3, ge=1, le=10_000)
     allowed_image_hosts: Annotated[list[str], NoDecode] = DEFAULT_IMAGE_HOSTS
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
 

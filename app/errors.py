@@ -23,6 +23,18 @@ class InvalidInput(FableError):
     """The request is well-formed but asks for something that cannot be done."""
 
 
+class Unauthorized(FableError):
+    """No valid credential was presented (only raised when auth is configured)."""
+
+
+class TooBusy(FableError):
+    """The caller already has as much work running as allowed; try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class StorageError(FableError):
     """Persistence failed (disk, database); the message says what, never a path to a secret."""
 

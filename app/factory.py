@@ -6,10 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import comic_routes, errors, job_routes, project_routes, system_routes
+from app.api.auth import Authenticator, install_log_redaction, require_caller
 from app.api.limits import BodyLimit
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
@@ -32,11 +33,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await data.open()
     runner = JobRunner(data)
     pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
-                             max_concurrent_renders=settings.max_concurrent_renders)
+                             max_concurrent_renders=settings.max_concurrent_renders,
+                             max_active_jobs_per_owner=settings.max_active_jobs_per_owner)
     events = ProjectEvents()
     data.on_comic_saved.append(events.publish)
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
     app.state.builder, app.state.events = ProjectBuilder(pipeline), events
+    install_log_redaction()  # after the server has set up its loggers
     resumed = await pipeline.resume_unfinished()
     log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
              settings.storage_backend, text.name, images.name, len(resumed))
@@ -52,11 +55,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Fable Tales comic backend", version="2.0.0", lifespan=lifespan,
                   description="Turns a topic into a finished, lettered children's comic.")
     app.state.settings = settings or get_settings()
+    app.state.auth = Authenticator(app.state.settings)
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413
     app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])
     errors.install(app)
     for router in (comic_routes.router, project_routes.router, job_routes.router, system_routes.router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_caller)])
+    app.include_router(project_routes.ws_router, prefix=API_PREFIX)
+    app.include_router(system_routes.open_router, prefix=API_PREFIX)
     app.add_api_route("/health", system_routes.health, methods=["GET"], include_in_schema=False)
     return app

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from app.api.auth import CallerDep
 from app.api.deps import JobId, PipelineDep, RunnerDep, StorageDep
 from app.models.api import (CharacterCatalog, CharacterSelection, ComicResult, GenerateScenesRequest, JobAccepted,
                             JobStatusDocument, RefineScenesRequest, ScenesResponse, SelectCharactersRequest)
@@ -26,9 +27,10 @@ def accepted(job: Job, response: Response) -> JobAccepted:
 
 
 @router.post("/scenes/generate", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
-async def generate_scenes(body: GenerateScenesRequest, pipeline: PipelineDep, response: Response) -> JobAccepted:
+async def generate_scenes(body: GenerateScenesRequest, pipeline: PipelineDep, response: Response,
+                          who: CallerDep) -> JobAccepted:
     """Start writing the scenes of a new comic about a topic."""
-    return accepted(await pipeline.start_scenes(body), response)
+    return accepted(await pipeline.start_scenes(body, owner_id=who.owner_id), response)
 
 
 @router.get("/characters", response_model=CharacterCatalog)

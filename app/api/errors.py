@@ -7,11 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, UpstreamError
+from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized, UpstreamError
 
 log = logging.getLogger(__name__)
 
-STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 422, StorageError: 503}
+STATUS = {Unauthorized: 401, NotFound: 404, Conflict: 409, InvalidInput: 422, TooBusy: 429, StorageError: 503}
 
 
 async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -23,8 +23,14 @@ async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
-    return JSONResponse({"detail": exc.message}, status_code=status,
-                        headers={"Retry-After": "5"} if status == 503 else None)
+    headers = None
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="fable"'}
+    elif isinstance(exc, TooBusy):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif status == 503:
+        headers = {"Retry-After": "5"}
+    return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
 
 async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import StreamingResponse
 
+from app.api.auth import CallerDep, caller
 from app.api.comic_routes import accepted
-from app.errors import NotFound
+from app.api.deps import ProjectId
+from app.errors import NotFound, Unauthorized
 from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
 from app.models.schemas import Character, Comic, Panel
@@ -19,8 +21,8 @@ from app.storage.data_manager import DataManager
 from utils import ID_PATTERN
 
 router = APIRouter(prefix="/projects", tags=["builder"])
+ws_router = APIRouter(prefix="/projects", tags=["builder"])  # authenticates itself (browsers send no headers)
 
-ProjectId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a project (comic) id")]
 PanelId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a panel id")]
 CharacterId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a character id")]
 
@@ -34,16 +36,16 @@ def storage(request: Request) -> DataManager:
 
 
 @router.get("", response_model=ProjectList)
-async def list_projects(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+async def list_projects(request: Request, who: CallerDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
                         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> ProjectList:
-    """Projects, newest first."""
-    comics = await storage(request).list_comics(limit=limit, offset=offset)
+    """Your projects, newest first."""
+    comics = await storage(request).list_comics(limit=limit, offset=offset, owner_id=who.owner_id)
     return ProjectList(projects=[ProjectSummary.of(c) for c in comics], limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Comic)
-async def create_project(body: CreateProjectRequest, request: Request, response: Response) -> Comic:
-    comic = await builder(request).create(body)
+async def create_project(body: CreateProjectRequest, request: Request, response: Response, who: CallerDep) -> Comic:
+    comic = await builder(request).create(body, owner_id=who.owner_id)
     response.headers["Location"] = f"/api/v1/projects/{comic.id}"
     return comic
 
@@ -131,13 +133,21 @@ async def export_json(project_id: ProjectId, request: Request) -> dict:
     return await storage(request).export_comic_data(project_id)
 
 
-@router.websocket("/{project_id}/ws")
+@ws_router.websocket("/{project_id}/ws")
 async def project_updates(websocket: WebSocket, project_id: str) -> None:
-    """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change."""
+    """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change.
+    The credential comes in the Authorization header or, from a browser, `?access_token=`."""
     data: DataManager = websocket.app.state.data
     await websocket.accept()
     try:
+        who = caller(websocket, allow_query=True)
+    except Unauthorized as exc:
+        await websocket.close(code=4401, reason=exc.message[:120])
+        return
+    try:
         comic = await data.get_comic(project_id)
+        if not who.can_see(comic.owner_id):
+            raise NotFound("project not found")
     except NotFound:
         await websocket.close(code=4404, reason="project not found")
         return

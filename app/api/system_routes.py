@@ -10,9 +10,10 @@ from app.errors import NotFound
 from app.models.api import Health, StorageStatsResponse
 
 router = APIRouter(tags=["system"])
+open_router = APIRouter(tags=["system"])  # no credential needed
 
 
-@router.get("/health", response_model=Health)
+@open_router.get("/health", response_model=Health)
 async def health(settings: SettingsDep, pipeline: PipelineDep) -> Health:
     """Liveness, with the storage backend and providers in use."""
     return Health(status="ok", storage=settings.storage_backend,

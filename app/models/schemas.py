@@ -130,6 +130,7 @@ class VersionedRecord(Record):
     """A top-level record: written compare-and-swap on `version`, stamped when created and changed."""
 
     id: str = Field(default_factory=new_id)
+    owner_id: str | None = None  # who may see it (see app/api/auth.py); None while the API is open
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -193,6 +194,7 @@ class Job(VersionedRecord):
 
 class ImageRecord(Record):
     id: str = Field(default_factory=new_id)
+    owner_id: str | None = None
     kind: ImageKind
     comic_id: str | None = None
     panel_id: str | None = None

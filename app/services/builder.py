@@ -61,12 +61,12 @@ class ProjectBuilder:
         return self.pipeline.text
 
     # -- projects ---------------------------------------------------------------------------------
-    async def create(self, body: CreateProjectRequest) -> Comic:
+    async def create(self, body: CreateProjectRequest, *, owner_id: str | None = None) -> Comic:
         if body.prompt:
             await self.text.moderate([body.prompt])
         title = body.title or (body.prompt[:60].rstrip() if body.prompt else "Untitled comic")
         comic = Comic(title=title, topic=body.prompt or title, prompt=body.prompt, age_group=body.age_group,
-                      style=body.style or "cartoon")
+                      style=body.style or "cartoon", owner_id=owner_id)
         return await self.data.create_comic(comic)
 
     async def update(self, comic_id: str, body: UpdateProjectRequest) -> Comic:
@@ -105,7 +105,8 @@ class ProjectBuilder:
         if not prompt:
             raise InvalidInput("give a prompt: this project has none to write a story from")
         await self.text.moderate([prompt])
-        job = Job(comic_id=comic.id, kind="story", topic=prompt[:300], status="running", step="writing_story")
+        job = Job(comic_id=comic.id, kind="story", topic=prompt[:300], status="running", step="writing_story",
+                  owner_id=comic.owner_id)
 
         def claim(current: Comic) -> Comic:
             if current.story_status == "streaming":
@@ -115,12 +116,13 @@ class ProjectBuilder:
             current.job_ids = [*current.job_ids, job.id]
             return current
 
-        job = await self.data.create_job(job)
-        try:
-            comic = await self.data.update_comic(comic_id, claim)
-        except FableError:
-            await self.data.delete_job(job.id)  # no story started: leave no job behind either
-            raise
+        async with self.pipeline.quota.admit(comic.owner_id):
+            job = await self.data.create_job(job)
+            try:
+                comic = await self.data.update_comic(comic_id, claim)
+            except FableError:
+                await self.data.delete_job(job.id)  # no story started: leave no job behind either
+                raise
         return self._stream_story(comic, job.id, prompt)
 
     async def _stream_story(self, comic: Comic, job_id: str, prompt: str) -> AsyncIterator[str]:

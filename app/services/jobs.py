@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from contextlib import suppress
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager, suppress
 from typing import Any, Callable
 
-from app.errors import Conflict, FableError, UpstreamError
+from app.errors import Conflict, FableError, TooBusy, UpstreamError
 from app.models.schemas import Job, JobError
 from app.services.usage import Usage, current_usage
 from app.storage.data_manager import DataManager
@@ -168,3 +168,49 @@ class JobRunner:
         signal = self._signals.pop(job_id, None)
         if signal is not None:
             signal.set()
+
+
+BUSY_STATUSES = frozenset({"queued", "running"})  # awaiting_input waits on the user and holds nothing
+
+
+class JobQuota:
+    """At most `limit` queued or running jobs per owner (MAX_ACTIVE_JOBS_PER_OWNER).
+
+    The count comes from storage, so it covers every kind of job (a streaming story too) and jobs
+    resumed after a restart. Counting and starting happen under the owner's lock, so two requests
+    racing for the last slot cannot both get it.
+    """
+
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, data: DataManager, limit: int | None) -> None:
+        self.data = data
+        self.limit = limit
+        self._locks: dict[str | None, tuple[asyncio.Lock, int]] = {}
+
+    async def busy(self, owner_id: str | None) -> int:
+        return sum(1 for job in await self.data.active_jobs()
+                   if job.status in BUSY_STATUSES and job.owner_id == owner_id)
+
+    @asynccontextmanager
+    async def admit(self, owner_id: str | None) -> AsyncIterator[None]:
+        """Enter to start one job for `owner_id`: TooBusy when they already run `limit`."""
+        if self.limit is None:
+            yield
+            return
+        lock, users = self._locks.get(owner_id, (asyncio.Lock(), 0))
+        self._locks[owner_id] = (lock, users + 1)
+        try:
+            async with lock:
+                running = await self.busy(owner_id)
+                if running >= self.limit:
+                    raise TooBusy(f"{running} of your jobs are already running, the most allowed at once "
+                                  f"(MAX_ACTIVE_JOBS_PER_OWNER={self.limit}); try again when one finishes",
+                                  retry_after=self.RETRY_AFTER_SECONDS)
+                yield
+        finally:
+            lock, users = self._locks[owner_id]
+            if users == 1:
+                del self._locks[owner_id]
+            else:
+                self._locks[owner_id] = (lock, users - 1)

@@ -15,7 +15,7 @@ from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene
 from app.services.assets import cast_of, shows
 from app.services.catalog import characters_by_ids, default_cast, recast_scenes
-from app.services.jobs import JobRunner
+from app.services.jobs import JobQuota, JobRunner
 from app.services.providers import ImageModel, RenderedImage, TextModel
 from app.storage.data_manager import DataManager
 from utils import topic_subject
@@ -46,23 +46,26 @@ def _require_awaiting_scenes(job: Job, action: str) -> None:
 
 class ComicPipeline:
     def __init__(self, *, data: DataManager, runner: JobRunner, text: TextModel, images: ImageModel,
-                 max_concurrent_renders: int) -> None:
+                 max_concurrent_renders: int, max_active_jobs_per_owner: int | None = None) -> None:
         self.data = data
         self.runner = runner
+        self.quota = JobQuota(data, max_active_jobs_per_owner)
         self.text = text
         self.images = images
         self._render_slots = asyncio.Semaphore(max_concurrent_renders)
 
     # -- wizard: scenes ---------------------------------------------------------------------------
-    async def start_scenes(self, request: GenerateScenesRequest) -> Job:
+    async def start_scenes(self, request: GenerateScenesRequest, *, owner_id: str | None = None) -> Job:
         await self.text.moderate([request.topic])  # refused before anything is stored or generated
         comic = Comic(title=f"Adventures in {topic_subject(request.topic).title()}", topic=request.topic,
-                      age_group=request.age_group, style=request.style or "cartoon")
-        job = Job(comic_id=comic.id, topic=request.topic, data={"num_scenes": request.num_scenes})
+                      age_group=request.age_group, style=request.style or "cartoon", owner_id=owner_id)
+        job = Job(comic_id=comic.id, topic=request.topic, data={"num_scenes": request.num_scenes},
+                  owner_id=owner_id)
         comic.job_id, comic.job_ids = job.id, [job.id]
-        await self.data.create_comic(comic)
-        job = await self.data.create_job(job)
-        self.runner.start(job.id, self._write_scenes(job.id))
+        async with self.quota.admit(owner_id):
+            await self.data.create_comic(comic)
+            job = await self.data.create_job(job)
+            self.runner.start(job.id, self._write_scenes(job.id))
         return job
 
     async def _write_scenes(self, job_id: str) -> None:
@@ -102,8 +105,9 @@ class ComicPipeline:
             current.data = {**current.data, "refine": {"feedback": request.feedback, "scene_ids": scene_ids}}
             return current
 
-        job = await self.runner.update_with(job_id, claim)
-        self.runner.start(job_id, self._refine(job_id))
+        async with self.quota.admit(job.owner_id):
+            job = await self.runner.update_with(job_id, claim)
+            self.runner.start(job_id, self._refine(job_id))
         return job
 
     async def _refine(self, job_id: str) -> None:
@@ -140,9 +144,11 @@ class ComicPipeline:
             job.status, job.step = "running", "rendering_characters"
             return job
 
-        job = await self.runner.update_with(job_id, claim)
-        await self.data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
-        self.runner.start(job_id, self._generate(job_id))
+        owner_id = (await self.data.get_job(job_id)).owner_id
+        async with self.quota.admit(owner_id):
+            job = await self.runner.update_with(job_id, claim)
+            await self.data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
+            self.runner.start(job_id, self._generate(job_id))
         return job
 
     async def _generate(self, job_id: str) -> None:
@@ -192,7 +198,8 @@ class ComicPipeline:
         character = _find(comic.characters, "id", character_id, "character")
         async with self._render_slots:
             rendered = await self.images.render_character(character=character, style=comic.style)
-        record = await self._keep(rendered, kind="character", comic_id=comic.id, character_id=character.id)
+        record = await self._keep(rendered, kind="character", comic_id=comic.id, character_id=character.id,
+                                  owner_id=comic.owner_id)
 
         def attach(current: Comic) -> Comic:
             member = _find(current.characters, "id", character_id, "character")
@@ -217,7 +224,8 @@ class ComicPipeline:
         try:
             async with self._render_slots:
                 rendered = await self.images.render_panel(panel=panel, scene=scene, cast=cast, style=comic.style)
-            record = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id)
+            record = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id,
+                                      owner_id=comic.owner_id)
         except (UpstreamError, InvalidInput) as exc:
             changes = {"status": "failed", "error": exc.message,
                        "retryable": isinstance(exc, UpstreamError) and exc.retryable}
@@ -267,10 +275,11 @@ class ComicPipeline:
             earlier = await self.data.get_job(job_id)
             if earlier.kind == "render_panels" and not earlier.is_final:
                 raise Conflict(f"panels are already being rendered by job {earlier.id} ({earlier.progress}%)")
-        job = await self.data.create_job(Job(comic_id=comic.id, kind="render_panels", topic=comic.topic,
-                                             step="rendering_panels"))
-        await self.data.update_comic(comic.id, lambda c: c.model_copy(update={"job_ids": [*c.job_ids, job.id]}))
-        self.runner.start(job.id, self._render_all(job.id))
+        async with self.quota.admit(comic.owner_id):
+            job = await self.data.create_job(Job(comic_id=comic.id, kind="render_panels", topic=comic.topic,
+                                                 step="rendering_panels", owner_id=comic.owner_id))
+            await self.data.update_comic(comic.id, lambda c: c.model_copy(update={"job_ids": [*c.job_ids, job.id]}))
+            self.runner.start(job.id, self._render_all(job.id))
         return job
 
     async def _render_all(self, job_id: str) -> None:

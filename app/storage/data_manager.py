@@ -83,8 +83,9 @@ class DataManager:
 
         return await self._update(lambda: self.backend.get_comic(comic_id), save, mutate)
 
-    async def list_comics(self, *, limit: int = 50, offset: int = 0) -> list[Comic]:
-        return await self.backend.list_comics(limit=limit, offset=offset)
+    async def list_comics(self, *, limit: int = 50, offset: int = 0, owner_id: str | None = None) -> list[Comic]:
+        """Newest first; only `owner_id`'s comics when it is given."""
+        return await self.backend.list_comics(limit=limit, offset=offset, owner_id=owner_id)
 
     async def delete_comic(self, comic_id: str) -> None:
         """The comic, its jobs and its images go together."""

@@ -47,6 +47,7 @@ class JsonBackend:
         self._counts = {"job": 0, "comic": 0}
         self._json_bytes = 0
         self._active: set[str] = set()
+        self._owner_of: dict[str, str | None] = {}  # comic id -> owner, learnt as comics are read and written
         self.images = ImageIndex(self.images_dir)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -96,7 +97,10 @@ class JsonBackend:
             raw = self._path(kind, record_id).read_bytes()
         except FileNotFoundError:
             raise NotFound(f"{kind} '{record_id}' not found") from None
-        return model.model_validate_json(raw)
+        record = model.model_validate_json(raw)
+        if kind == "comic":
+            self._owner_of[record_id] = getattr(record, "owner_id", None)
+        return record
 
     def _save(self, kind: str, record: R, expected_version: int | None, before_write: Callable[[], None] | None = None) -> R:
         record_id: str = getattr(record, "id")
@@ -122,6 +126,8 @@ class JsonBackend:
             if before_write:
                 before_write()
             atomic_write(path, body)
+            if kind == "comic":
+                self._owner_of[record_id] = getattr(stored, "owner_id", None)
             with self._meta_lock:
                 self._json_bytes += len(body) - (len(current) if current is not None else 0)
                 if current is None:
@@ -140,18 +146,32 @@ class JsonBackend:
                 self._json_bytes -= size
                 self._counts[kind] -= 1
 
-    def _page(self, kind: str, model: type[R], limit: int, offset: int) -> list[R]:
+    def _page(self, kind: str, model: type[R], limit: int, offset: int, owner_id: str | None = None) -> list[R]:
         # Ids are UUIDv7, so name order is creation order: newest first without reading every file.
         names = sorted(
             (n[:-5] for n in os.listdir(self._dirs[kind]) if n.endswith(".json") and not n.startswith(".")),
             reverse=True,
         )
+        if owner_id is None:
+            names = names[offset: offset + limit]
         page: list[R] = []
-        for record_id in names[offset: offset + limit]:
+        skipped = 0
+        for record_id in names:
+            if len(page) == limit:
+                break
+            if owner_id is not None and self._owner_of.get(record_id, owner_id) != owner_id:
+                continue  # known to be someone else's: not read again
             try:
-                page.append(self._load(kind, record_id, model))
+                record = self._load(kind, record_id, model)
             except NotFound:
                 continue  # deleted while we listed
+            if owner_id is not None:
+                if getattr(record, "owner_id", None) != owner_id:
+                    continue
+                if skipped < offset:
+                    skipped += 1
+                    continue
+            page.append(record)
         return page
 
     # -- jobs -----------------------------------------------------------------------------------
@@ -212,8 +232,8 @@ class JsonBackend:
     async def get_comic(self, comic_id: str) -> Comic:
         return await self._run(self._load, "comic", comic_id, Comic)
 
-    async def list_comics(self, *, limit: int, offset: int = 0) -> list[Comic]:
-        return await self._run(self._page, "comic", Comic, limit, offset)
+    async def list_comics(self, *, limit: int, offset: int = 0, owner_id: str | None = None) -> list[Comic]:
+        return await self._run(self._page, "comic", Comic, limit, offset, owner_id)
 
     async def delete_comic(self, comic_id: str) -> None:
         await self._run(self._delete, "comic", comic_id)

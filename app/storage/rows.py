@@ -23,12 +23,12 @@ def _iso(value: Any) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def comic_rows(comic: Comic, owner_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def comic_rows(comic: Comic) -> dict[str, list[dict[str, Any]]]:
     created = _iso(comic.created_at)
     body = comic.model_dump(mode="json")
-    head = {"id": comic.id, "owner_id": owner_id, "topic": comic.topic, "title": comic.title,
+    head = {"id": comic.id, "owner_id": comic.owner_id, "topic": comic.topic, "title": comic.title,
             "age_group": comic.age_group, "style": comic.style, "status": comic.status,
-            "data": {k: v for k, v in body.items() if k not in {"id", "topic", "title", "age_group", "style", "status",
+            "data": {k: v for k, v in body.items() if k not in {"id", "owner_id", "topic", "title", "age_group", "style", "status",
                                                                  "created_at", "updated_at", "scenes", "characters",
                                                                  "panels"}},
             "created_at": created, "updated_at": _iso(comic.updated_at)}
@@ -61,7 +61,7 @@ def comic_from_rows(head: dict[str, Any], scenes: list[dict[str, Any]], characte
         return sorted(rows, key=lambda r: r["position"])
 
     return Comic.model_validate({
-        **head["data"], "id": head["id"], "topic": head["topic"], "title": head["title"],
+        **head["data"], "id": head["id"], "owner_id": head.get("owner_id"), "topic": head["topic"], "title": head["title"],
         "age_group": head["age_group"], "style": head["style"], "status": head["status"],
         "created_at": head["created_at"], "updated_at": head["updated_at"],
         "scenes": [Scene.model_validate({**r["data"], "scene_id": r["scene_id"], "title": r["title"],
@@ -81,9 +81,9 @@ def comic_from_rows(head: dict[str, Any], scenes: list[dict[str, Any]], characte
     })
 
 
-def job_row(job: Job, owner_id: str | None = None) -> dict[str, Any]:
+def job_row(job: Job) -> dict[str, Any]:
     body = job.model_dump(mode="json")
-    return {"id": job.id, "owner_id": owner_id, "comic_id": job.comic_id, "kind": job.kind, "topic": job.topic,
+    return {"id": job.id, "owner_id": job.owner_id, "comic_id": job.comic_id, "kind": job.kind, "topic": job.topic,
             "status": job.status, "step": job.step, "progress": job.progress,
             "data": {**body["data"], "_version": job.version}, "error": body["error"],
             "created_at": _iso(job.created_at), "updated_at": _iso(job.updated_at)}
@@ -95,11 +95,10 @@ def job_from_row(row: dict[str, Any]) -> Job:
     return Job.model_validate({**row, "data": data, "version": version})
 
 
-def image_row(image: ImageRecord, *, comic_link: str | None, panel_link: str | None,
-              owner_id: str | None = None) -> dict[str, Any]:
+def image_row(image: ImageRecord, *, comic_link: str | None, panel_link: str | None) -> dict[str, Any]:
     """`comic_link`/`panel_link` are the rows the image points at (None when that row is not there: a
     panel planned over, say). The record's own comic and panel ids always travel in `data`."""
-    return {"id": image.id, "owner_id": owner_id, "comic_id": comic_link, "panel_id": panel_link,
+    return {"id": image.id, "owner_id": image.owner_id, "comic_id": comic_link, "panel_id": panel_link,
             "character_id": image.character_id, "kind": image.kind, "url": image.url, "local_path": image.local_path,
             "content_type": image.content_type, "size_bytes": image.size_bytes, "width": image.width,
             "height": image.height, "source_url": image.source_url, "model": image.model,
@@ -116,5 +115,5 @@ def image_links(image: ImageRecord, *, comic_ids: set[str], panel_ids: set[str])
 def image_from_row(row: dict[str, Any]) -> ImageRecord:
     data = row.get("data") or {}
     return ImageRecord.model_validate({
-        **{k: v for k, v in row.items() if k not in ("owner_id", "data")},
+        **{k: v for k, v in row.items() if k != "data"},
         "comic_id": data.get("comic_id", row.get("comic_id")), "panel_id": data.get("panel_id")})

@@ -15,7 +15,7 @@ HEADER = """-- Fable Tales schema. Generated from app/models by `python -m app.c
 
 # The lookups the API makes, beyond primary keys.
 INDEXES: dict[str, list[str]] = {
-    "comics": ["(created_at desc, id desc)", "(owner_id)"],
+    "comics": ["(created_at desc, id desc)", "(owner_id, id desc)"],
     "jobs": ["(comic_id)", "(owner_id)", "(status) where status in ('queued', 'running', 'awaiting_input')"],
     "scenes": ["(comic_id, position)"],
     "characters": ["(comic_id, position)"],
@@ -122,11 +122,13 @@ language sql stable set search_path = '' as $fn$
 {child_json})
 $fn$;
 
+drop function if exists public.fable_get_comics(uuid[], integer, integer);
 create or replace function public.fable_get_comics(p_ids uuid[] default null, p_limit integer default 50,
-                                                   p_offset integer default 0)
+                                                   p_offset integer default 0, p_owner text default null)
 returns jsonb language sql stable set search_path = '' as $fn$
   select coalesce(jsonb_agg(public.fable_comic_json(c) order by c.id desc), '[]')
-  from (select * from public.comics where p_ids is null or id = any(p_ids)
+  from (select * from public.comics where (p_ids is null or id = any(p_ids))
+          and (p_owner is null or owner_id = p_owner)
         order by id desc limit p_limit offset p_offset) c
 $fn$;
 
@@ -160,7 +162,7 @@ language sql stable set search_path = '' as $fn$
     'image_bytes', (select coalesce(sum(size_bytes), 0) from public.images))
 $fn$;"""
     signatures = ["fable_save_comic(jsonb, integer)", "fable_comic_json(public.comics)",
-                  "fable_get_comics(uuid[], integer, integer)", "fable_put_image(jsonb)", "fable_stats()"]
+                  "fable_get_comics(uuid[], integer, integer, text)", "fable_put_image(jsonb)", "fable_stats()"]
     grants = "\n".join(f"revoke all on function public.{sig} from public, anon, authenticated;\n"
                        f"grant execute on function public.{sig} to service_role;" for sig in signatures)
     return f"{fns}\n\n-- only the backend (service role) calls these; users reach their rows through RLS\n{grants}"

@@ -241,13 +241,13 @@ class SupabaseBackend:
 
     async def get_comic(self, comic_id: str) -> Comic:
         _known("comic", comic_id)
-        found = await self._comics(p_ids=[comic_id], p_limit=1, p_offset=0)
+        found = await self._comics(p_ids=[comic_id], p_limit=1, p_offset=0, p_owner=None)
         if not found:
             raise NotFound(f"comic '{comic_id}' not found")
         return found[0]
 
-    async def list_comics(self, *, limit: int, offset: int = 0) -> list[Comic]:
-        return await self._comics(p_ids=None, p_limit=limit, p_offset=offset)
+    async def list_comics(self, *, limit: int, offset: int = 0, owner_id: str | None = None) -> list[Comic]:
+        return await self._comics(p_ids=None, p_limit=limit, p_offset=offset, p_owner=owner_id)
 
     async def delete_comic(self, comic_id: str) -> None:
         await self._delete_row("comics", "comic", comic_id)

@@ -14,7 +14,7 @@ create table if not exists public.comics (
   updated_at timestamptz not null default now()
 );
 create index if not exists comics_lookup_0 on public.comics (created_at desc, id desc);
-create index if not exists comics_lookup_1 on public.comics (owner_id);
+create index if not exists comics_lookup_1 on public.comics (owner_id, id desc);
 alter table public.comics enable row level security;
 drop policy if exists "comics of their owner" on public.comics;
 create policy "comics of their owner" on public.comics for all to authenticated
@@ -193,11 +193,13 @@ language sql stable set search_path = '' as $fn$
     'panels', coalesce((select jsonb_agg(to_jsonb(x) order by x.position) from public.panels x where x.comic_id = c.id), '[]'))
 $fn$;
 
+drop function if exists public.fable_get_comics(uuid[], integer, integer);
 create or replace function public.fable_get_comics(p_ids uuid[] default null, p_limit integer default 50,
-                                                   p_offset integer default 0)
+                                                   p_offset integer default 0, p_owner text default null)
 returns jsonb language sql stable set search_path = '' as $fn$
   select coalesce(jsonb_agg(public.fable_comic_json(c) order by c.id desc), '[]')
-  from (select * from public.comics where p_ids is null or id = any(p_ids)
+  from (select * from public.comics where (p_ids is null or id = any(p_ids))
+          and (p_owner is null or owner_id = p_owner)
         order by id desc limit p_limit offset p_offset) c
 $fn$;
 
@@ -236,8 +238,8 @@ revoke all on function public.fable_save_comic(jsonb, integer) from public, anon
 grant execute on function public.fable_save_comic(jsonb, integer) to service_role;
 revoke all on function public.fable_comic_json(public.comics) from public, anon, authenticated;
 grant execute on function public.fable_comic_json(public.comics) to service_role;
-revoke all on function public.fable_get_comics(uuid[], integer, integer) from public, anon, authenticated;
-grant execute on function public.fable_get_comics(uuid[], integer, integer) to service_role;
+revoke all on function public.fable_get_comics(uuid[], integer, integer, text) from public, anon, authenticated;
+grant execute on function public.fable_get_comics(uuid[], integer, integer, text) to service_role;
 revoke all on function public.fable_put_image(jsonb) from public, anon, authenticated;
 grant execute on function public.fable_put_image(jsonb) to service_role;
 revoke all on function public.fable_stats() from public, anon, authenticated;

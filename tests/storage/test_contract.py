@@ -101,6 +101,21 @@ async def test_list_is_newest_first_and_paginated(data: DataManager) -> None:
     assert [c.id for c in page] == [ids[3], ids[2]]
 
 
+async def test_a_list_for_an_owner_holds_only_their_comics_in_pages(data: DataManager) -> None:
+    owners = ["ann", "key_b", "ann", None, "ann", "key_b", "ann"]
+    ids = [(await data.create_comic(Comic(title=f"c{n}", topic="t", owner_id=o))).id for n, o in enumerate(owners)]
+    anns = [i for i, o in zip(ids, owners) if o == "ann"][::-1]  # newest first
+    assert [c.id for c in await data.list_comics(limit=2, owner_id="ann")] == anns[:2]
+    assert [c.id for c in await data.list_comics(limit=2, offset=2, owner_id="ann")] == anns[2:]
+    assert [c.owner_id for c in await data.list_comics(limit=10, owner_id="key_b")] == ["key_b", "key_b"]
+    assert await data.list_comics(limit=10, owner_id="nobody") == []
+    assert len(await data.list_comics(limit=10)) == len(owners)  # no owner given: every comic
+    job = await data.create_job(a_job(ids[0], owner_id="ann"))
+    assert (await data.get_job(job.id)).owner_id == "ann"
+    image = await data.store_image(PNG, kind="panel", comic_id=ids[0], owner_id="ann")
+    assert (await data.get_image(image.id)).owner_id == "ann"
+
+
 async def test_delete_comic_takes_its_images_and_job(data: DataManager) -> None:
     comic = await data.create_comic(Comic(title="t", topic="t"))
     job = await data.create_job(Job(comic_id=comic.id, topic="t"))

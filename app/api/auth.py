@@ -1,0 +1,148 @@
+"""Who is calling, and what they may see.
+
+A request carries `Authorization: Bearer <credential>`: one of API_KEYS (each key is its own owner) or a
+Supabase Auth JWT signed with SUPABASE_JWT_SECRET (HS256, expiry checked; the owner is its `sub`).
+With neither configured the API is open and every caller is the same anonymous owner.
+
+Records carry the `owner_id` of whoever created them. Another owner's record answers exactly as an id
+that does not exist (404, same words), so ids reveal nothing. Credentials are compared in constant
+time and never logged: only the owner id (a digest for API keys) ever leaves this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
+
+from app.errors import NotFound, Unauthorized
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+JWT_AUDIENCE = "authenticated"  # what Supabase Auth puts in a signed-in user's token
+JWT_LEEWAY_SECONDS = 10  # clock skew forgiven on exp/nbf/iat
+QUERY_TOKEN = "access_token"  # for browsers' WebSocket and EventSource, which cannot send headers
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller. `owner_id` None means the API is open: everything is everyone's."""
+
+    owner_id: str | None
+
+    def can_see(self, record_owner: str | None) -> bool:
+        return self.owner_id is None or record_owner == self.owner_id
+
+
+OPEN = Principal(owner_id=None)
+
+
+def api_key_owner(key: str) -> str:
+    """The owner id of an API key: a digest, so the key itself is never stored."""
+    return "key_" + hashlib.sha256(b"fable-owner\x00" + key.encode()).hexdigest()[:32]
+
+
+class Authenticator:
+    def __init__(self, settings: Settings) -> None:
+        keys = [k.get_secret_value() for k in settings.api_keys]
+        self._keys = [(hashlib.sha256(k.encode()).digest(), api_key_owner(k)) for k in keys]
+        secret = settings.supabase_jwt_secret
+        self._jwt_secret = secret.get_secret_value() if secret is not None else None
+        self.enabled = settings.auth_enabled
+
+    def principal(self, token: str | None) -> Principal:
+        if not self.enabled:
+            return OPEN
+        if not token:
+            raise Unauthorized("send a credential: Authorization: Bearer <API key or Supabase JWT>")
+        owner = self._api_key(token)
+        if owner is None and self._jwt_secret is not None and token.count(".") == 2:
+            owner = self._jwt(token)
+        if owner is None:
+            raise Unauthorized("the credential is not valid")
+        return Principal(owner_id=owner)
+
+    def _api_key(self, token: str) -> str | None:
+        digest = hashlib.sha256(token.encode()).digest()
+        found = None
+        for key_digest, owner in self._keys:  # every key is compared, so timing says nothing about which
+            if hmac.compare_digest(digest, key_digest):
+                found = owner
+        return found
+
+    def _jwt(self, token: str) -> str:
+        assert self._jwt_secret is not None
+        try:
+            claims = jwt.decode(token, self._jwt_secret, algorithms=["HS256"], audience=JWT_AUDIENCE,
+                                leeway=JWT_LEEWAY_SECONDS, options={"require": ["exp", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired: sign in again") from None
+        except jwt.InvalidTokenError as exc:
+            log.info("refused a JWT: %s", type(exc).__name__)  # the kind of problem, never the token
+            raise Unauthorized("the credential is not valid") from None
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject.strip() or len(subject) > 128:
+            raise Unauthorized("the token names no user (sub)")
+        return subject
+
+
+_BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def credential(connection: HTTPConnection, *, allow_query: bool) -> str | None:
+    header = connection.headers.get("authorization")
+    if header is not None:
+        match = _BEARER.match(header)
+        if match is None:
+            raise Unauthorized("the Authorization header must be 'Bearer <API key or Supabase JWT>'")
+        return match.group(1)
+    return connection.query_params.get(QUERY_TOKEN) if allow_query else None
+
+
+def caller(connection: HTTPConnection, *, allow_query: bool = False) -> Principal:
+    authenticator: Authenticator = connection.app.state.auth
+    if not authenticator.enabled:
+        return OPEN
+    return authenticator.principal(credential(connection, allow_query=allow_query))
+
+
+async def require_caller(request: Request) -> Principal:
+    """The router-wide dependency: 401 without a valid credential (when auth is configured)."""
+    principal = caller(request, allow_query=request.url.path.endswith("/events"))
+    request.state.principal = principal
+    return principal
+
+
+CallerDep = Annotated[Principal, Depends(require_caller)]
+
+
+def hide_unless_owned(principal: Principal, record_owner: str | None, kind: str, record_id: str) -> None:
+    """Another owner's record is reported exactly as a missing one."""
+    if not principal.can_see(record_owner):
+        raise NotFound(f"{kind} '{record_id}' not found")
+
+
+class RedactTokens(logging.Filter):
+    """Keeps `access_token=...` query values out of access log lines."""
+
+    _TOKEN = re.compile(rf"({QUERY_TOKEN}=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(self._TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+def install_log_redaction() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
