@@ -39,6 +39,8 @@ def _export_fal_hosts(env_file: str = ".env") -> None:
 _export_fal_hosts()
 import fal_client  # noqa: E402 - after the hosts are in the environment
 
+from app.services.netguard import AddressRefused, Resolver, guarded_client  # noqa: E402
+
 from app.errors import UpstreamError
 from app.services.usage import record_usage
 from config import Settings
@@ -333,12 +335,19 @@ class ImageFetcher:
     size cap enforced while reading, an image content type, and bytes that really are that image."""
 
     def __init__(self, allowed_hosts: Sequence[str], *, max_bytes: int, timeout: float = 60.0,
-                 http_client: httpx.AsyncClient | None = None) -> None:
+                 http_client: httpx.AsyncClient | None = None, resolver: Resolver | None = None) -> None:
         self.allowed_hosts = list(allowed_hosts)
         self.max_bytes = max_bytes
-        self.http = http_client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        # every connection is vetted where the socket opens: public addresses, or ones named exactly
+        self.http = http_client or guarded_client(self.allowed_hosts, timeout=timeout, resolver=resolver)
 
     async def fetch(self, url: str) -> FetchedImage:
+        try:
+            return await self._fetch(url)
+        except AddressRefused as refused:
+            raise DownloadFailed(f"sent an image address where {refused}") from None
+
+    async def _fetch(self, url: str) -> FetchedImage:
         if not host_allowed(url, self.allowed_hosts):
             host = urlsplit(url).hostname or "an unreadable address"
             raise DownloadFailed(f"sent an image from {host}, which is not in ALLOWED_IMAGE_HOSTS; nothing was "
