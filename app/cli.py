@@ -92,7 +92,8 @@ async def cleanup(settings: Settings, args: argparse.Namespace) -> int:
         await data.close()
     verb = "would remove" if report.dry_run else "removed"
     print(f"{verb} {len(report.temp_images)} temp image(s) older than {args.older_than_hours} h "
-          f"and {len(report.orphan_images)} orphan image(s), {report.bytes_freed} bytes")
+          f"and {len(report.orphan_images)} orphan image(s), {report.bytes_freed} bytes; "
+          f"{report.expired_idempotency_keys} expired idempotency key(s)")
     for name in report.temp_images + report.orphan_images:
         print(f"  {name}")
     return 0

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import comic_routes, errors, job_routes, project_routes, system_routes
 from app.api.auth import Authenticator, install_log_redaction, require_caller
+from app.api.idempotency import Idempotency
 from app.api.limits import BodyLimit
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Turns a topic into a finished, lettered children's comic.")
     app.state.settings = settings or get_settings()
     app.state.auth = Authenticator(app.state.settings)
+    app.add_middleware(Idempotency)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413
     app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])

@@ -225,6 +225,29 @@ class ImageRecord(Record):
 TABLE_MODELS: tuple[type[Record], ...] = (Comic, Job, Scene, Character, Panel, ImageRecord)
 
 
+class StoredAnswer(Record):
+    """The first answer to a POST sent with an Idempotency-Key, replayed to every repeat of it."""
+
+    key: str  # a digest of the owner and their Idempotency-Key
+    owner_id: str | None = None
+    fingerprint: str  # a digest of the method, path, query and body: a repeat must match it
+    status_code: int
+    headers: dict[str, str] = {}
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table__ = TableSpec(
+        name="idempotency_keys",
+        columns={"key": "text", "owner_id": "text", "fingerprint": "text", "status_code": "integer",
+                 "headers": "jsonb", "body": "text", "created_at": "timestamptz"},
+        primary_key=("key",),
+    )
+
+
+# The service's own bookkeeping: in the migration, not in the export bundle.
+SERVICE_MODELS: tuple[type[Record], ...] = (StoredAnswer,)
+
+
 class StorageStats(BaseModel):
     total_jobs: int = 0
     total_comics: int = 0
@@ -239,3 +262,4 @@ class CleanupReport(BaseModel):
     temp_images: list[str] = []
     orphan_images: list[str] = []
     bytes_freed: int = 0
+    expired_idempotency_keys: int = 0

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from app.errors import Conflict, FableError, TooBusy, UpstreamError
 from app.models.schemas import Job, JobError
+from app.services.locks import KeyedLocks
 from app.services.usage import Usage, current_usage
 from app.storage.data_manager import DataManager
 
@@ -186,7 +187,7 @@ class JobQuota:
     def __init__(self, data: DataManager, limit: int | None) -> None:
         self.data = data
         self.limit = limit
-        self._locks: dict[str | None, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()
 
     async def busy(self, owner_id: str | None) -> int:
         return sum(1 for job in await self.data.active_jobs()
@@ -198,19 +199,10 @@ class JobQuota:
         if self.limit is None:
             yield
             return
-        lock, users = self._locks.get(owner_id, (asyncio.Lock(), 0))
-        self._locks[owner_id] = (lock, users + 1)
-        try:
-            async with lock:
-                running = await self.busy(owner_id)
-                if running >= self.limit:
-                    raise TooBusy(f"{running} of your jobs are already running, the most allowed at once "
-                                  f"(MAX_ACTIVE_JOBS_PER_OWNER={self.limit}); try again when one finishes",
-                                  retry_after=self.RETRY_AFTER_SECONDS)
-                yield
-        finally:
-            lock, users = self._locks[owner_id]
-            if users == 1:
-                del self._locks[owner_id]
-            else:
-                self._locks[owner_id] = (lock, users - 1)
+        async with self._locks.hold(owner_id):
+            running = await self.busy(owner_id)
+            if running >= self.limit:
+                raise TooBusy(f"{running} of your jobs are already running, the most allowed at once "
+                              f"(MAX_ACTIVE_JOBS_PER_OWNER={self.limit}); try again when one finishes",
+                              retry_after=self.RETRY_AFTER_SECONDS)
+            yield

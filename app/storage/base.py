@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from app.models.schemas import Comic, ImageRecord, Job, StorageStats
+from app.models.schemas import Comic, ImageRecord, Job, StorageStats, StoredAnswer
 
 
 @dataclass(frozen=True)
@@ -51,5 +51,10 @@ class StorageBackend(Protocol):
     async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]: ...
     async def unreferenced_image_files(self) -> list[str]: ...
     async def delete_unreferenced_file(self, relative: str) -> int: ...
+
+    async def get_answer(self, key: str) -> StoredAnswer | None: ...
+    async def put_answer(self, answer: StoredAnswer) -> None: ...
+    async def delete_answers(self, *, created_before: datetime, dry_run: bool = False) -> int:
+        """Remove (or with dry_run, count) the stored answers older than the cut-off."""
 
     async def stats(self) -> StorageStats: ...

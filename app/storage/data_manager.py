@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
 from app.errors import Conflict, NotFound
-from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, Record
+from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, Record, StoredAnswer
 from app.storage import export
 from app.storage.base import ImageContent, StorageBackend
 from utils import utcnow
@@ -16,6 +16,7 @@ R = TypeVar("R", bound=Record)
 Mutation = Callable[[R], "R | None"]
 
 _MAX_ATTEMPTS = 100
+ANSWER_TTL = timedelta(hours=24)  # how long a keyed POST's first answer is replayed
 _MB = 1024 * 1024
 
 
@@ -147,6 +148,17 @@ class DataManager:
     async def delete_image(self, image_id: str) -> None:
         await self.backend.delete_image(image_id)
 
+    # -- idempotency ----------------------------------------------------------------------------
+    async def get_answer(self, key: str) -> StoredAnswer | None:
+        """The stored first answer for this key, unless it is older than ANSWER_TTL."""
+        answer = await self.backend.get_answer(key)
+        if answer is None or answer.created_at < utcnow() - ANSWER_TTL:
+            return None
+        return answer
+
+    async def put_answer(self, answer: StoredAnswer) -> None:
+        await self.backend.put_answer(answer)
+
     # -- maintenance ----------------------------------------------------------------------------
     async def stats(self) -> dict[str, Any]:
         s = await self.backend.stats()
@@ -181,6 +193,8 @@ class DataManager:
                     report.orphan_images.append(image.id)
                     doomed.append(image)
         report.bytes_freed = sum(image.size_bytes for image in doomed)
+        report.expired_idempotency_keys = await self.backend.delete_answers(created_before=utcnow() - ANSWER_TTL,
+                                                                            dry_run=dry_run)
         unreferenced = await self.backend.unreferenced_image_files()
         report.orphan_images.extend(unreferenced)
         if not dry_run:

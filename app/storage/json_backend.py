@@ -18,7 +18,7 @@ from typing import Callable, TypeVar
 from pydantic import ValidationError
 
 from app.errors import Conflict, NotFound, StorageError
-from app.models.schemas import Comic, ImageRecord, Job, Record, StorageStats
+from app.models.schemas import Comic, ImageRecord, Job, Record, StorageStats, StoredAnswer
 from app.storage.base import ImageContent
 from app.storage.fsutil import atomic_write, remove_stale_temp_files
 from app.storage.image_index import ImageIndex
@@ -42,6 +42,7 @@ class JsonBackend:
         self.images_dir = self.root / "images"
         self._dirs = {"job": self.root / "jobs", "comic": self.root / "comics"}
         self._active_path = self.root / "state" / "active_jobs.json"
+        self._answers_dir = self.root / "idempotency"  # {digest}.json: first answers to keyed POSTs
         self._stripes = [threading.Lock() for _ in range(_LOCK_STRIPES)]
         self._meta_lock = threading.Lock()
         self._counts = {"job": 0, "comic": 0}
@@ -58,7 +59,7 @@ class JsonBackend:
         await self._run(self.images.close)
 
     def _open_sync(self) -> None:
-        for directory in (*self._dirs.values(), self._active_path.parent,
+        for directory in (*self._dirs.values(), self._active_path.parent, self._answers_dir,
                           *(self.images_dir / d for d in IMAGE_KIND_DIRS.values())):
             directory.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(directory)
@@ -330,6 +331,40 @@ class JsonBackend:
 
     async def delete_unreferenced_file(self, relative: str) -> int:
         return await self._run(self._delete_unreferenced, relative)
+
+    # -- idempotency ----------------------------------------------------------------------------
+    def _answer_path(self, key: str) -> Path:
+        if not (len(key) == 64 and all(c in "0123456789abcdef" for c in key)):
+            raise NotFound("idempotency key digest expected")
+        return self._answers_dir / f"{key}.json"
+
+    def _get_answer(self, key: str) -> StoredAnswer | None:
+        try:
+            return StoredAnswer.model_validate_json(self._answer_path(key).read_bytes())
+        except FileNotFoundError:
+            return None
+
+    async def get_answer(self, key: str) -> StoredAnswer | None:
+        return await self._run(self._get_answer, key)
+
+    async def put_answer(self, answer: StoredAnswer) -> None:
+        await self._run(atomic_write, self._answer_path(answer.key), answer.model_dump_json().encode())
+
+    def _delete_answers(self, created_before: datetime, dry_run: bool) -> int:
+        removed = 0
+        for path in self._answers_dir.glob("*.json"):
+            try:
+                answer = StoredAnswer.model_validate_json(path.read_bytes())
+            except FileNotFoundError:
+                continue
+            if answer.created_at < created_before:
+                removed += 1
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+        return removed
+
+    async def delete_answers(self, *, created_before: datetime, dry_run: bool = False) -> int:
+        return await self._run(self._delete_answers, created_before, dry_run)
 
     # -- stats ----------------------------------------------------------------------------------
     async def stats(self) -> StorageStats:

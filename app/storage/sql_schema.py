@@ -7,7 +7,7 @@ bypasses it, and signed-in users reach only rows of comics they own.
 
 from __future__ import annotations
 
-from app.models.schemas import TABLE_MODELS, TableSpec
+from app.models.schemas import SERVICE_MODELS, TABLE_MODELS, TableSpec
 
 HEADER = """-- Fable Tales schema. Generated from app/models by `python -m app.cli schema`; do not edit by hand.
 -- Applies to a Supabase project (or any PostgreSQL 13+ with Supabase's auth and storage schemas).
@@ -21,14 +21,15 @@ INDEXES: dict[str, list[str]] = {
     "characters": ["(comic_id, position)"],
     "panels": ["(comic_id, position)"],
     "images": ["(comic_id)", "(panel_id)", "(owner_id)"],
+    "idempotency_keys": ["(created_at)"],
 }
-NOT_NULL = {"position", "kind", "status"}
+NOT_NULL = {"position", "kind", "status", "fingerprint", "status_code", "body"}
 
 
 def column_sql(spec: TableSpec, name: str, sql_type: str) -> str:
     parts = [f"  {name} {sql_type}"]
-    if name == "id":
-        parts.append("primary key default gen_random_uuid()")
+    if spec.primary_key == (name,):
+        parts.append("primary key default gen_random_uuid()" if sql_type == "uuid" else "primary key")
     elif name in NOT_NULL or (name == "comic_id" and spec.name != "images"):
         parts.append("not null")
     if name in ("created_at", "updated_at"):
@@ -169,6 +170,6 @@ $fn$;"""
 
 
 def render_schema(bucket: str = "comic-images") -> str:
-    tables = "\n\n".join(table_sql(model.__table__) for model in TABLE_MODELS)
+    tables = "\n\n".join(table_sql(model.__table__) for model in (*TABLE_MODELS, *SERVICE_MODELS))
     return (f"{HEADER}\n{tables}\n\n-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
             f"-- where the image files live\n{bucket_sql(bucket)}\n")

@@ -25,7 +25,7 @@ from storage3.utils import StorageException
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 from app.errors import Conflict, NotFound, StorageError, UpstreamError
-from app.models.schemas import Comic, ImageRecord, Job, StorageStats
+from app.models.schemas import Comic, ImageRecord, Job, StorageStats, StoredAnswer
 from app.storage.base import ImageContent
 from app.storage.json_backend import IMAGE_EXTENSIONS, IMAGE_KIND_DIRS
 from app.storage.rows import child_id, comic_from_rows, comic_rows, image_from_row, image_row, job_from_row, job_row
@@ -351,6 +351,27 @@ class SupabaseBackend:
             raise NotFound(f"image file '{relative}' not found")
         await self.call(lambda: bucket.remove([relative]), what="delete an image file", write=True)
         return int((match.get("metadata") or {}).get("size") or 0)
+
+    # -- idempotency ----------------------------------------------------------------------------
+    async def get_answer(self, key: str) -> StoredAnswer | None:
+        found = await self.call(lambda: self.db.table("idempotency_keys").select("*").eq("key", key).execute(),
+                                what="read an idempotency key")
+        return self._parse(StoredAnswer.model_validate, found.data[0]) if found.data else None
+
+    async def put_answer(self, answer: StoredAnswer) -> None:
+        row = answer.model_dump(mode="json")
+        await self.call(lambda: self.db.table("idempotency_keys").upsert(row, on_conflict="key").execute(),
+                        what="store an idempotency key", write=True)
+
+    async def delete_answers(self, *, created_before: datetime, dry_run: bool = False) -> int:
+        cutoff = created_before.isoformat()
+        if dry_run:
+            found = await self.call(lambda: self.db.table("idempotency_keys").select("key")
+                                    .lt("created_at", cutoff).execute(), what="count idempotency keys")
+        else:
+            found = await self.call(lambda: self.db.table("idempotency_keys").delete()
+                                    .lt("created_at", cutoff).execute(), what="delete idempotency keys", write=True)
+        return len(found.data or [])
 
     # -- stats ----------------------------------------------------------------------------------
     async def stats(self) -> StorageStats:

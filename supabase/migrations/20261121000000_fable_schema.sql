@@ -134,6 +134,22 @@ create policy "images of their owner" on public.images for all to authenticated
   using (owner_id = auth.uid()::text)
   with check (owner_id = auth.uid()::text);
 
+create table if not exists public.idempotency_keys (
+  key text primary key,
+  owner_id text,
+  fingerprint text not null,
+  status_code integer not null,
+  headers jsonb,
+  body text not null,
+  created_at timestamptz not null default now()
+);
+create index if not exists idempotency_keys_lookup_0 on public.idempotency_keys (created_at);
+alter table public.idempotency_keys enable row level security;
+drop policy if exists "idempotency_keys of their owner" on public.idempotency_keys;
+create policy "idempotency_keys of their owner" on public.idempotency_keys for all to authenticated
+  using (owner_id = auth.uid()::text)
+  with check (owner_id = auth.uid()::text);
+
 -- what the Supabase backend calls through rpc
 create or replace function public.fable_save_comic(p_rows jsonb, p_expected_version integer)
 returns void language plpgsql set search_path = '' as $fn$

@@ -187,3 +187,26 @@ async def test_cleanup_removes_old_temp_and_orphans_only(data: DataManager) -> N
             await data.get_image(gone)
     for survivor in (kept.id, fresh_temp.id):
         assert (await data.get_image(survivor)).id == survivor
+
+
+async def test_stored_answers_round_trip_are_replaced_and_expire(data: DataManager) -> None:
+    from datetime import datetime, timezone
+
+    from app.models.schemas import StoredAnswer
+
+    key, old_key = "a" * 64, "b" * 64
+    assert await data.get_answer(key) is None
+    answer = StoredAnswer(key=key, owner_id="ann", fingerprint="f1", status_code=202,
+                          headers={"content-type": "application/json", "location": "/x"}, body='{"job_id": "é"}')
+    await data.put_answer(answer)
+    assert await data.get_answer(key) == answer
+    await data.put_answer(answer.model_copy(update={"body": "{}"}))
+    assert (await data.get_answer(key)).body == "{}"
+    stale = StoredAnswer(key=old_key, fingerprint="f2", status_code=201, body="{}",
+                         created_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    await data.put_answer(stale)
+    assert await data.get_answer(old_key) is None  # older than a day: not replayed
+    report = await data.cleanup(older_than=timedelta(hours=24), dry_run=True)
+    assert report.expired_idempotency_keys == 1 and await data.backend.get_answer(old_key) == stale
+    assert (await data.cleanup(older_than=timedelta(hours=24), dry_run=False)).expired_idempotency_keys == 1
+    assert await data.backend.get_answer(old_key) is None and await data.get_answer(key) is not None

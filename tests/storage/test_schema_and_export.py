@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
-from app.models.schemas import TABLE_MODELS
+from app.models.schemas import SERVICE_MODELS, TABLE_MODELS
 from app.storage.export import insert_statements
 from app.storage.sql_schema import render_schema
 from config import Settings
@@ -49,8 +49,9 @@ def test_the_migration_applies_twice_to_an_empty_database(database: str) -> None
                                 "'public' and column_name = 'id'").fetchall()
         bucket = conn.execute("select public from storage.buckets where id = 'comic-images'").fetchone()
         policies = {row[0] for row in conn.execute("select tablename from pg_policies where schemaname = 'public'")}
-    assert secured == {table: True for table in TABLES}
-    assert policies == set(TABLES)
+    every = TABLES + [m.__table__.name for m in SERVICE_MODELS]  # the service's idempotency_keys too
+    assert secured == {table: True for table in every}
+    assert policies == set(every)
     assert {(child, parent) for child, parent, _ in cascades} == {
         ("jobs", "comics"), ("scenes", "comics"), ("characters", "comics"), ("panels", "comics"),
         ("images", "comics"), ("images", "panels")}

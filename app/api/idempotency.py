@@ -1,0 +1,133 @@
+"""Idempotency-Key on POST: a repeat of a request gets the first answer, and starts nothing new.
+
+Every POST under /api/v1 may carry `Idempotency-Key: <1-255 visible ASCII characters>`. Keys belong to
+the caller (two owners may use the same key). The first successful (2xx) JSON answer is stored before it
+is sent, so once a client has seen it, every repeat within ANSWER_TTL (24 h) replays it byte for byte,
+with `Idempotent-Replayed: true`, even after a restart. A repeat that arrives while the first is still
+running waits for it. Reusing a key for a different request (method, path, query or body) is a 422.
+Error answers are not stored, so a request refused for a reason that passes (429, 503) can be retried
+with the same key. Streams (the NDJSON story) pass through unstored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from app.api.auth import caller
+from app.api.limits import Scope, send_json
+from app.errors import FableError, Unauthorized
+from app.models.schemas import StoredAnswer
+from app.services.locks import KeyedLocks
+
+log = logging.getLogger(__name__)
+
+HEADER = b"idempotency-key"
+MAX_KEY_LENGTH = 255
+STORED_HEADERS = ("content-type", "location")
+
+
+def _valid(key: bytes) -> bool:
+    return 0 < len(key) <= MAX_KEY_LENGTH and all(0x21 <= b <= 0x7E for b in key)
+
+
+class Idempotency:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._locks = KeyedLocks()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        key = dict(scope["headers"]).get(HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not _valid(key):
+            await send_json(send, 400, {"detail": f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII "
+                                                  "characters"})
+            return
+        try:
+            owner = caller(HTTPConnection(scope)).owner_id
+        except Unauthorized:
+            await self.app(scope, receive, send)  # the route answers 401 itself
+            return
+        message = await receive()  # BodyLimit, outside, hands over the whole body in one message
+        body = message.get("body", b"")
+        scope_key = hashlib.sha256(f"{owner}\0".encode() + key).hexdigest()
+        fingerprint = hashlib.sha256(b"\0".join([scope["method"].encode(), scope["path"].encode(),
+                                                 scope.get("query_string", b""), body])).hexdigest()
+        data = scope["app"].state.data
+
+        async with self._locks.hold(scope_key):
+            try:
+                stored = await data.get_answer(scope_key)
+            except FableError as exc:
+                log.error("idempotency: could not read a stored answer: %s", exc.message)
+                await send_json(send, 503, {"detail": "could not check the Idempotency-Key; try again"},
+                                headers={"Retry-After": "5"})
+                return
+            if stored is not None:
+                if stored.fingerprint != fingerprint:
+                    await send_json(send, 422, {"detail": "this Idempotency-Key was already used for a different "
+                                                          "request; use a new key for a new request"})
+                    return
+                await self._replay(stored, send)
+                return
+            await self._first(scope, message, receive, send, StoredAnswer(
+                key=scope_key, owner_id=owner, fingerprint=fingerprint, status_code=0, body=""))
+
+    async def _first(self, scope: Scope, message: dict[str, Any], receive: Any, send: Any,
+                     answer: StoredAnswer) -> None:
+        """Run the request; hold back a 2xx JSON answer until it is stored, pass anything else through."""
+        delivered = False
+
+        async def replay_body() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return message
+            return await receive()
+
+        start: dict[str, Any] | None = None
+        chunks: list[bytes] = []
+        passing = False
+
+        async def capture(event: dict[str, Any]) -> None:
+            nonlocal start, passing
+            if event["type"] == "http.response.start":
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in event.get("headers", [])}
+                keep = 200 <= event["status"] < 300 and headers.get("content-type", "").startswith("application/json")
+                if not keep:
+                    passing = True
+                    await send(event)
+                    return
+                start = event
+                answer.status_code = event["status"]
+                answer.headers = {k: v for k, v in headers.items() if k in STORED_HEADERS}
+                return
+            if passing:
+                await send(event)
+                return
+            chunks.append(event.get("body", b""))
+            if event.get("more_body"):
+                return
+            answer.body = b"".join(chunks).decode("utf-8")
+            try:
+                await scope["app"].state.data.put_answer(answer)
+            except FableError as exc:  # the work is done: answer anyway, and say the key could not be kept
+                log.error("idempotency: could not store the answer: %s", exc.message)
+            assert start is not None
+            await send(start)
+            await send({"type": "http.response.body", "body": b"".join(chunks)})
+
+        await self.app(scope, replay_body, capture)
+
+    @staticmethod
+    async def _replay(stored: StoredAnswer, send: Any) -> None:
+        body = stored.body.encode("utf-8")
+        headers = [(k.encode(), v.encode()) for k, v in stored.headers.items()]
+        headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
+        await send({"type": "http.response.start", "status": stored.status_code, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
