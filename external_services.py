@@ -100,6 +100,14 @@ def _retry_after(response: httpx.Response | None) -> float | None:
         return None
 
 
+def unreadable(exc: Exception) -> Failure | None:
+    """A body that is not what the vendor documents (not JSON, not UTF-8, not the promised shape): the
+    kind of fault a proxy or an overloaded edge produces, and one a retry usually clears."""
+    if isinstance(exc, (ValueError, openai.APIResponseValidationError)):
+        return Failure("sent an answer that could not be read", True, "provider_bad_output")
+    return None
+
+
 def classify_openai(exc: Exception) -> Failure | None:
     if isinstance(exc, openai.RateLimitError):
         return Failure("rate limit (429)", True, "provider_rate_limited", _retry_after(exc.response))
@@ -122,7 +130,7 @@ def classify_openai(exc: Exception) -> Failure | None:
             return Failure(f"is failing ({exc.status_code})", True, "provider_unavailable")
         code = "content_refused" if "content_policy" in str(getattr(exc, "code", "") or "") else "provider_rejected"
         return Failure(f"rejected the request ({exc.status_code})", False, code)
-    return None
+    return unreadable(exc)
 
 
 class OpenAIClient:
@@ -223,7 +231,10 @@ def classify_fal(exc: Exception) -> Failure | None:
         return Failure("could not be reached", True, "provider_unavailable")
     if isinstance(exc, DownloadFailed):
         return Failure(exc.reason, exc.retryable, exc.code)
-    return None
+    return unreadable(exc)
+
+
+READ_RETRIES = 5  # transient failures in a row tolerated while polling a submitted picture
 
 
 class FalClient:
@@ -249,7 +260,7 @@ class FalClient:
                 handle = await self.sdk.submit(endpoint, arguments)
                 record_usage(image_calls=1)
                 await self._until_completed(handle)
-                return await handle.get(interval=self.poll_interval)
+                return await self._patiently(lambda: handle.get(interval=self.poll_interval))
         except TimeoutError:
             if handle is not None:  # stop paying for a picture nobody will wait for
                 try:
@@ -262,9 +273,24 @@ class FalClient:
         """Poll often while a picture may be ready soon, then gently (fal bills the picture, not the polls,
         but a long queue should not cost a request every tenth of a second)."""
         started = time.monotonic()
-        while not isinstance(await handle.status(), fal_client.Completed):
+        while not isinstance(await self._patiently(handle.status), fal_client.Completed):
             waited = time.monotonic() - started
             await asyncio.sleep(self.poll_interval if waited < 5 else max(self.poll_interval, 0.5))
+
+    async def _patiently(self, read: Callable[[], Awaitable[T]]) -> T:
+        """A read about a submitted picture (its status, its result), retried in place on a transient
+        failure: the picture is already paid for, so a flaky poll must not submit it again. Bounded by
+        READ_RETRIES here and by the per-picture timeout around it."""
+        for miss in range(READ_RETRIES + 1):
+            try:
+                return await read()
+            except Exception as exc:  # noqa: BLE001 - classified; anything else propagates unchanged
+                failure = classify_fal(exc)
+                if failure is None or not failure.retryable or miss == READ_RETRIES:
+                    raise
+                log.info("fal.ai: reading a submitted picture failed (%s); reading it again", failure.reason)
+                await asyncio.sleep(min(2.0, self.poll_interval * 2 ** miss))
+        raise AssertionError("unreachable")
 
     async def generate(self, endpoint: str, arguments: dict[str, Any]) -> tuple[dict[str, Any], FetchedImage]:
         """One picture: the model's answer, and its first image downloaded through the fetcher."""
@@ -361,9 +387,9 @@ class ImageFetcher:
             if response.status_code != 200:
                 raise DownloadFailed(f"image download failed ({response.status_code})")
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type not in IMAGE_TYPES:
+            if content_type not in IMAGE_TYPES:  # a CDN edge's error page, say: downloading again may help
                 raise DownloadFailed(f"sent a download of type '{content_type[:60] or 'none'}', not a PNG, JPEG "
-                                     "or WebP image")
+                                     "or WebP image", retryable=True, code="provider_bad_output")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise DownloadFailed(f"sent an image of {int(declared)} bytes, over the {self.max_bytes}-byte "
@@ -379,7 +405,8 @@ class ImageFetcher:
                 image.verify()
                 found, (width, height) = image.format, image.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise DownloadFailed("sent a download that is not a readable image") from None
+            raise DownloadFailed("sent a download that is not a readable image", retryable=True,
+                                 code="provider_bad_output") from None
         if found != IMAGE_TYPES[content_type]:
             raise DownloadFailed(f"sent a {found} image labelled {content_type}")
         return FetchedImage(data=data, url=url, content_type=content_type, width=width, height=height)

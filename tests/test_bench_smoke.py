@@ -32,3 +32,12 @@ def test_export_bench_runs(database: str) -> None:  # noqa: F811 - the PostgreSQ
                            "5"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "20 comics, 520 rows" in done.stdout and "rows/s" in done.stdout and "baseline" in done.stdout
+
+
+def test_faults_bench_runs() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "faults.py"), "--jobs", "3", "--rate", "0.2",
+                           "--scenes", "1", "--delay-scale", "0.01"], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "with faults: 3 jobs" in done.stdout and "stayed running: 0" in done.stdout
+    assert "baseline, no faults" in done.stdout
