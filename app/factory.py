@@ -13,6 +13,7 @@ from app.api import comic_routes, errors, job_routes, project_routes, system_rou
 from app.api.auth import Authenticator, install_log_redaction, require_caller
 from app.api.idempotency import Idempotency
 from app.api.limits import BodyLimit
+from app.models.api import ERROR_RESPONSES
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
 from app.services.jobs import JobRunner
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_methods=["*"], allow_headers=["*"])
     errors.install(app)
     for router in (comic_routes.router, project_routes.router, job_routes.router, system_routes.router):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_caller)])
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_caller)],
+                           responses=ERROR_RESPONSES)
     app.include_router(project_routes.ws_router, prefix=API_PREFIX)
     app.include_router(system_routes.open_router, prefix=API_PREFIX)
     app.add_api_route("/health", system_routes.health, methods=["GET"], include_in_schema=False)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized, UpstreamError
 
@@ -38,6 +41,26 @@ async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route offers on this path (Starlette's own 405 names only the first route's)."""
+    table = getattr(app.state, "method_table", None)
+    if table is None:
+        table = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
+                  [m.upper() for m in operations]) for template, operations in app.openapi()["paths"].items()]
+        app.state.method_table = table
+    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        methods = allowed_methods(request.app, request.url.path)
+        if methods:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(FableError, on_domain_error)
     app.add_exception_handler(Exception, on_unexpected_error)

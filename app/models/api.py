@@ -15,6 +15,8 @@ Style = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
                                          pattern=r"^[A-Za-z0-9 _-]+$")]
 Feedback = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
 RecordIdStr = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+AGE = r"(?:[3-9]|1[0-6])"
+AGE_GROUP_PATTERN = rf"^\s*{AGE}\s*-\s*{AGE}\s*$"  # the shape; the youngest must not be above the oldest
 
 
 class Body(BaseModel):
@@ -25,7 +27,8 @@ class Body(BaseModel):
 
 class GenerateScenesRequest(Body):
     topic: Topic = Field(description="What the comic teaches, e.g. 'teaching kids about safety'")
-    age_group: str = Field(default="5-12", max_length=7, description="youngest-oldest reader, e.g. '5-12'")
+    age_group: str = Field(default="5-12", max_length=7, pattern=AGE_GROUP_PATTERN,
+                           description="youngest-oldest reader, ages 3 to 16, e.g. '5-12'")
     num_scenes: int = Field(default=6, ge=1, le=12)
     style: Style | None = Field(default=None, description="art style, e.g. 'cartoon', 'pastel', 'watercolor'")
 
@@ -51,6 +54,31 @@ class SelectCharactersRequest(Body):
         if len(set(ids)) != len(ids):
             raise ValueError("character_ids must not repeat an id")
         return ids
+
+
+class ErrorBody(BaseModel):
+    """Every error this API answers on purpose (validation errors keep FastAPI's own list shape)."""
+
+    detail: str
+    provider: str | None = Field(default=None, description="the vendor, when one failed (502/503)")
+    retryable: bool | None = Field(default=None, description="whether trying again later may help")
+
+
+def _error(description: str) -> dict:
+    return {"model": ErrorBody, "description": description}
+
+
+# What any route under /api/v1 may answer besides its own success and 422.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    400: _error("a malformed Idempotency-Key"),
+    401: _error("no valid credential (when API_KEYS or SUPABASE_JWT_SECRET is set)"),
+    404: _error("no such record, or not yours"),
+    409: _error("the record is not in a state that allows this now"),
+    413: _error("the request body is over 1 MB"),
+    429: _error("too many of your jobs are running; see Retry-After"),
+    502: _error("a vendor refused the request"),
+    503: _error("storage or a vendor is unavailable; see Retry-After"),
+}
 
 
 class JobAccepted(BaseModel):
@@ -137,7 +165,7 @@ def _normal_age_group(value: str) -> str:
 class CreateProjectRequest(Body):
     title: Title | None = None
     prompt: Prompt | None = Field(default=None, description="what the story should be about")
-    age_group: str = Field(default="5-12", max_length=7)
+    age_group: str = Field(default="5-12", max_length=7, pattern=AGE_GROUP_PATTERN)
     style: Style | None = None
 
     @field_validator("age_group")
@@ -150,7 +178,7 @@ class UpdateProjectRequest(Body):
     version: int = Field(ge=1, description="the version you read; a stale one answers 409 and changes nothing")
     title: Title | None = None
     prompt: Prompt | None = None
-    age_group: str | None = Field(default=None, max_length=7)
+    age_group: str | None = Field(default=None, max_length=7, pattern=AGE_GROUP_PATTERN)
     style: Style | None = None
     story: StoryText | None = Field(default=None, description="the story, edited by hand")
 
