@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -60,7 +62,18 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+async def on_invalid_request(request: Request, exc: Exception) -> Response:
+    """FastAPI's 422 shape, without echoing the input back: a hostile or huge value is not repeated, and
+    text that cannot be encoded (an unpaired surrogate) cannot break the answer."""
+    assert isinstance(exc, RequestValidationError)
+    detail = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:500]}
+              for e in exc.errors()]
+    body = json.dumps({"detail": detail}, ensure_ascii=True).encode()
+    return Response(body, status_code=422, media_type="application/json")
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(FableError, on_domain_error)
     app.add_exception_handler(Exception, on_unexpected_error)

@@ -2,27 +2,57 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator, model_validator
 
 from app.models.schemas import Character, Comic, Job, JobError, JobStatus, JobStep, Panel, Scene
 from utils import ID_PATTERN, parse_age_group
 
-Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+def _has_words(text: str) -> str:
+    if sum(ch.isalnum() for ch in text) < 2:
+        raise ValueError("must contain words, not only spaces, marks or invisible characters")
+    return text
+
+
+Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300),
+                  AfterValidator(_has_words)]
 Style = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                          pattern=r"^[A-Za-z0-9 _-]+$")]
-Feedback = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
+Feedback = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000),
+                     AfterValidator(_has_words)]
 RecordIdStr = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 AGE = r"(?:[3-9]|1[0-6])"
 AGE_GROUP_PATTERN = rf"^\s*{AGE}\s*-\s*{AGE}\s*$"  # the shape; the youngest must not be above the oldest
+
+
+# Control characters (other than tab and newline) and unpaired surrogates: nothing a person types, and
+# PostgreSQL text cannot hold NUL, so they are refused at the door rather than deep in storage.
+# Bidirectional overrides and isolates go too: they make text read differently from what it is.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 class Body(BaseModel):
     """Request bodies refuse fields they do not know, so a typo is a 422, not a silent default."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _printable(self) -> "Body":
+        for name in type(self).model_fields:
+            if any(_UNPRINTABLE.search(text) for text in _strings(getattr(self, name))):
+                raise ValueError(f"{name} contains a control character, a text-direction override or an unpaired surrogate")
+        return self
 
 
 class GenerateScenesRequest(Body):

@@ -250,3 +250,31 @@ async def test_every_string_and_list_in_a_request_body_has_a_bound_in_the_openap
     for body in bodies:
         walk(body, "body")
     assert len(seen) >= 5 and unbounded == []
+
+
+@pytest.mark.parametrize("raw, mentions", [
+    (b'{"topic": "safety \\ud800 first"}', "unicode"),  # an unpaired surrogate
+    (b'{"topic": "safety \\u0000 first"}', "control character"),  # PostgreSQL text cannot hold NUL
+    ('{"topic": "safety \u202efirst"}'.encode(), "text-direction override"),
+    ('{"topic": "\u200b\u200b\u200b\u200b"}'.encode(), "must contain words"),  # nothing visible
+    ('{"topic": "safety", "style": "cartoon\u2066"}'.encode(), "style"),
+    (b'{"topic": "\xff\xfe safety"}', "parsing the body"),  # not UTF-8 at all
+    (b'{"topic": "safety", "topic": 7}', "topic"),  # a duplicate key: the last one wins, and is checked
+])
+async def test_unicode_edge_cases_are_refused_and_change_nothing(client: httpx.AsyncClient, settings: Settings,
+                                                                 raw: bytes, mentions: str) -> None:
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(f"{API}/comics/scenes/generate", content=raw,
+                               headers={"content-type": "application/json"})
+    assert answer.status_code in (400, 422) and mentions in answer.text, answer.text
+    assert "ud800" not in answer.text and "first" not in answer.text  # the input is never echoed back
+    assert tree_digest(settings.data_dir) == before
+
+
+async def test_real_world_unicode_is_kept_exactly(client: httpx.AsyncClient, app: FastAPI) -> None:
+    topic = "crossing roads 🚦 with 👩‍👧 safely — e\u0301te\u0301, 安全, أمان"
+    answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": topic, "num_scenes": 1})
+    assert answer.status_code == 202, answer.text
+    await app.state.runner.wait_idle()
+    status = (await client.get(answer.json()["status_url"])).json()
+    assert status["topic"] == topic and status["status"] == "awaiting_input"
