@@ -41,3 +41,25 @@ def test_faults_bench_runs() -> None:
     assert done.returncode == 0, done.stderr
     assert "with faults: 3 jobs" in done.stdout and "stayed running: 0" in done.stdout
     assert "baseline, no faults" in done.stdout
+
+
+def run_bench(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_scale_bench_runs() -> None:
+    out = run_bench("bench/scale.py", "--jobs", "50", "--images", "40", "--requests", "5")
+    assert "seeded 50 jobs and 40 images" in out
+    assert "start-up:" in out and "/storage/stats: median" in out and "resident memory:" in out and "baseline" in out
+
+
+def test_polling_bench_runs() -> None:
+    out = run_bench("bench/polling.py", "--connections", "4", "--seconds", "0.3")
+    assert "GET /health (baseline):" in out and "x of health" in out
+
+
+def test_make_bench_runs() -> None:
+    out = run_bench("bench/make.py", "--panels", "2", "--runs", "1")
+    assert "2 panels (offline)" in out and "baseline" in out

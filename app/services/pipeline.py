@@ -156,7 +156,14 @@ class ComicPipeline:
         first = GENERATION_STEPS.index(job.step) if job.step in GENERATION_STEPS else 0
         for step in GENERATION_STEPS[first:]:
             await self.runner.advance(job_id, status="running", step=step, progress=PROGRESS[step][0])
-            await getattr(self, f"_step_{step}")(job)
+            if step == "rendering_characters":
+                # The panel plan needs the cast, not its sheets: it is written while the sheets are drawn
+                # (generating_panels then finds it done). Both skip what is already there on a resume.
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(self._step_rendering_characters(job))
+                    group.create_task(self._step_generating_panels(job))
+            else:
+                await getattr(self, f"_step_{step}")(job)
         await self.runner.advance(job_id, status="completed", step="done", progress=100)
 
     async def _report(self, job_id: str, span: tuple[int, int], done: int, total: int) -> None:

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from typing import Callable
 
-from app.services.fal_images import FalImageModel
 from app.services.offline_art import OfflineImageModel
 from app.services.offline_text import OfflineTextModel
-from app.services.openai_text import OpenAITextModel
 from app.services.providers import ImageModel, TextModel
 from app.storage.registry import ConfigurationError
 from config import Settings
-from external_services import FalClient, OpenAIClient
+
+
+# The vendor SDKs load only when their provider is chosen: the offline service does not carry them
+# (openai and fal-client are about 30 MB of resident memory between them).
+def _openai(settings: Settings) -> TextModel:
+    from app.services.openai_text import OpenAITextModel
+    from external_services import OpenAIClient
+
+    return OpenAITextModel(OpenAIClient(settings))
+
+
+def _fal(settings: Settings) -> ImageModel:
+    from app.services.fal_images import FalImageModel
+    from external_services import FalClient
+
+    return FalImageModel(FalClient(settings), settings.fal_image_model)
+
 
 TEXT_MODELS: dict[str, Callable[[Settings], TextModel]] = {
     "offline": lambda settings: OfflineTextModel(),
-    "openai": lambda settings: OpenAITextModel(OpenAIClient(settings)),
+    "openai": _openai,
 }
 IMAGE_MODELS: dict[str, Callable[[Settings], ImageModel]] = {
     "offline": lambda settings: OfflineImageModel(),
-    "fal": lambda settings: FalImageModel(FalClient(settings), settings.fal_image_model),
+    "fal": _fal,
 }
 
 

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "metadata.json"
 JOURNAL_NAME = "metadata.journal.jsonl"
+# The snapshot is one JSON document laid out one record per line, between these two lines.
+SNAPSHOT_HEAD = b'{"format":"fable-images","version":1,"images":{'
+SNAPSHOT_TAIL = b"}}"
 
 
 class ImageIndex:
@@ -35,9 +38,7 @@ class ImageIndex:
     # -- life cycle ---------------------------------------------------------------------------
     def open(self) -> None:
         if self._snapshot.exists():
-            snapshot = json.loads(self._snapshot.read_bytes())
-            for image_id, record in snapshot.get("images", {}).items():
-                self._apply_put(image_id, record)
+            self._load_snapshot()
         replayed = self._replay_journal()
         if replayed or not self._snapshot.exists():
             self._write_snapshot()
@@ -70,9 +71,27 @@ class ImageIndex:
                 count += 1
         return count
 
+    def _load_snapshot(self) -> None:
+        """One record per line (as written below) is read line by line, so opening a large index never
+        holds the whole parsed file at once; any other layout of the same JSON is parsed whole."""
+        with open(self._snapshot, "rb") as snapshot:
+            if snapshot.readline().rstrip(b"\n") == SNAPSHOT_HEAD:
+                for line in snapshot:
+                    line = line.rstrip(b"\n").rstrip(b",")
+                    if line == SNAPSHOT_TAIL:
+                        return
+                    if not line:
+                        continue
+                    ((image_id, record),) = json.loads(b"{" + line + b"}").items()
+                    self._apply_put(image_id, record)
+                raise ValueError("the image index snapshot ends early")
+        for image_id, record in json.loads(self._snapshot.read_bytes()).get("images", {}).items():
+            self._apply_put(image_id, record)
+
     def _write_snapshot(self) -> None:
-        body = ",".join(f"{json.dumps(image_id)}:{text}" for image_id, text in self._records.items())
-        atomic_write(self._snapshot, f'{{"format":"fable-images","version":1,"images":{{{body}}}}}'.encode())
+        lines = (f"{json.dumps(image_id)}:{text}".encode() for image_id, text in self._records.items())
+        body = b",\n".join(lines)
+        atomic_write(self._snapshot, SNAPSHOT_HEAD + b"\n" + (body + b"\n" if body else b"") + SNAPSHOT_TAIL + b"\n")
         # The snapshot now holds everything the journal said; an empty journal starts over.
         with open(self._journal_path, "wb") as journal:
             os.fsync(journal.fileno())
@@ -80,7 +99,8 @@ class ImageIndex:
     # -- reads and writes ---------------------------------------------------------------------
     def _apply_put(self, image_id: str, record: dict[str, Any]) -> None:
         self._apply_delete(image_id)
-        self._records[image_id] = json.dumps(record, separators=(",", ":"))
+        # Held as compact JSON text without its empty fields: several times smaller than parsed objects.
+        self._records[image_id] = json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"))
         self._bytes_by_kind[record.get("kind", "temp")] += int(record.get("size_bytes") or 0)
 
     def _apply_delete(self, image_id: str) -> None:

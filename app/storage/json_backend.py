@@ -7,10 +7,12 @@ striped lock, so concurrent updates never lose one; stats come from counters kep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -32,6 +34,7 @@ T = TypeVar("T")
 IMAGE_KIND_DIRS = {"panel": "panels", "character": "characters", "temp": "temp"}
 IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _LOCK_STRIPES = 64
+JOB_CACHE_SIZE = 4096  # jobs held as their file's bytes: polling a job's status touches no disk
 
 
 class JsonBackend:
@@ -49,6 +52,10 @@ class JsonBackend:
         self._json_bytes = 0
         self._active: set[str] = set()
         self._owner_of: dict[str, str | None] = {}  # comic id -> owner, learnt as comics are read and written
+        # The bytes of recently read or written jobs. This process is the only writer of DATA_DIR (the
+        # per-record locks already assume it), so a cached job is always the one on disk.
+        self._job_bytes: OrderedDict[str, bytes] = OrderedDict()
+        self._job_bytes_lock = threading.Lock()
         self.images = ImageIndex(self.images_dir)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -93,11 +100,27 @@ class JsonBackend:
     def _lock_for(self, record_id: str) -> threading.Lock:
         return self._stripes[hash(record_id) % _LOCK_STRIPES]
 
+    def _remember_job(self, job_id: str, raw: bytes | None) -> None:
+        with self._job_bytes_lock:
+            if raw is None:
+                self._job_bytes.pop(job_id, None)
+                return
+            self._job_bytes[job_id] = raw
+            self._job_bytes.move_to_end(job_id)
+            if len(self._job_bytes) > JOB_CACHE_SIZE:
+                self._job_bytes.popitem(last=False)
+
     def _load(self, kind: str, record_id: str, model: type[R]) -> R:
-        try:
-            raw = self._path(kind, record_id).read_bytes()
-        except FileNotFoundError:
-            raise NotFound(f"{kind} '{record_id}' not found") from None
+        path = self._path(kind, record_id)
+        # A job is read under its record lock, the one its writes hold, so the bytes remembered are never
+        # older than a write that finished meanwhile.
+        with self._lock_for(record_id) if kind == "job" else contextlib.nullcontext():
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                raise NotFound(f"{kind} '{record_id}' not found") from None
+            if kind == "job":
+                self._remember_job(record_id, raw)
         record = model.model_validate_json(raw)
         if kind == "comic":
             self._owner_of[record_id] = getattr(record, "owner_id", None)
@@ -127,6 +150,8 @@ class JsonBackend:
             if before_write:
                 before_write()
             atomic_write(path, body)
+            if kind == "job":
+                self._remember_job(record_id, body)
             if kind == "comic":
                 self._owner_of[record_id] = getattr(stored, "owner_id", None)
             with self._meta_lock:
@@ -143,6 +168,9 @@ class JsonBackend:
                 path.unlink()
             except FileNotFoundError:
                 raise NotFound(f"{kind} '{record_id}' not found") from None
+            finally:
+                if kind == "job":
+                    self._remember_job(record_id, None)
             with self._meta_lock:
                 self._json_bytes -= size
                 self._counts[kind] -= 1
@@ -197,6 +225,9 @@ class JsonBackend:
         return await self._run(self._save_job, job, expected_version)
 
     async def get_job(self, job_id: str) -> Job:
+        raw = self._job_bytes.get(job_id)
+        if raw is not None:  # no thread, no disk: a small parse on the loop
+            return Job.model_validate_json(raw)
         return await self._run(self._load, "job", job_id, Job)
 
     async def list_jobs(self, *, limit: int, offset: int = 0) -> list[Job]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import StorageError
+from app.errors import NotFound, StorageError
 from app.models.schemas import Comic, Job
 from app.storage import fsutil
 from app.storage.data_manager import DataManager
@@ -128,3 +128,55 @@ async def test_an_image_record_cannot_point_outside_the_store(tmp_path: Path) ->
         update={"local_path": "../../../etc/passwd"}), None)
     with pytest.raises(StorageError):
         await data.image_content(image.id)
+
+
+async def test_the_index_snapshot_is_one_json_document_one_record_per_line(tmp_path: Path) -> None:
+    data = DataManager(JsonBackend(tmp_path))
+    await data.open()
+    kept = [await data.store_image(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 50, kind="panel", comic_id=f"c{n}")
+            for n in range(3)]
+    await data.close()
+    snapshot = tmp_path / "images" / "metadata.json"
+    lines = snapshot.read_bytes().splitlines()
+    assert len(lines) == 2 + 3  # the head, a line per record, the tail: read back a line at a time
+    document = json.loads(snapshot.read_bytes())  # and still one valid JSON document
+    assert set(document["images"]) == {i.id for i in kept}
+    assert "url" not in document["images"][kept[0].id]  # empty fields are not kept
+
+    # an index written in one line (an older layout) opens too
+    snapshot.write_text(json.dumps(document))
+    data = DataManager(JsonBackend(tmp_path))
+    await data.open()
+    assert [await data.get_image(i.id) for i in kept] == kept
+    assert (await data.stats())["image_storage"]["total_images"] == 3
+    await data.close()
+
+
+async def test_polling_a_job_reads_no_file_and_never_sees_an_old_version(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    data = DataManager(JsonBackend(tmp_path))
+    await data.open()
+    comic = await data.create_comic(Comic(title="t", topic="t"))
+    job = await data.create_job(Job(comic_id=comic.id, topic="t"))
+    await data.update_job(job.id, lambda j: j.model_copy(update={"progress": 40}))
+
+    def no_disk(self: Path) -> bytes:
+        raise AssertionError(f"read {self.name} from disk")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", no_disk)
+        for _ in range(3):
+            polled = await data.get_job(job.id)
+            assert (polled.progress, polled.version) == (40, 2)
+        polled.data["mutated"] = True  # a caller changing its copy changes nothing stored
+    assert "mutated" not in (await data.get_job(job.id)).data
+    await data.delete_job(job.id)
+    with pytest.raises(NotFound):
+        await data.get_job(job.id)
+    # a fresh backend (a restart) reads the file once, then serves it from memory too
+    await data.close()
+    data = DataManager(JsonBackend(tmp_path))
+    await data.open()
+    with pytest.raises(NotFound):
+        await data.get_job(job.id)
+    await data.close()
