@@ -91,9 +91,8 @@ class DataManager:
     async def delete_comic(self, comic_id: str) -> None:
         """The comic, its jobs and its images go together."""
         comic = await self.backend.get_comic(comic_id)
-        for image in await self.backend.list_images():
-            if image.comic_id == comic.id:
-                await self.backend.delete_image(image.id)
+        for image in await self.backend.list_images(comic_id=comic.id):
+            await self.backend.delete_image(image.id)
         for job_id in dict.fromkeys([*comic.job_ids, *([comic.job_id] if comic.job_id else [])]):
             try:
                 await self.backend.delete_job(job_id)
@@ -111,7 +110,7 @@ class DataManager:
                 jobs.append(await self.backend.get_job(job_id))
             except NotFound:
                 continue
-        images = [i for i in await self.backend.list_images() if i.comic_id == comic.id]
+        images = await self.backend.list_images(comic_id=comic.id)
         return export.bundle([comic], jobs, images)
 
     async def export_all_data(self, *, page: int = 500) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class ImageIndex:
         self._snapshot = images_dir / SNAPSHOT_NAME
         self._journal_path = images_dir / JOURNAL_NAME
         self._records: dict[str, str] = {}
+        self._by_comic: dict[str, set[str]] = {}  # comic id -> its image ids
         self._bytes_by_kind: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._journal: Any = None
@@ -102,12 +103,19 @@ class ImageIndex:
         # Held as compact JSON text without its empty fields: several times smaller than parsed objects.
         self._records[image_id] = json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"))
         self._bytes_by_kind[record.get("kind", "temp")] += int(record.get("size_bytes") or 0)
+        if record.get("comic_id"):
+            self._by_comic.setdefault(record["comic_id"], set()).add(image_id)
 
     def _apply_delete(self, image_id: str) -> None:
         old = self._records.pop(image_id, None)
         if old is not None:
             record = json.loads(old)
             self._bytes_by_kind[record.get("kind", "temp")] -= int(record.get("size_bytes") or 0)
+            siblings = self._by_comic.get(record.get("comic_id") or "")
+            if siblings is not None:
+                siblings.discard(image_id)
+                if not siblings:
+                    del self._by_comic[record["comic_id"]]
 
     def _append(self, entry: dict[str, Any]) -> None:
         if self._journal is None:
@@ -141,6 +149,12 @@ class ImageIndex:
     def records(self) -> Iterator[dict[str, Any]]:
         for text in list(self._records.values()):
             yield json.loads(text)
+
+    def records_of_comic(self, comic_id: str) -> Iterator[dict[str, Any]]:
+        for image_id in sorted(self._by_comic.get(comic_id, ())):
+            text = self._records.get(image_id)
+            if text is not None:
+                yield json.loads(text)
 
     def bytes_of(self, kind: str | None = None) -> int:
         return sum(self._bytes_by_kind.values()) if kind is None else self._bytes_by_kind[kind]

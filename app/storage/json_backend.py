@@ -327,15 +327,17 @@ class JsonBackend:
     async def delete_image(self, image_id: str) -> None:
         await self._run(self._delete_image, image_id)
 
-    def _list_images(self, created_before: datetime | None) -> list[ImageRecord]:
-        records = [ImageRecord.model_validate(r) for r in self.images.records()]
+    def _list_images(self, created_before: datetime | None, comic_id: str | None) -> list[ImageRecord]:
+        found = self.images.records() if comic_id is None else self.images.records_of_comic(comic_id)
+        records = [ImageRecord.model_validate(r) for r in found]
         if created_before is not None:
             records = [r for r in records if r.created_at < created_before]
         return records
 
-    async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
-        # Parsing every record is O(images): keep it off the event loop.
-        return await self._run(self._list_images, created_before)
+    async def list_images(self, *, created_before: datetime | None = None,
+                          comic_id: str | None = None) -> list[ImageRecord]:
+        # Parsing every record is O(images): keep it off the event loop. One comic's are looked up.
+        return await self._run(self._list_images, created_before, comic_id)
 
     def _unreferenced_files(self) -> list[str]:
         found = []

@@ -20,7 +20,7 @@ INDEXES: dict[str, list[str]] = {
     "scenes": ["(comic_id, position)"],
     "characters": ["(comic_id, position)"],
     "panels": ["(comic_id, position)"],
-    "images": ["(comic_id)", "(panel_id)", "(owner_id)"],
+    "images": ["(comic_id)", "(panel_id)", "(owner_id)", "((data->>'comic_id'))"],
     "idempotency_keys": ["(created_at)"],
 }
 NOT_NULL = {"position", "kind", "status", "fingerprint", "status_code", "body"}

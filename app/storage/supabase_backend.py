@@ -299,13 +299,16 @@ class SupabaseBackend:
             await self.call(lambda: self.db.storage.from_(self.bucket).remove([path]),
                              what=f"delete image file {image_id}", write=True)
 
-    async def list_images(self, *, created_before: datetime | None = None) -> list[ImageRecord]:
+    async def list_images(self, *, created_before: datetime | None = None,
+                          comic_id: str | None = None) -> list[ImageRecord]:
         rows: list[dict[str, Any]] = []
         while True:
             def page(start: int = len(rows)) -> Awaitable[Any]:
                 query = self.db.table("images").select("*")
                 if created_before is not None:
                     query = query.lt("created_at", created_before.isoformat())
+                if comic_id is not None:  # the record's own comic, kept even when the comic row is gone
+                    query = query.eq("data->>comic_id", comic_id)
                 return query.order("id").range(start, start + PAGE - 1).execute()
             batch = (await self.call(page, what="list images")).data
             rows.extend(batch)

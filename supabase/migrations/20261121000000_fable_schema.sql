@@ -128,6 +128,7 @@ create table if not exists public.images (
 create index if not exists images_lookup_0 on public.images (comic_id);
 create index if not exists images_lookup_1 on public.images (panel_id);
 create index if not exists images_lookup_2 on public.images (owner_id);
+create index if not exists images_lookup_3 on public.images ((data->>'comic_id'));
 alter table public.images enable row level security;
 drop policy if exists "images of their owner" on public.images;
 create policy "images of their owner" on public.images for all to authenticated

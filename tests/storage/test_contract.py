@@ -210,3 +210,15 @@ async def test_stored_answers_round_trip_are_replaced_and_expire(data: DataManag
     assert report.expired_idempotency_keys == 1 and await data.backend.get_answer(old_key) == stale
     assert (await data.cleanup(older_than=timedelta(hours=24), dry_run=False)).expired_idempotency_keys == 1
     assert await data.backend.get_answer(old_key) is None and await data.get_answer(key) is not None
+
+
+async def test_one_comics_images_are_found_without_the_others(data: DataManager) -> None:
+    comic = await data.create_comic(Comic(title="t", topic="t"))
+    mine = [await data.store_image(PNG, kind="panel", comic_id=comic.id) for _ in range(2)]
+    await data.store_image(PNG, kind="panel", comic_id="another-comic")
+    await data.store_image(PNG, kind="temp")
+    found = await data.backend.list_images(comic_id=comic.id)
+    assert sorted(i.id for i in found) == sorted(i.id for i in mine)
+    await data.delete_image(mine[0].id)
+    assert [i.id for i in await data.backend.list_images(comic_id=comic.id)] == [mine[1].id]
+    assert await data.backend.list_images(comic_id="nobody") == []
