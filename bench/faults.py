@@ -32,6 +32,7 @@ from pydantic import SecretStr  # noqa: E402
 from app.factory import create_app  # noqa: E402
 from app.services.fal_images import FalImageModel  # noqa: E402
 from app.services.openai_text import OpenAITextModel  # noqa: E402
+from app.services.registry import close_providers  # noqa: E402
 from config import Settings  # noqa: E402
 from external_services import FalClient, OpenAIClient, RetryPolicy  # noqa: E402
 from tests.fakes.fal import FakeFal  # noqa: E402
@@ -90,8 +91,7 @@ async def run(jobs: int, rate: float, scenes: int = 3, seed: int = 7, delay_scal
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             pipeline = app.state.pipeline
-            await pipeline.text.close() if hasattr(pipeline.text, "close") else None
-            await pipeline.images.close()
+            await close_providers(pipeline.text, pipeline.images)  # the ones built from config, replaced below
             pipeline.text = OpenAITextModel(OpenAIClient(settings, policy=policy))
             pipeline.images = FalImageModel(FalClient(settings, policy=policy, poll_interval=0.001),
                                             settings.fal_image_model)
@@ -108,8 +108,7 @@ async def run(jobs: int, rate: float, scenes: int = 3, seed: int = 7, delay_scal
                     elif job["status"] == "completed":
                         comic = (await http.get(f"/api/v1/comics/{job_id}/result")).json()
                         report.failed_panels += sum(p["status"] == "failed" for p in comic["panels"])
-            await pipeline.text.client.sdk.close()
-            await pipeline.images.close()
+            await close_providers(pipeline.text, pipeline.images)
     report.faults = faults.injected
     report.vendor_requests = faults.passed + faults.total
     report.pictures_paid = len(fal.billed)
