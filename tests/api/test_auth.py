@@ -177,7 +177,13 @@ def test_the_websocket_needs_a_credential_and_hides_other_owners_projects(settin
                 assert ws.receive_json()["event"] == "state.snapshot"
 
 
-def test_query_tokens_never_reach_the_access_log() -> None:
+async def test_query_tokens_never_reach_the_access_log(settings: Settings) -> None:
+    access = logging.getLogger("uvicorn.access")
+    for installed in [f for f in access.filters if isinstance(f, RedactTokens)]:
+        access.removeFilter(installed)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):  # start-up puts the filter on uvicorn's access logger
+        assert [type(f) for f in access.filters].count(RedactTokens) == 1
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
                                ("127.0.0.1:5000", "GET", f"/api/v1/projects/x/ws?access_token={ALICE_KEY}&a=1",
                                 "1.1", 101), None)
