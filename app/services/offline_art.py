@@ -15,8 +15,11 @@ from typing import Callable
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from app.models.schemas import Character, Panel, Scene
+from app.services import fonts
+from app.services.assets import cast_of
+from app.services.composition import stage
 from app.services.providers import RenderedImage
-from utils import stable_seed
+from utils import slugify, stable_seed
 
 PANEL_SIZE = (960, 720)
 SHEET_SIZE = (960, 640)
@@ -50,8 +53,8 @@ def soften(color: Color, amount: float) -> Color:
     return tuple(int(c + (255 - c) * amount) for c in color)  # type: ignore[return-value]
 
 
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    return fonts.load(fonts.COMIC_BOLD, size)
 
 
 def palette_of(character: Character) -> tuple[Color, Color, Color]:
@@ -84,6 +87,29 @@ def _house(draw: ImageDraw.ImageDraw, x: int, ground: int, color: Color) -> None
     draw.rectangle([x + 15, ground - 125, x + 50, ground - 90], fill=(255, 240, 160), outline=INK, width=3)
 
 
+def _sun(draw: ImageDraw.ImageDraw, cx: int, cy: int) -> None:
+    for i in range(12):
+        angle = math.radians(i * 30)
+        draw.line([(cx + 55 * math.cos(angle), cy + 55 * math.sin(angle)),
+                   (cx + 75 * math.cos(angle), cy + 75 * math.sin(angle))], fill=(250, 180, 40), width=6)
+    draw.ellipse([cx - 45, cy - 45, cx + 45, cy + 45], fill=(255, 214, 70), outline=(240, 160, 40), width=4)
+    for ex in (cx - 15, cx + 15):
+        draw.ellipse([ex - 4, cy - 12, ex + 4, cy - 2], fill=INK)
+    draw.arc([cx - 18, cy - 12, cx + 18, cy + 20], 25, 155, fill=INK, width=3)
+
+
+def _tufts(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, top: int, bottom: int, color: Color) -> None:
+    """Little grass tufts and pebbles, so the ground is not one flat colour."""
+    dark = tuple(max(0, c - 45) for c in color)
+    for _ in range(26):
+        x, y = rng.randint(0, w), rng.randint(top + 8, bottom - 4)
+        if rng.random() < 0.7:
+            for dx in (-6, 0, 6):
+                draw.line([(x, y), (x + dx * 1.4, y - 12)], fill=dark, width=3)
+        else:
+            draw.ellipse([x - 6, y - 4, x + 6, y + 4], fill=soften(dark, 0.3))
+
+
 def draw_setting(img: Image.Image, setting: str, rng: random.Random, night: bool) -> int:
     """Paints the setting; returns the y of the ground line the figures stand on."""
     draw = ImageDraw.Draw(img)
@@ -91,9 +117,12 @@ def draw_setting(img: Image.Image, setting: str, rng: random.Random, night: bool
     ground = int(h * 0.72)
     sky = "indoor" if setting in INDOOR else ("night" if night else "day")
     _gradient(draw, (0, 0, w, ground), *SKIES[sky])
-    draw.rectangle([0, ground, w, h], fill=GROUNDS.get(setting, (140, 190, 110)))
+    floor = GROUNDS.get(setting, (140, 190, 110))
+    draw.rectangle([0, ground, w, h], fill=floor)
+    if setting not in INDOOR and setting != "street":
+        _tufts(draw, rng, w, ground, h, floor)
     if sky == "day":
-        draw.ellipse([w - 170, 40, w - 80, 130], fill=(255, 214, 70), outline=(240, 170, 40), width=4)
+        _sun(draw, w - 125, 85)
         for cx in (rng.randint(80, 300), rng.randint(380, 600)):
             cy = rng.randint(50, 140)
             for dx, r in ((-35, 28), (0, 38), (35, 28)):
@@ -156,11 +185,20 @@ def _eyes(draw: ImageDraw.ImageDraw, cx: float, cy: float, spread: float, r: flo
         draw.ellipse([ex - r / 2, cy - r / 2, ex + r / 2, cy + r / 2], fill=INK)
 
 
-def _smile(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float) -> None:
-    draw.arc([cx - r, cy - r, cx + r, cy + r], 20, 160, fill=INK, width=3)
+def _smile(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, speaking: bool = False) -> None:
+    """A smile, or an open mouth with a tongue for whoever is talking; rosy cheeks either way."""
+    for side in (-1, 1):
+        draw.ellipse([cx + side * 1.9 * r - r * 0.45, cy - r * 0.55, cx + side * 1.9 * r + r * 0.45, cy - r * 0.05],
+                     fill=(255, 150, 160))
+    if speaking:
+        draw.chord([cx - r * 0.8, cy - r * 0.2, cx + r * 0.8, cy + r * 1.1], 0, 180, fill=(120, 30, 40), outline=INK, width=3)
+        draw.chord([cx - r * 0.45, cy + r * 0.45, cx + r * 0.45, cy + r * 1.0], 180, 360, fill=(240, 110, 120))
+    else:
+        draw.arc([cx - r, cy - r, cx + r, cy + r], 20, 160, fill=INK, width=3)
 
 
-def _humanoid(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color]) -> None:
+def _humanoid(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
+              speaking: bool = False) -> None:
     main, hair, skin = c
     for dx in (-18, 18):
         draw.rounded_rectangle([cx + dx * s - 10 * s, base - 80 * s, cx + dx * s + 10 * s, base], radius=6, fill=INK)
@@ -171,10 +209,11 @@ def _humanoid(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tu
     draw.ellipse([cx - 45 * s, base - 290 * s, cx + 45 * s, base - 195 * s], fill=skin, outline=INK, width=4)
     draw.chord([cx - 48 * s, base - 300 * s, cx + 48 * s, base - 225 * s], 180, 360, fill=hair, outline=INK, width=3)
     _eyes(draw, cx, base - 240 * s, 17 * s, 8 * s)
-    _smile(draw, cx, base - 225 * s, 14 * s)
+    _smile(draw, cx, base - 225 * s, 14 * s, speaking)
 
 
-def _creature(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color]) -> None:
+def _creature(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
+              speaking: bool = False) -> None:
     main, belly, accent = c
     draw.polygon([(cx + 60 * s, base - 60 * s), (cx + 130 * s, base - 130 * s), (cx + 80 * s, base - 40 * s)], fill=main, outline=INK)
     for side in (-1, 1):
@@ -184,23 +223,25 @@ def _creature(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tu
     draw.ellipse([cx - 45 * s, base - 130 * s, cx + 45 * s, base - 10 * s], fill=belly, outline=INK, width=2)
     _eyes(draw, cx, base - 185 * s, 25 * s, 13 * s)
     draw.ellipse([cx - 8 * s, base - 165 * s, cx + 8 * s, base - 153 * s], fill=accent)
-    _smile(draw, cx, base - 160 * s, 18 * s)
+    _smile(draw, cx, base - 160 * s, 18 * s, speaking)
 
 
-def _object(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color]) -> None:
+def _object(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
+            speaking: bool = False) -> None:
     main, face, accent = c
     draw.line([(cx, base - 260 * s), (cx, base - 300 * s)], fill=INK, width=int(5 * s))
     draw.ellipse([cx - 12 * s, base - 318 * s, cx + 12 * s, base - 294 * s], fill=accent, outline=INK)
     draw.rounded_rectangle([cx - 70 * s, base - 260 * s, cx + 70 * s, base - 150 * s], radius=int(18 * s), fill=main, outline=INK, width=4)
     draw.rounded_rectangle([cx - 52 * s, base - 245 * s, cx + 52 * s, base - 165 * s], radius=int(12 * s), fill=face, outline=INK, width=2)
     _eyes(draw, cx, base - 215 * s, 22 * s, 9 * s)
-    _smile(draw, cx, base - 200 * s, 14 * s)
+    _smile(draw, cx, base - 200 * s, 14 * s, speaking)
     draw.rounded_rectangle([cx - 55 * s, base - 145 * s, cx + 55 * s, base - 40 * s], radius=int(12 * s), fill=main, outline=INK, width=4)
     for dx in (-30, 30):
         draw.rectangle([cx + dx * s - 12 * s, base - 40 * s, cx + dx * s + 12 * s, base], fill=INK)
 
 
-def _concept(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color]) -> None:
+def _concept(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
+             speaking: bool = False) -> None:
     main, glow, accent = c
     cy, outer, inner = base - 150 * s, 120 * s, 50 * s
     draw.ellipse([cx - outer * 1.2, cy - outer * 1.2, cx + outer * 1.2, cy + outer * 1.2], fill=soften(glow, 0.2))
@@ -208,7 +249,7 @@ def _concept(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tup
                cy - (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5)) for i in range(10)]
     draw.polygon(points, fill=main, outline=INK, width=4)
     _eyes(draw, cx, cy - 5 * s, 18 * s, 9 * s)
-    _smile(draw, cx, cy + 12 * s, 14 * s)
+    _smile(draw, cx, cy + 12 * s, 14 * s, speaking)
     for angle in range(0, 360, 60):
         sx, sy = cx + 1.35 * outer * math.cos(math.radians(angle)), cy + 1.35 * outer * math.sin(math.radians(angle))
         draw.ellipse([sx - 5 * s, sy - 5 * s, sx + 5 * s, sy + 5 * s], fill=accent)
@@ -219,34 +260,15 @@ FIGURES: dict[str, Callable[..., None]] = {
 }
 
 
-def draw_figure(draw: ImageDraw.ImageDraw, character: Character, *, cx: float, base: float, scale: float, style: str) -> None:
+def draw_figure(draw: ImageDraw.ImageDraw, character: Character, *, cx: float, base: float, scale: float, style: str,
+                speaking: bool = False) -> None:
     colors = palette_of(character)
     if style in ("pastel", "watercolor"):
         colors = tuple(soften(c, 0.35) for c in colors)  # type: ignore[assignment]
-    FIGURES[character.character_type](draw, cx, base, scale, colors)
+    FIGURES[character.character_type](draw, cx, base, scale, colors, speaking)
 
 
-# -- captions and whole images --------------------------------------------------------------------
-def wrap(text: str, fnt: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int, draw: ImageDraw.ImageDraw) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=fnt) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def draw_caption(img: Image.Image, text: str) -> None:
-    draw = ImageDraw.Draw(img)
-    fnt = font(26)
-    lines = wrap(text, fnt, img.width - 80, draw)[:3]
-    height = 16 + 34 * len(lines)
-    draw.rectangle([16, 16, img.width - 16, 16 + height], fill=(255, 248, 200), outline=INK, width=4)
-    for i, line in enumerate(lines):
-        draw.text((34, 24 + 34 * i), line, font=fnt, fill=INK)
-
-
+# -- whole images ----------------------------------------------------------------------------------
 def to_png(img: Image.Image) -> bytes:
     buffer = io.BytesIO()
     img.save(buffer, format="PNG", optimize=False, compress_level=6)
@@ -254,22 +276,28 @@ def to_png(img: Image.Image) -> bytes:
 
 
 def draw_panel(*, panel: Panel, scene: Scene | None, cast: list[Character], style: str) -> bytes:
+    """The panel's art: its setting and the members of `cast` it shows, in the panel's order, with no
+    text and no border; the letterer adds both (see app/services/lettering.py)."""
     rng = random.Random(stable_seed("panel", panel.title, panel.description, *panel.characters, style))
     setting = scene.setting if scene else "park"
     night = "night" in panel.description.lower() or "smoke" in panel.description.lower()
     img = Image.new("RGB", PANEL_SIZE, (255, 255, 255))
-    ground = draw_setting(img, setting, rng, night)
-    by_name = {c.name: c for c in cast}
-    shown = [by_name[name] for name in panel.characters if name in by_name][:4]
+    draw_setting(img, setting, rng, night)
+    cast = cast_of(panel, cast)
+    figures = stage([c.name for c in cast], img.size)
+    shadows = Image.new("L", img.size, 0)
+    for figure in figures:
+        s = figure.scale
+        ImageDraw.Draw(shadows).ellipse([figure.cx - 85 * s, figure.base - 14 * s, figure.cx + 85 * s, figure.base + 12 * s],
+                                        fill=70)
+    img.paste((30, 30, 50), mask=shadows)
     draw = ImageDraw.Draw(img)
-    slots = len(shown)
-    for i, character in enumerate(shown):
-        cx = img.width * (i + 1) / (slots + 1)
-        draw_figure(draw, character, cx=cx, base=ground + 60, scale=1.0 if slots <= 2 else 0.8, style=style)
+    speakers = {slugify(line.speaker) for line in panel.dialogue}
+    for character, figure in zip(cast, figures):
+        draw_figure(draw, character, cx=figure.cx, base=figure.base, scale=figure.scale, style=style,
+                    speaking=slugify(character.name) in speakers)
     if style == "watercolor":
         img = img.filter(ImageFilter.SMOOTH_MORE)
-    draw_caption(img, panel.title if not scene else f"{panel.title}: {scene.learning_point}")
-    ImageDraw.Draw(img).rectangle([0, 0, img.width - 1, img.height - 1], outline=INK, width=8)
     return to_png(img)
 
 
