@@ -49,8 +49,9 @@ educator: "{feedback}"
 Keep every other scene exactly as it is. Answer with all {count} scenes, in order."""
 
 PANEL_PLANNER = """You are a comic artist's layout planner for a children's comic (ages {age_group}).
-Break the scenes into panels: one or two panels per scene, each with a background to draw, the
-characters visible in it, and its dialogue. Characters must come only from this cast list; never
+Break the scenes into panels: one or two panels per scene, each with a background to draw, a
+narration caption (one short sentence in the narrator's voice, or an empty string when the picture and
+the dialogue say it all), the characters visible in it, and its dialogue. Characters must come only from this cast list; never
 invent others, and use the names exactly as written:
 {cast}"""
 
@@ -98,7 +99,7 @@ SHEET_PROMPT = """{sheet}. {description} Visual details: {tags}. Colour palette:
 Style: {style} children's book illustration, clean lines, flat plain background, no text, no letters, no logos."""
 
 PANEL_ART = """Children's comic panel, {style} style. Scene: {background}
-Characters: {characters}.
+Characters, from left to right: {characters}.
 Keep every character exactly as in their reference images. Leave clear space in the upper third for
 speech bubbles. Do not draw any text, letters, captions or speech bubbles: the lettering is added later."""
 

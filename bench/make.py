@@ -39,8 +39,8 @@ def main() -> None:
             makes.append(timed(["-m", "app.cli", "--data-dir", tmp, "make", "teaching kids about safety",
                                 "--age-group", "5-12", "--num-scenes", str(args.panels)]))
             panels = list((Path(tmp) / "images" / "panels").glob("*.png"))
-            if len(panels) != args.panels:
-                raise SystemExit(f"make wrote {len(panels)} panels, not {args.panels}")
+            if len(panels) != 2 * args.panels:  # each panel's art and its lettered image
+                raise SystemExit(f"make wrote {len(panels)} panel images, not {2 * args.panels}")
         imports.append(timed(["-c", "import app.cli"]))
     make, start = statistics.median(makes), statistics.median(imports)
     print(f"python -m app.cli make, {args.panels} panels (offline): {make:.2f} s median of {args.runs} "

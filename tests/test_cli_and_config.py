@@ -43,7 +43,7 @@ def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
 
     code, out, _ = run_cli("--data-dir", str(tmp_path), "stats")
     stats = json.loads(out)
-    assert stats["json_storage"]["total_comics"] == 1 and stats["image_storage"]["total_images"] == 6
+    assert stats["json_storage"]["total_comics"] == 1 and stats["image_storage"]["total_images"] == 4 * 2 + 2
 
     code, out, _ = run_cli("--data-dir", str(tmp_path), "cleanup", "--dry-run")
     assert code == 0 and out.startswith("would remove 0 temp image(s)")

@@ -51,6 +51,7 @@ class PanelDraft(Strict):
     scene_number: int
     title: str
     background: str
+    narration: str
     characters: list[str]
     dialogue: list[LineDraft]
 

@@ -103,9 +103,12 @@ class Panel(Record):
     description: str
     characters: list[str] = []
     dialogue: list[DialogueLine] = []
-    image_url: str | None = None
+    narration: str | None = None  # the caption's words, in the narrator's voice
+    image_url: str | None = None  # the lettered panel: the art with its balloons and caption
     image_path: str | None = None
     image_id: str | None = None
+    art_url: str | None = None  # the same art without lettering, kept for re-lettering and reuse
+    art_id: str | None = None
     status: PanelStatus = "pending"
     error: str | None = None
     retryable: bool = False  # for a failed panel: whether rendering it again may succeed
@@ -207,6 +210,7 @@ class ImageRecord(Record):
     height: int | None = None
     source_url: str | None = None
     model: str | None = None
+    art_id: str | None = None  # for a lettered panel: the unlettered image it was lettered from
     created_at: datetime = Field(default_factory=utcnow)
 
     __table__ = TableSpec(

@@ -35,6 +35,7 @@ from utils import slugify
 INK = (33, 30, 42)
 PAPER = (255, 255, 255)
 CAPTION_FILL = (255, 240, 178)
+MIN_SIZE = (640, 480)  # art smaller than this is enlarged before it is lettered
 READABLE = 0.75  # the smallest size, as a share of the first that fits, taken to place balloons better
 SPARE_FACES = 0.6  # how small the lettering may get, as a share of the largest, to keep off every face
 SHRINK_COST = 1.2  # what one step of smaller lettering is worth against covering the art
@@ -502,6 +503,9 @@ def letter_panel(art: bytes, *, narration: str | None, dialogue: Sequence[Dialog
     """The art with its lettering and border, as a PNG, and the plan it was lettered from."""
     with Image.open(io.BytesIO(art)) as opened:
         img = opened.convert("RGB")
+    grow = max(MIN_SIZE[0] / img.width, MIN_SIZE[1] / img.height)
+    if grow > 1:  # too small for legible letters: the art is enlarged, never the text squeezed
+        img = img.resize((round(img.width * grow), round(img.height * grow)), Image.Resampling.LANCZOS)
     lettering = plan_lettering(size=img.size, narration=narration, dialogue=dialogue, cast=cast, art=img)
     draw_lettering(img, lettering)
     frame(img)

@@ -258,5 +258,5 @@ def plan_panels(scenes: list[Scene], cast: list[Character]) -> list[Panel]:
         if not shown and cast_names:
             shown = cast_names[:1]
         panels.append(Panel(scene_id=scene.scene_id, title=scene.title, description=scene.description,
-                            characters=shown, dialogue=list(scene.dialogue)))
+                            narration=scene.description, characters=shown, dialogue=list(scene.dialogue)))
     return panels

@@ -92,7 +92,7 @@ class OpenAITextModel:
             if not 1 <= plan.scene_number <= len(scenes):
                 continue
             panels.append(Panel(scene_id=scenes[plan.scene_number - 1].scene_id, title=plan.title,
-                                description=plan.background,
+                                description=plan.background, narration=plan.narration.strip()[:400] or None,
                                 characters=[n for n in dict.fromkeys(plan.characters) if n in names],
                                 dialogue=[DialogueLine(speaker=l.speaker, text=l.text[:600])
                                           for l in plan.dialogue if l.speaker in names]))

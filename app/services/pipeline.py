@@ -16,6 +16,7 @@ from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, Jo
 from app.services.assets import cast_of, shows
 from app.services.catalog import characters_by_ids, default_cast, recast_scenes
 from app.services.jobs import JobQuota, JobRunner
+from app.services.lettering import letter_panel
 from app.services.providers import ImageModel, RenderedImage, TextModel
 from app.storage.data_manager import DataManager
 from utils import topic_subject
@@ -231,8 +232,9 @@ class ComicPipeline:
         try:
             async with self._render_slots:
                 rendered = await self.images.render_panel(panel=panel, scene=scene, cast=cast, style=comic.style)
-            record = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id,
-                                      owner_id=comic.owner_id)
+            art = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id,
+                                   owner_id=comic.owner_id)
+            record = await self._letter(rendered, art, panel=panel, cast=cast)
         except (UpstreamError, InvalidInput) as exc:
             changes = {"status": "failed", "error": exc.message,
                        "retryable": isinstance(exc, UpstreamError) and exc.retryable}
@@ -242,12 +244,28 @@ class ComicPipeline:
         def attach(current: Comic) -> Comic:
             target = _find(current.panels, "panel_id", panel_id, "panel")
             _set_image(target, record)
+            target.art_id, target.art_url = art.id, image_url(art)
             target.image_path = f"images/{record.local_path}" if record.local_path else None
             target.status, target.error, target.retryable, target.stale = "rendered", None, False, False
             return current
 
         comic = await self.data.update_comic(comic_id, attach)
         return _find(comic.panels, "panel_id", panel_id, "panel")
+
+    async def _letter(self, rendered: RenderedImage, art: ImageRecord, *, panel: Panel,
+                      cast: list[Character]) -> ImageRecord:
+        """The panel's art lettered (balloons, caption, border) and kept as its own image, which names
+        the art it came from. Art only a URL points at is used as it is."""
+        if rendered.data is None:
+            return art
+        try:
+            lettered, _ = await asyncio.to_thread(letter_panel, rendered.data, narration=panel.narration,
+                                                  dialogue=panel.dialogue, cast=[c.name for c in cast])
+        except ValueError as exc:
+            raise InvalidInput(f"the panel could not be lettered: {exc}; shorten its dialogue") from exc
+        return await self.data.store_image(lettered, kind="panel", content_type="image/png", width=art.width,
+                                           height=art.height, model=f"{art.model}+lettering", comic_id=art.comic_id,
+                                           panel_id=art.panel_id, owner_id=art.owner_id, art_id=art.id)
 
     async def render_panels(self, job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
         """Render every panel not rendered yet, or stale, all at once within the render limit. One
@@ -307,6 +325,8 @@ class ComicPipeline:
                                    f"{'panel' if panel_id else 'character'}; see its image_history")
             _set_image(target, record)
             if isinstance(target, Panel):
+                target.art_id = record.art_id or record.id
+                target.art_url = f"/api/v1/images/{target.art_id}"
                 target.image_path = f"images/{record.local_path}" if record.local_path else None
                 target.status, target.error, target.stale = "rendered", None, False
             else:

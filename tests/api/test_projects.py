@@ -94,7 +94,7 @@ async def test_delete_takes_the_jobs_and_image_files_along(client: httpx.AsyncCl
     done = await render_all(client, app, project_id)
     images = settings.images_dir
     files = [p for p in images.rglob("*.png")]
-    assert len(files) == len(done["characters"]) + len(done["panels"])
+    assert len(files) == len(done["characters"]) + 2 * len(done["panels"])  # each panel: its art and the lettered one
     assert (await client.delete(f"{API}/projects/{project_id}")).status_code == 204
     assert (await client.get(f"{API}/projects/{project_id}")).status_code == 404
     assert not list(images.rglob("*.png"))

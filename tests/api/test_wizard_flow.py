@@ -93,7 +93,7 @@ async def test_storage_stats_count_the_comic(client: httpx.AsyncClient, app: Fas
     stats = (await client.get(f"{API}/storage/stats")).json()
     assert stats["json_storage"]["total_jobs"] == 1
     assert stats["json_storage"]["total_comics"] == 1
-    assert stats["image_storage"]["total_images"] == 3 + 3  # three panels, three character sheets
+    assert stats["image_storage"]["total_images"] == 3 * 2 + 3  # three panels (art and lettered), three sheets
     assert 0 < stats["image_storage"]["panels_size_mb"] < stats["image_storage"]["total_size_mb"]
     assert stats["total_storage_mb"] >= stats["image_storage"]["total_size_mb"]
 

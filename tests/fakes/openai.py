@@ -58,7 +58,7 @@ class FakeOpenAI:
     def _PanelsDraft(self, system: str, user: str) -> dict[str, Any]:
         scenes = json.loads(user.split("\n", 1)[1].rsplit("\nPlan the panels", 1)[0])
         cast = _cast(system)
-        return {"panels": [{"scene_number": n, "title": s["title"], "background": s["description"],
+        return {"panels": [{"scene_number": n, "title": s["title"], "background": s["description"], "narration": s["description"],
                             "characters": cast[:2], "dialogue": s["dialogue"]} for n, s in enumerate(scenes, 1)]}
 
     def _CharactersDraft(self, system: str, user: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ async def test_every_export_bundle_loads_with_its_constraints_holding(database: 
     assert whole["format"] == "fable-export" and whole["version"] == 1 and list(whole["schema"]) == TABLES
     assert len(whole["tables"]["comics"]) == 3 and len(one["tables"]["comics"]) == 1
     orphan = [r for r in whole["tables"]["images"] if r["kind"] == "panel" and r["panel_id"] is None]
-    assert len(orphan) == 1  # the link to the re-planned panel is left empty, the image kept
+    assert len(orphan) == 2  # its art and lettered image: the link to the re-planned panel is left empty, both kept
 
     for bundle in (whole, one):
         with psycopg.connect(database) as conn:

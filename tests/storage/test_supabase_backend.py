@@ -48,7 +48,7 @@ async def test_the_api_makes_serves_and_deletes_a_comic_on_supabase(supabase_app
             counts = {t: conn.execute(f"select count(*) from public.{t} where comic_id = %s", [comic_id]).fetchone()[0]
                       for t in ("jobs", "scenes", "characters", "panels", "images")}
         assert counts["jobs"] == 1 and counts["scenes"] >= 1 and counts["panels"] >= 1
-        assert counts["images"] == counts["panels"] + counts["characters"]
+        assert counts["images"] == 2 * counts["panels"] + counts["characters"]  # each panel: art and lettered
         assert len(fake.objects) == counts["images"]  # every image's bytes are in the bucket
 
         panel = comic["panels"][0]

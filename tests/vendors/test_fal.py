@@ -3,6 +3,7 @@ the documented request shapes, the model choice, downloads that are refused, and
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from PIL import Image
 from pydantic import SecretStr
 
 from app.errors import UpstreamError
@@ -259,12 +261,15 @@ async def test_the_wizard_renders_on_fal_and_keeps_every_image_with_its_source(
         assert set(submission.arguments["image_urls"]) <= set(references.values())
     data = fal_app.state.data
     for panel in panels:
-        record = await data.get_image(panel["image_id"])
+        lettered = await data.get_image(panel["image_id"])
+        assert lettered.art_id == panel["art_id"] and lettered.source_url is None
+        assert Image.open(io.BytesIO(await data.read_image_bytes(lettered.id))).size == (640, 480)  # enlarged to letter
+        record = await data.get_image(panel["art_id"])
         assert record.source_url.startswith("https://v3.fal.media/files/") and record.model.startswith("fal-ai/")
         assert (record.width, record.height, record.content_type) == (64, 48, "image/png")
         assert record.size_bytes == len(await data.read_image_bytes(record.id)) > 0
         number = int(record.source_url.removeprefix("https://v3.fal.media/files/req-").removesuffix(".png"))
-        assert (await http.get(panel["image_url"])).content == png(64, 48, number)  # the bytes fal made
+        assert (await http.get(panel["art_url"])).content == png(64, 48, number)  # the bytes fal made
     job = await data.get_job(job_id)
     assert job.data["usage"]["image_calls"] == len(fake.submissions) == len(cast) + len(panels)
 

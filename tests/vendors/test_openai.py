@@ -208,7 +208,7 @@ async def test_extraction_is_strict_and_keeps_only_names_in_the_story(openai_set
 @respx.mock
 async def test_planned_names_outside_the_cast_are_dropped_and_reported(openai_settings: Settings) -> None:
     from app.models.schemas import Character, Scene
-    plan = {"panels": [{"scene_number": 1, "title": "T", "background": "a park", "characters": ["Max", "Dragon"],
+    plan = {"panels": [{"scene_number": 1, "title": "T", "background": "a park", "narration": "", "characters": ["Max", "Dragon"],
                         "dialogue": [{"speaker": "Max", "text": "Hi"}, {"speaker": "Wizard", "text": "Boo"}]}]}
     respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(200, json=completion(plan)))
     result = await OpenAITextModel(OpenAIClient(openai_settings)).plan_panels(
