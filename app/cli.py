@@ -20,7 +20,9 @@ from pydantic import ValidationError
 
 from app.errors import FableError
 from app.models.api import GenerateScenesRequest
+from app.services.exports import Book, ComicExporter
 from app.services.jobs import JobRunner
+from app.services.pages import png_bytes
 from app.services.pipeline import ComicPipeline
 from app.services.registry import build_image_model, build_text_model, close_providers
 from app.storage.data_manager import DataManager
@@ -28,6 +30,7 @@ from app.storage.fsutil import atomic_write
 from app.storage.registry import ConfigurationError, build_backend
 from app.storage.sql_schema import render_schema
 from config import Settings
+from utils import slugify
 
 
 @asynccontextmanager
@@ -61,7 +64,10 @@ async def make(settings: Settings, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         comic = await pipeline.data.get_comic(job.comic_id)
+        book = await ComicExporter(pipeline.data).book(comic)
     root = Path(settings.data_dir)
+    out = args.out or root / "exports" / comic.id
+    written = await asyncio.to_thread(write_book, book, out)
     print(f"comic     {comic.id}  \"{comic.title}\"  ({len(comic.panels)} panels)")
     print(f"record    {root / 'comics' / f'{comic.id}.json'}")
     for character in comic.characters:
@@ -70,7 +76,25 @@ async def make(settings: Settings, args: argparse.Namespace) -> int:
     for panel in comic.panels:
         where = root / panel.image_path if panel.image_path else f"(failed: {panel.error})"
         print(f"panel     {where}  {panel.title}")
+    for kind, path in written:
+        print(f"{kind:<9} {path}")
     return 0
+
+
+def write_book(book: Book, out: Path) -> list[tuple[str, Path]]:
+    """The comic's pages as PNGs, its PDF and its CBZ, in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, page in enumerate(book.pages, start=1):
+        path = out / f"page-{number:02d}.png"
+        atomic_write(path, png_bytes(page))
+        written.append(("page", path))
+    name = slugify(book.comic.title) or "comic"
+    for fmt in ("pdf", "cbz"):
+        path = out / f"{name}.{fmt}"
+        atomic_write(path, book.write(fmt))
+        written.append((fmt, path))
+    return written
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:
@@ -162,6 +186,8 @@ def parser() -> argparse.ArgumentParser:
     make_cmd.add_argument("--num-scenes", type=int, default=6)
     make_cmd.add_argument("--style", default=None)
     make_cmd.add_argument("--characters", nargs="+", metavar="ID", help="catalog ids of the cast")
+    make_cmd.add_argument("--out", type=Path, metavar="DIR",
+                          help="where to write the pages, PDF and CBZ (default: DATA_DIR/exports/COMIC_ID)")
     make_cmd.set_defaults(run=make)
     stats_cmd = commands.add_parser("stats", help="print storage statistics")
     stats_cmd.set_defaults(run=stats)

@@ -16,6 +16,7 @@ from app.api.limits import BodyLimit
 from app.models.api import ERROR_RESPONSES
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
+from app.services.exports import ComicExporter
 from app.services.jobs import JobRunner
 from app.services.pipeline import ComicPipeline
 from app.services.registry import build_image_model, build_text_model, close_providers
@@ -41,6 +42,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     data.on_comic_saved.append(events.publish)
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
     app.state.builder, app.state.events = ProjectBuilder(pipeline), events
+    app.state.exporter = ComicExporter(data)
     install_log_redaction()  # after the server has set up its loggers
     resumed = await pipeline.resume_unfinished()
     log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from pydantic import ValidationError
 
 from app.cli import main
@@ -40,6 +42,13 @@ def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
     assert len(panels) == 4 and len(characters) == 2
     for png in panels + characters:
         assert Image.open(png).format == "PNG"
+    pages = [Path(parts[1]) for parts in lines if parts[0] == "page"]
+    (pdf,) = [Path(parts[1]) for parts in lines if parts[0] == "pdf"]
+    (cbz,) = [Path(parts[1]) for parts in lines if parts[0] == "cbz"]
+    assert [p.name for p in pages] == ["page-01.png", "page-02.png"] and pdf.name == "adventures-in-safety.pdf"
+    assert all(p.parent == tmp_path / "exports" / comic["id"] for p in (*pages, pdf, cbz))
+    assert len(PdfReader(pdf).pages) == len(pages)
+    assert zipfile.ZipFile(cbz).namelist() == ["001.png", "002.png", "ComicInfo.xml"]
 
     code, out, _ = run_cli("--data-dir", str(tmp_path), "stats")
     stats = json.loads(out)

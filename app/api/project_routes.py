@@ -17,6 +17,7 @@ from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccept
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
 from app.models.schemas import Character, Comic, Panel
 from app.services.builder import ProjectBuilder
+from app.services.exports import MEDIA_TYPES, ComicExporter, ExportFormat
 from app.storage.data_manager import DataManager
 from utils import ID_PATTERN
 
@@ -131,6 +132,23 @@ async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: Re
 async def export_json(project_id: ProjectId, request: Request) -> dict:
     """The project, its jobs and its images as rows of the Supabase tables (the export bundle)."""
     return await storage(request).export_comic_data(project_id)
+
+
+@router.get("/{project_id}/export/{fmt}", response_class=Response, responses={
+    200: {"description": "the file", "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                                 for media in MEDIA_TYPES.values()}},
+    304: {"description": "unchanged since the ETag sent in If-None-Match"}})
+async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Request) -> Response:
+    """The finished comic as a file: `pdf` (a page per comic page), `cbz` (with ComicInfo.xml) or `png`
+    (the first page). 409 until every panel is drawn."""
+    exporter: ComicExporter = request.app.state.exporter
+    tag = await exporter.current_etag(project_id, fmt)
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+    made = await exporter.export(project_id, fmt)
+    return Response(made.data, media_type=made.media_type, headers={
+        "ETag": made.etag, "Cache-Control": "private, no-cache",
+        "Content-Disposition": f'attachment; filename="{made.filename}"'})
 
 
 @ws_router.websocket("/{project_id}/ws")

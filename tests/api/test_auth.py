@@ -61,7 +61,7 @@ async def alice_world(client: httpx.AsyncClient, app: FastAPI) -> dict[str, str]
     # a second sheet, so the character has an earlier image to restore
     await client.post(f"{API}/projects/{comic['comic_id']}/characters/{character['id']}/render", headers=ALICE)
     return {"job_id": job_id, "project_id": comic["comic_id"], "panel_id": panel["panel_id"],
-            "character_id": character["id"], "image_id": panel["image_url"].rsplit("/", 1)[1]}
+            "character_id": character["id"], "image_id": panel["image_url"].rsplit("/", 1)[1], "fmt": "pdf"}
 
 
 async def test_without_a_valid_credential_the_api_answers_401_but_health_and_docs_stay_open(
@@ -154,7 +154,8 @@ async def test_every_route_answers_another_owners_ids_exactly_as_missing_ones_an
 
     # and the owner still reaches every one of them
     for path in (f"/jobs/{alice_world['job_id']}", f"/projects/{alice_world['project_id']}",
-                 f"/images/{alice_world['image_id']}", f"/comics/{alice_world['job_id']}/result"):
+                 f"/images/{alice_world['image_id']}", f"/comics/{alice_world['job_id']}/result",
+                 f"/projects/{alice_world['project_id']}/export/pdf"):
         assert (await client.get(API + path, headers=ALICE)).status_code == 200, path
     events = await client.get(f"{API}/comics/{alice_world['job_id']}/events?access_token={ALICE_KEY}")
     assert events.status_code == 200 and "event: progress" in events.text

@@ -1,0 +1,97 @@
+"""The finished comic as files: PDF (one page per comic page), CBZ (pages and ComicInfo.xml) and PNG
+(the first page), made from the lettered panels in reading order."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from app.errors import Conflict, NotFound
+from app.models.schemas import Comic
+from app.services import pages
+from app.storage.data_manager import DataManager
+from utils import slugify, topic_subject
+
+ExportFormat = Literal["pdf", "cbz", "png"]
+MEDIA_TYPES: dict[str, str] = {"pdf": "application/pdf", "cbz": "application/vnd.comicbook+zip", "png": "image/png"}
+LAYOUT_VERSION = 1  # part of every ETag: a change to the page layout must not be served from caches
+
+
+@dataclass(frozen=True)
+class ComicFile:
+    data: bytes
+    media_type: str
+    filename: str
+    etag: str
+
+
+@dataclass(frozen=True)
+class Book:
+    """A comic's pages, ready to be written in any format."""
+
+    comic: Comic
+    pages: list  # PIL images, in reading order
+
+    def write(self, fmt: ExportFormat) -> bytes:
+        comic = self.comic
+        if fmt == "png":
+            return pages.png_bytes(self.pages[0])
+        if fmt == "pdf":
+            return pages.pdf_bytes(self.pages, title=comic.title, subject=summary(comic), created=comic.created_at)
+        info = pages.ComicInfo(title=comic.title, summary=summary(comic), characters=[c.name for c in comic.characters],
+                               age_rating=pages.age_rating(comic.age_group), created=comic.created_at)
+        return pages.cbz_bytes(self.pages, info=info)
+
+
+def summary(comic: Comic) -> str:
+    lessons = list(dict.fromkeys(s.learning_point for s in comic.scenes if s.learning_point))
+    text = f"A comic about {topic_subject(comic.topic)} for ages {comic.age_group}."
+    if lessons:
+        text += " What it teaches: " + " ".join(lessons)
+    return text
+
+
+def etag(comic: Comic, fmt: str) -> str:
+    return '"' + hashlib.sha256(f"{comic.id}:{comic.version}:{fmt}:{LAYOUT_VERSION}".encode()).hexdigest()[:32] + '"'
+
+
+class ComicExporter:
+    """Builds the files on demand from the stored lettered panels. Page composition is CPU work done in
+    a thread, at most `max_concurrent` at a time, so exports cannot starve the API."""
+
+    def __init__(self, data: DataManager, *, max_concurrent: int = 2) -> None:
+        self.data = data
+        self._slots = asyncio.Semaphore(max_concurrent)
+
+    async def current_etag(self, comic_id: str, fmt: ExportFormat) -> str:
+        return etag(await self.data.get_comic(comic_id), fmt)
+
+    async def book(self, comic: Comic) -> Book:
+        """The comic's pages; 409 unless every panel has a lettered image."""
+        if not comic.panels:
+            raise Conflict("this comic has no panels yet: plan and render them first")
+        missing = [p for p in comic.panels if p.status != "rendered" or not p.image_id]
+        if missing:
+            raise Conflict(f"{len(missing)} of {len(comic.panels)} panels are not drawn yet "
+                           f"(first: '{missing[0].title}', {missing[0].status}); render them first")
+        panels = []
+        for panel in comic.panels:
+            try:
+                panels.append(await self.data.read_image_bytes(panel.image_id))  # type: ignore[arg-type]
+            except NotFound as exc:
+                raise Conflict(f"panel '{panel.title}' has no stored image to print; render it again") from exc
+        subtitle = f"A Fable Tales comic for ages {comic.age_group.replace('-', '–')}"
+        async with self._slots:
+            composed = await asyncio.to_thread(pages.compose_pages, title=comic.title, subtitle=subtitle, panels=panels)
+        return Book(comic=comic, pages=composed)
+
+    async def export(self, comic_id: str, fmt: ExportFormat) -> ComicFile:
+        comic = await self.data.get_comic(comic_id)
+        book = await self.book(comic)
+        async with self._slots:
+            data = await asyncio.to_thread(book.write, fmt)
+        name = slugify(comic.title) or "comic"
+        suffix = "-page-1.png" if fmt == "png" else f".{fmt}"
+        return ComicFile(data=data, media_type=MEDIA_TYPES[fmt], filename=f"{name}{suffix}", etag=etag(comic, fmt))
