@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api import comic_routes, errors, job_routes, project_routes, system_routes
+from app.api import comic_routes, errors, job_routes, project_routes, system_routes, view_routes
 from app.api.auth import Authenticator, install_log_redaction, require_caller
 from app.api.idempotency import Idempotency
 from app.api.limits import BodyLimit
@@ -71,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(project_routes.ws_router, prefix=API_PREFIX)
     app.include_router(system_routes.open_router, prefix=API_PREFIX)
     app.add_api_route("/health", system_routes.health, methods=["GET"], include_in_schema=False)
+    app.include_router(view_routes.router)
     return app

@@ -1,0 +1,163 @@
+// The comic viewer: fetches the project with the caller's credential, shows its panels in reading
+// order with their lettered images and a transcript of the dialogue, and follows the project's
+// WebSocket so panels appear as they are drawn. The credential comes from the URL's fragment
+// (#access_token=..., never sent to the server), is kept for this tab only, and is sent as a header
+// (an image too is fetched with it, then shown from memory).
+"use strict";
+(() => {
+  const API = "/api/v1";
+  const id = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
+  const $ = (selector) => document.querySelector(selector);
+  const images = new Map(); // image id -> object URL, fetched once
+  let token = null;
+  let socket = null;
+  let finished = false;
+
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("access_token")) {
+    token = fragment.get("access_token");
+    sessionStorage.setItem("fable-token", token);
+    history.replaceState(null, "", location.pathname + location.search);
+  } else {
+    token = sessionStorage.getItem("fable-token");
+  }
+  const headers = () => (token ? { Authorization: `Bearer ${token}` } : {});
+
+  function el(tag, props = {}, ...children) {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  }
+
+  function say(text) { $("#message").textContent = text; }
+
+  async function imageUrl(imageId) {
+    if (!images.has(imageId)) {
+      images.set(imageId, fetch(`${API}/images/${imageId}`, { headers: headers() }).then(async (answer) => {
+        if (!answer.ok) throw new Error(`image ${answer.status}`);
+        return URL.createObjectURL(await answer.blob());
+      }));
+    }
+    return images.get(imageId);
+  }
+
+  function panelItem(panel, index) {
+    const figure = el("figure");
+    if (panel.status === "rendered" && panel.image_id) {
+      const img = el("img", { alt: transcript(panel) || panel.title, decoding: "async" });
+      img.dataset.imageId = panel.image_id;
+      imageUrl(panel.image_id).then((url) => { img.src = url; }, () => { img.alt = "This picture could not be loaded."; });
+      img.addEventListener("load", () => { img.dataset.loaded = "true"; updateReady(); });
+      figure.append(img);
+    } else {
+      const label = panel.status === "failed" ? "This panel could not be drawn." : "Drawing…";
+      figure.append(el("div", { className: "pending", role: "img", ariaLabel: label }));
+      figure.lastChild.dataset.label = label;
+    }
+    const caption = el("figcaption", {}, el("h2", { textContent: `${index + 1}. ${panel.title}` }));
+    if (panel.narration) caption.append(el("p", { className: "narration", textContent: panel.narration }));
+    for (const line of panel.dialogue || []) {
+      caption.append(el("p", {}, el("b", { textContent: `${line.speaker}: ` }), line.text));
+    }
+    figure.append(caption);
+    const item = el("li", { className: "panel" }, figure);
+    item.dataset.panelId = panel.panel_id;
+    item.dataset.status = panel.status;
+    return item;
+  }
+
+  function transcript(panel) {
+    return [panel.narration, ...(panel.dialogue || []).map((l) => `${l.speaker}: ${l.text}`)].filter(Boolean).join(" ");
+  }
+
+  function render(comic) {
+    document.title = `${comic.title} · Fable Tales`;
+    $("#title").textContent = comic.title;
+    const panels = comic.panels || [];
+    const drawn = panels.filter((p) => p.status === "rendered").length;
+    $("#meta").textContent = `Ages ${comic.age_group.replace("-", "–")} · ${panels.length} panel${panels.length === 1 ? "" : "s"}`;
+    finished = panels.length > 0 && drawn === panels.length;
+    $("#progress").hidden = finished;
+    $("#progress-bar").max = Math.max(panels.length, 1);
+    $("#progress-bar").value = drawn;
+    $("#progress-text").textContent = panels.length ? `Drawing panels: ${drawn} of ${panels.length}` :
+      "The story is being written and planned…";
+    $("#downloads").hidden = !finished;
+    const list = $("#panels");
+    const items = panels.map(panelItem);
+    // Keep the pictures already on screen: only panels whose image changed are replaced.
+    const current = new Map([...list.children].map((li) => [li.dataset.panelId, li]));
+    list.replaceChildren(...items.map((item) => {
+      const old = current.get(item.dataset.panelId);
+      const oldImg = old && old.querySelector("img");
+      const newImg = item.querySelector("img");
+      return oldImg && newImg && oldImg.dataset.imageId === newImg.dataset.imageId ? old : item;
+    }));
+    updateReady();
+  }
+
+  function updateReady() {
+    const imgs = [...document.querySelectorAll("#panels img")];
+    const loaded = imgs.every((img) => img.dataset.loaded === "true");
+    document.body.dataset.state = finished && loaded ? "ready" : "rendering";
+  }
+
+  function follow() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const query = token ? `?access_token=${encodeURIComponent(token)}` : "";
+    socket = new WebSocket(`${scheme}://${location.host}${API}/projects/${encodeURIComponent(id)}/ws${query}`);
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data);
+      if (message.state) render(message.state);
+    });
+    socket.addEventListener("close", () => { if (!finished) setTimeout(load, 3000); });
+  }
+
+  async function load() {
+    let answer;
+    try {
+      answer = await fetch(`${API}/projects/${encodeURIComponent(id)}`, { headers: headers() });
+    } catch {
+      say("The comic server cannot be reached; trying again…");
+      setTimeout(load, 3000);
+      return;
+    }
+    if (answer.status === 401) {
+      document.body.dataset.state = "sign-in";
+      $("#title").textContent = "Fable Tales";
+      $("#sign-in").hidden = false;
+      if (token) say("That key was not accepted.");
+      return;
+    }
+    if (!answer.ok) {
+      document.body.dataset.state = "missing";
+      $("#title").textContent = "Comic not found";
+      say(answer.status === 404 ? "There is no comic here, or it belongs to someone else." :
+        `The comic could not be loaded (${answer.status}).`);
+      return;
+    }
+    say("");
+    render(await answer.json());
+    if (!finished && (!socket || socket.readyState > 1)) follow();
+  }
+
+  $("#sign-in").addEventListener("submit", (event) => {
+    event.preventDefault();
+    token = $("#key").value.trim();
+    sessionStorage.setItem("fable-token", token);
+    $("#sign-in").hidden = true;
+    load();
+  });
+
+  $("#downloads").addEventListener("click", async (event) => {
+    const format = event.target.dataset && event.target.dataset.format;
+    if (!format) return;
+    const answer = await fetch(`${API}/projects/${encodeURIComponent(id)}/export/${format}`, { headers: headers() });
+    if (!answer.ok) { say(`The ${format.toUpperCase()} could not be made (${answer.status}).`); return; }
+    const name = /filename="([^"]+)"/.exec(answer.headers.get("content-disposition") || "");
+    const link = el("a", { href: URL.createObjectURL(await answer.blob()), download: name ? name[1] : `comic.${format}` });
+    link.click();
+  });
+
+  load();
+})();

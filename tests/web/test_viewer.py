@@ -1,0 +1,123 @@
+"""The viewer in a real browser: headless Chromium loads /view/{id} from a running service with API
+keys on, shows the title, every panel image (each loaded) in reading order with its dialogue, and
+follows a project being drawn until every panel has arrived, without a reload."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.processes import free_port, running
+from tests.web.chromium import Browser, chromium_path
+
+KEY = "viewer-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "API_KEYS": KEY,
+           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "ENV": "development"}
+    base = f"http://127.0.0.1:{port}"
+    with running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "service.log"):
+        yield base
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    opened = Browser(chromium_path())
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def wait_job(api: httpx.Client, job_id: str) -> dict:
+    for _ in range(600):
+        job = api.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] in ("awaiting_input", "completed", "failed", "cancelled"):
+            return job
+        api.get("/health")  # a round trip between polls
+    raise AssertionError(f"job {job_id} did not settle: {job}")
+
+
+PANELS_JS = """JSON.stringify([...document.querySelectorAll('#panels li')].map(li => {
+  const img = li.querySelector('img');
+  return {id: li.dataset.panelId, text: li.querySelector('figcaption').innerText,
+          loaded: !!img && img.complete && img.naturalWidth > 0, width: img ? img.naturalWidth : 0};
+}))"""
+
+
+def keep(screenshot: bytes, name: str) -> None:
+    where = os.environ.get("FABLE_SCREENSHOT_DIR")
+    if where:
+        Path(where).mkdir(parents=True, exist_ok=True)
+        (Path(where) / name).write_bytes(screenshot)
+
+
+def test_the_viewer_shows_a_finished_comic_with_every_panel_loaded(service: str, browser: Browser,
+                                                                   tmp_path: Path) -> None:
+    with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
+        job = api.post("/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety",
+                                                               "num_scenes": 4}).json()
+        wait_job(api, job["job_id"])
+        assert api.post(f"/api/v1/comics/{job['job_id']}/generate").status_code == 202
+        assert wait_job(api, job["job_id"])["status"] == "completed"
+        comic = api.get(f"/api/v1/comics/{job['job_id']}/result").json()
+        page = httpx.get(f"{service}/view/{comic['comic_id']}")
+        assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+
+    browser.open(f"{service}/view/{comic['comic_id']}#access_token={KEY}")
+    browser.wait_for("document.body.dataset.state === 'ready'")
+    assert browser.evaluate("document.querySelector('#title').textContent") == comic["title"]
+    assert browser.evaluate("location.hash") == ""  # the key left the address bar
+    shown = json.loads(browser.evaluate(PANELS_JS))
+    assert [p["id"] for p in shown] == [p["panel_id"] for p in comic["panels"]]  # reading order
+    assert all(p["loaded"] and p["width"] == 960 for p in shown), shown
+    for panel, seen in zip(comic["panels"], shown):
+        for line in panel["dialogue"]:
+            assert f"{line['speaker']}: {line['text']}" in seen["text"]
+    assert browser.evaluate("document.querySelector('#progress').hidden") is True
+    shot = browser.screenshot(tmp_path / "viewer.png")
+    keep(shot, "viewer-finished.png")
+    image = Image.open(io.BytesIO(shot))
+    assert image.width >= 1000 and len(image.convert("RGB").getcolors(maxcolors=1 << 20) or range(9999)) > 100
+
+    # Without the key the page asks for one and shows nothing of the comic.
+    browser.call("Storage.clearDataForOrigin", origin=service, storageTypes="all")
+    browser.open(f"{service}/view/{comic['comic_id']}")
+    browser.wait_for("document.body.dataset.state === 'sign-in'")
+    assert browser.evaluate("document.querySelectorAll('#panels li').length") == 0
+
+
+def test_the_viewer_follows_a_comic_being_drawn(service: str, browser: Browser, tmp_path: Path) -> None:
+    with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
+        project = api.post("/api/v1/projects", json={"title": "Crossing Together",
+                                                     "prompt": "teaching kids about crossing the road"}).json()
+        assert api.post(f"/api/v1/projects/{project['id']}/story", json={}).status_code == 200
+        assert api.post(f"/api/v1/projects/{project['id']}/characters/extract").status_code == 200
+        planned = api.post(f"/api/v1/projects/{project['id']}/panels/generate").json()["panels"]
+        assert planned and all(p["status"] == "pending" for p in planned)
+
+        browser.open(f"{service}/view/{project['id']}#access_token={KEY}")
+        browser.wait_for("document.querySelectorAll('#panels li').length > 0")
+        assert browser.evaluate("document.body.dataset.state") == "rendering"
+        assert browser.evaluate("document.querySelector('#progress-text').textContent") == \
+            f"Drawing panels: 0 of {len(planned)}"
+        job = api.post(f"/api/v1/projects/{project['id']}/panels/render").json()
+        assert wait_job(api, job["job_id"])["status"] == "completed"
+
+    browser.wait_for("document.body.dataset.state === 'ready'")  # arrived over the WebSocket, no reload
+    shown = json.loads(browser.evaluate(PANELS_JS))
+    assert len(shown) == len(planned) and all(p["loaded"] for p in shown)
+    assert browser.evaluate("performance.getEntriesByType('navigation').length") == 1
+    keep(browser.screenshot(tmp_path / "viewer-live.png"), "viewer-live.png")
