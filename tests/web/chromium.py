@@ -77,9 +77,13 @@ class Browser:
         deadline = time.monotonic() + timeout
         value = None
         while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError as exc:  # mid-navigation there is no document yet
+                value = str(exc)[:200]
+            else:
+                if value:
+                    return value
             time.sleep(0.1)
         raise AssertionError(f"{expression!r} still {value!r} after {timeout} s; page says: "
                              f"{self.evaluate('document.body && document.body.innerText.slice(0, 500)')!r}")
