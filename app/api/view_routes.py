@@ -4,6 +4,7 @@ no credential of its own."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -25,11 +26,17 @@ SECURITY = {
 router = APIRouter(tags=["viewer"])
 
 
+@cache
+def web_file(name: str) -> bytes:
+    """A viewer file, read from disk once (not on the event loop at every request)."""
+    return (WEB / name).read_bytes()
+
+
 @router.get("/view/assets/{name}", include_in_schema=False)
 async def viewer_asset(name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no viewer file '{name[:80]}'")
-    return Response((WEB / name).read_bytes(), media_type=ASSETS[name],
+    return Response(web_file(name), media_type=ASSETS[name],
                     headers={**SECURITY, "Cache-Control": "public, max-age=300"})
 
 
@@ -38,5 +45,5 @@ async def view_comic(comic_id: Annotated[str, Path(pattern=ID_PATTERN, max_lengt
     """A web page showing the comic: its title, its panels in reading order with their lettered
     dialogue, and while it is being drawn, its progress, updated as panels arrive. Open it as
     `/view/{id}#access_token=KEY` when the API needs a key (the fragment never leaves the browser)."""
-    return Response((WEB / "viewer.html").read_bytes(), media_type="text/html; charset=utf-8",
+    return Response(web_file("viewer.html"), media_type="text/html; charset=utf-8",
                     headers={**SECURITY, "Cache-Control": "no-cache"})

@@ -283,7 +283,6 @@ def _tail(box: Box, target: Point, setting: _Setting) -> tuple[Point, ...]:
     if ((dx / a) ** 2 + (dy / b) ** 2) <= 1.0:
         return ()
     phi = math.atan2(dy / b, dx / a)
-
     half_width = max(6 * setting.unit, min(0.3 * min(a, b), 20 * setting.unit))
     spread = half_width / max(math.hypot(a * math.sin(phi), b * math.cos(phi)), 1e-6)
     base = [(cx + 0.88 * a * math.cos(phi + s), cy + 0.88 * b * math.sin(phi + s)) for s in (spread, -spread)]

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -89,7 +90,7 @@ async def test_the_cbz_holds_the_pages_in_order_and_a_valid_comicinfo(client: ht
 def test_a_schema_violation_would_be_caught() -> None:
     """The schema check is real: the same document with its elements out of order is refused."""
     good = pages.comic_info_xml(pages.ComicInfo(title="T", summary="S", characters=["Max"], age_rating="Everyone",
-                                                created=__import__("datetime").datetime(2026, 1, 2)), [])
+                                                created=datetime(2026, 1, 2)), [])
     SCHEMA.validate(good.decode())
     swapped = good.decode().replace("<Title>T</Title>", "").replace("</Summary>", "</Summary>\n  <Title>T</Title>")
     with pytest.raises(xmlschema.XMLSchemaValidationError):
