@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import unicodedata
 from collections.abc import AsyncIterator
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
@@ -116,17 +117,50 @@ def extract_characters(story: str, age_group: str) -> list[Character]:
     return found
 
 
+SUBJECT_CHARS = 60  # a subject is said in balloons and titles: a phrase, never a whole prompt
+_ASKING = re.compile(r"^(?:please\s+)?(?:write|tell|make|create)\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
+                     r"(?:story|comic|tale)\s+(?:(?:for|to)\s+(?:kids|children)\s+)?(?:about|of|on|where)\s+", re.I)
+_CLAUSE_END = re.compile(r"[.!?;:\n\u3001\u3002\uff01\uff0c\uff1f\uff1b\uff1a\u060c\u061f]|,\s|\s(?:who|which|that|where|because|while|when)\s")
+_JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}  # a zero-width joiner and variation selectors belong to their neighbours
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space when there is one, never inside a letter's marks or an emoji."""
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", limit // 3, limit + 1)
+    end = space if space > 0 else limit
+    while end > 1 and (unicodedata.combining(text[end]) or text[end] in _JOINERS or text[end - 1] in _JOINERS):
+        end -= 1
+    return text[:end]
+
+
+def subject_of(topic: str) -> str:
+    """What a topic or a story prompt is about, as a phrase that fits a speech balloon: a long prompt's
+    first clause, cut at a word. The offline writer says its subject in lines and titles, so a prompt
+    (up to 2,000 characters) must never be pasted in whole."""
+    about = " ".join(topic_subject(_ASKING.sub("", topic.strip())).split())
+    if len(about) <= SUBJECT_CHARS:
+        return about
+    for candidate in (_CLAUSE_END.split(about)[0], about):
+        candidate = _cut(candidate.strip(), SUBJECT_CHARS).strip(" ,;:-")
+        if any(ch.isalnum() for ch in candidate):
+            return candidate
+    return "our story"
+
+
 def _relevance(lesson: Lesson, stems: set[str]) -> int:
     text = " ".join([lesson.title, lesson.problem, lesson.question, lesson.point_older, *lesson.visuals]).lower()
     return sum(stem in text for stem in stems)
 
 
-def _lessons_for(topic: str, count: int) -> list[Lesson]:
-    """The theme's lessons, those sharing most words with the topic first, then topic-built ones."""
-    theme = theme_for(topic)
+def _lessons_for(topic: str, count: int, *, about: str) -> list[Lesson]:
+    """The theme's lessons, those sharing most words with what the comic is `about` first, then ones
+    built around the `topic` (the short subject)."""
+    theme = theme_for(about)
     themed = list(theme.lessons if theme else ())
-    random.Random(stable_seed("lessons", topic.lower())).shuffle(themed)
-    stems = {word[:5] for word in re.findall(r"[a-z]{4,}", topic.lower())}
+    random.Random(stable_seed("lessons", about.lower())).shuffle(themed)
+    stems = {word[:5] for word in re.findall(r"[a-z]{4,}", about.lower())}
     themed.sort(key=lambda lesson: -_relevance(lesson, stems))  # stable: ties keep the shuffled order
     lessons = themed + list(generic_lessons(topic))
     while len(lessons) < count:
@@ -136,10 +170,10 @@ def _lessons_for(topic: str, count: int) -> list[Lesson]:
 
 def write_scenes(*, topic: str, age_group: str, num_scenes: int, cast: list[Character]) -> list[Scene]:
     young = is_young(age_group)
-    topic = topic_subject(topic)
+    about, topic = topic_subject(topic), subject_of(topic)
     names = [c.name for c in cast] or ["Sunny", "Captain Mira"]
     framed = num_scenes >= 3
-    lessons = _lessons_for(topic, num_scenes - 2 if framed else num_scenes)
+    lessons = _lessons_for(topic, num_scenes - 2 if framed else num_scenes, about=about)
     scenes: list[Scene] = []
     if framed:
         scenes.append(_intro_scene(topic, names, young, lessons[0].setting))
