@@ -10,9 +10,10 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import comic_routes, errors, job_routes, project_routes, system_routes, view_routes
-from app.api.auth import Authenticator, install_log_redaction, require_caller
+from app.api.auth import Authenticator, require_caller
 from app.api.idempotency import Idempotency
 from app.api.limits import BodyLimit
+from app.api.redaction import install_log_redaction
 from app.models.api import ERROR_RESPONSES
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
@@ -43,7 +44,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
     app.state.builder, app.state.events = ProjectBuilder(pipeline), events
     app.state.exporter = ComicExporter(data)
-    install_log_redaction()  # after the server has set up its loggers
     resumed = await pipeline.resume_unfinished()
     log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
              settings.storage_backend, text.name, images.name, len(resumed))
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Fable Tales comic backend", version="2.0.0", lifespan=lifespan,
                   description="Turns a topic into a finished, lettered children's comic.")
     app.state.settings = settings or get_settings()
+    install_log_redaction()  # before the server logs its first request; its dictConfig leaves this in place
     app.state.auth = Authenticator(app.state.settings)
     app.add_middleware(Idempotency)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413

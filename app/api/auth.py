@@ -128,21 +128,3 @@ def hide_unless_owned(principal: Principal, record_owner: str | None, kind: str,
     """Another owner's record is reported exactly as a missing one."""
     if not principal.can_see(record_owner):
         raise NotFound(f"{kind} '{record_id}' not found")
-
-
-class RedactTokens(logging.Filter):
-    """Keeps `access_token=...` query values out of access log lines."""
-
-    _TOKEN = re.compile(rf"({QUERY_TOKEN}=)[^&\s\"]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(self._TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
-                                for a in record.args)
-        return True
-
-
-def install_log_redaction() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactTokens) for f in access.filters):
-        access.addFilter(RedactTokens())
