@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -88,10 +90,35 @@ class Authenticator:
         except jwt.InvalidTokenError as exc:
             log.info("refused a JWT: %s", type(exc).__name__)  # the kind of problem, never the token
             raise Unauthorized("the credential is not valid") from None
-        subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject.strip() or len(subject) > 128:
-            raise Unauthorized("the token names no user (sub)")
-        return subject
+        if not all(_is_number(claims[name]) for name in _TIME_CLAIMS if name in claims):
+            # PyJWT reads "exp": "1999999999" (a string) as a time; RFC 7519 says a NumericDate is a number
+            log.info("refused a JWT: a time claim that is not a number")
+            raise Unauthorized("the credential is not valid: exp, nbf and iat must be numbers")
+        return _user_id(claims.get("sub"))
+
+
+_TIME_CLAIMS = ("exp", "nbf", "iat")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _user_id(subject: object) -> str:
+    """A JWT's owner: a Supabase user id, the canonical UUID that auth.uid() gives row level security.
+
+    Requiring that form also keeps JWT owners apart from API-key owners (`key_` + a digest): no token,
+    however it was signed, can name itself the owner of an API key's records.
+    """
+    if not isinstance(subject, str) or not subject.strip():
+        raise Unauthorized("the token names no user (sub)")
+    try:
+        canonical = str(uuid.UUID(subject)) if len(subject) == 36 else None
+    except ValueError:
+        canonical = None
+    if canonical != subject:
+        raise Unauthorized("the token's user (sub) is not a Supabase user id (a lowercase UUID)")
+    return subject
 
 
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)

@@ -90,6 +90,13 @@ async def test_without_a_valid_credential_the_api_answers_401_but_health_and_doc
     (jwt.encode({"sub": BOB_ID, "aud": "authenticated", "exp": int(time.time()) + 60}, SECRET * 2,
                 algorithm="HS512"), "not valid"),
     ("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwiYXVkIjoiYXV0aGVudGljYXRlZCIsImV4cCI6OTk5OTk5OTk5OX0.", "not valid"),
+    (token(exp=str(int(time.time()) + 3600)), "must be numbers"),  # PyJWT alone reads a numeric string
+    (token(exp=f"{time.time() + 3600}"), "not valid"),
+    (token(nbf=str(int(time.time()) - 60)), "must be numbers"),
+    (token(sub=api_key_owner(ALICE_KEY)), "not a Supabase user id"),  # an API key's owner: refused
+    (token(sub=BOB_ID.upper()), "not a Supabase user id"),  # one user, one spelling (auth.uid()::text)
+    (token(sub="bob"), "not a Supabase user id"),
+    (token(sub=12345), "not valid"),
 ])
 async def test_a_jwt_must_be_hs256_signed_with_the_secret_unexpired_and_name_a_user(
         client: httpx.AsyncClient, bad: str, why: str, caplog: pytest.LogCaptureFixture) -> None:
@@ -97,6 +104,16 @@ async def test_a_jwt_must_be_hs256_signed_with_the_secret_unexpired_and_name_a_u
     answer = await client.get(f"{API}/projects", headers={"Authorization": f"Bearer {bad}"})
     assert answer.status_code == 401 and why in answer.json()["detail"]
     assert bad not in caplog.text and SECRET not in caplog.text
+
+
+async def test_a_jwt_cannot_become_an_api_key_owner(client: httpx.AsyncClient) -> None:
+    created = await client.post(f"{API}/projects", headers=ALICE, json={"title": "Alice's"})
+    assert created.status_code == 201 and created.json()["owner_id"] == api_key_owner(ALICE_KEY)
+    impostor = {"Authorization": f"Bearer {token(sub=api_key_owner(ALICE_KEY))}"}
+    assert (await client.get(f"{API}/projects/{created.json()['id']}", headers=impostor)).status_code == 401
+    assert (await client.get(f"{API}/projects", headers=impostor)).status_code == 401
+    fractional = {"Authorization": f"Bearer {token(exp=time.time() + 3600.5)}"}  # a NumericDate may be a float
+    assert (await client.get(f"{API}/projects", headers=fractional)).status_code == 200
 
 
 async def test_records_carry_their_owner_and_lists_show_only_your_own(
