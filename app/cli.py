@@ -41,7 +41,7 @@ async def services(settings: Settings) -> AsyncIterator[ComicPipeline]:
     text, images = build_text_model(settings), build_image_model(settings)
     try:
         yield ComicPipeline(data=data, runner=runner, text=text, images=images,
-                            max_concurrent_renders=settings.max_concurrent_renders)
+                            max_concurrent_renders=settings.max_concurrent_renders, max_panels=settings.max_panels)
     finally:
         await runner.shutdown()
         await data.close()

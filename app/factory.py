@@ -38,7 +38,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runner = JobRunner(data)
     pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
                              max_concurrent_renders=settings.max_concurrent_renders,
-                             max_active_jobs_per_owner=settings.max_active_jobs_per_owner)
+                             max_active_jobs_per_owner=settings.max_active_jobs_per_owner,
+                             max_panels=settings.max_panels)
     events = ProjectEvents()
     data.on_comic_saved.append(events.publish)
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline

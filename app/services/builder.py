@@ -30,19 +30,69 @@ PARTIAL_SAVE_SECONDS = 2.0  # a streaming story is saved this often, so a crash 
 _SAID = re.compile(r"""([A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?:said|says|asked|shouted|whispered),? ["“]([^"”]{1,600})["”]""")
 
 
-def story_scenes(story: str, cast: list[Character]) -> list[Scene]:
-    """The story's paragraphs as scenes for the panel planner, with the cast's quoted lines as dialogue."""
+SCENE_CHARS = 4000  # the most text one scene (one panel's brief) carries; a longer paragraph is split
+_SENTENCE = re.compile(r".+?(?:[.!?\u3002\uff01\uff1f]+[\"'\u201d\u2019)]*(?:\s+|$)|$)", re.S)
+
+
+def _pieces(paragraph: str, limit: int = SCENE_CHARS) -> list[str]:
+    """A paragraph in pieces of at most `limit` characters, cut between sentences where it can be."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in (s for s in _SENTENCE.findall(paragraph) if s):
+        while len(sentence) > limit:  # a sentence longer than a piece: cut at a space, or anywhere
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            pieces.extend(p for p in (current.strip(), sentence[:cut].strip()) if p)
+            sentence, current = sentence[cut:], ""
+        if len(current) + len(sentence) > limit:
+            pieces.append(current.strip())
+            current = ""
+        current += sentence
+    return [p for p in (*pieces, current.strip()) if p]
+
+
+def _grouped(parts: list[str], count: int) -> list[list[str]]:
+    """Consecutive parts in at most `count` groups of about equal length (by characters)."""
+    if len(parts) <= count:
+        return [[part] for part in parts]
+    total = sum(len(part) for part in parts) or 1
+    groups: dict[int, list[str]] = {}
+    done = 0
+    for part in parts:
+        # A part joins the group its middle falls in, so groups stay in order and about even.
+        index = min(count - 1, (done + len(part) // 2) * count // total)
+        groups.setdefault(index, []).append(part)
+        done += len(part)
+    return list(groups.values())
+
+
+def story_scenes(story: str, cast: list[Character], *, max_scenes: int | None = None) -> list[Scene]:
+    """The story's paragraphs as scenes for the panel planner, with the cast's quoted lines as dialogue.
+    A story with more paragraphs than `max_scenes` (MAX_PANELS) has neighbouring ones merged to fit; none
+    of its text is left out."""
+    parts = [piece for p in story.split("\n\n") if p.strip() for piece in _pieces(" ".join(p.split()))]
+    groups = _grouped(parts, max_scenes) if max_scenes else [[part] for part in parts]
     scenes = []
-    for number, paragraph in enumerate((p.strip() for p in story.split("\n\n") if p.strip()), start=1):
+    for number, group in enumerate(groups, start=1):
+        paragraph = "\n\n".join(group)
         lines = []
         for speaker, text in _SAID.findall(paragraph):
             members, _ = resolve([speaker], cast)
             if members:
                 lines.append(DialogueLine(speaker=members[0].name, text=text))
         title = " ".join(paragraph.split()[:6]).rstrip(".,;:!?")
-        scenes.append(Scene(scene_id=f"part-{number}", title=title[:120], description=paragraph[:4000],
+        scenes.append(Scene(scene_id=f"part-{number}", title=title[:120], description=paragraph,
                             dialogue=lines, learning_point=""))
     return scenes
+
+
+def _story_end(story: str, error: str | None, *, only_streaming: bool = False) -> Callable[[Comic], Comic | None]:
+    def end(comic: Comic) -> Comic | None:
+        if only_streaming and comic.story_status != "streaming":
+            return None  # a held end that something else has ended meanwhile
+        return comic.model_copy(update={"story": story, "story_status": "error" if error else "completed",
+                                        "story_error": error})
+    return end
 
 
 def ndjson(**fields: Any) -> str:
@@ -187,8 +237,8 @@ class ProjectBuilder:
             raise Conflict(f"panels are planned from a finished story (story is {comic.story_status})")
         if not comic.characters:
             raise Conflict("there is no cast yet: extract the characters first")
-        scenes = story_scenes(comic.story, comic.characters)
-        plan = await self.text.plan_panels(scenes=scenes, cast=comic.characters)
+        scenes = story_scenes(comic.story, comic.characters, max_scenes=self.pipeline.max_panels)
+        plan = await self.pipeline.plan_panels(scenes=scenes, cast=comic.characters)
         comic = await self.data.update_comic(comic_id, lambda c: c.model_copy(
             update={"scenes": scenes, "panels": plan.panels}))
         return comic, plan.dropped

@@ -17,7 +17,7 @@ from app.services.assets import cast_of, shows
 from app.services.catalog import characters_by_ids, default_cast, recast_scenes
 from app.services.jobs import JobQuota, JobRunner
 from app.services.lettering import letter_panel
-from app.services.providers import ImageModel, RenderedImage, TextModel
+from app.services.providers import DEFAULT_MAX_PANELS, ImageModel, PanelPlan, RenderedImage, TextModel, normalize_plan
 from app.storage.data_manager import DataManager
 from utils import topic_subject
 
@@ -47,8 +47,10 @@ def _require_awaiting_scenes(job: Job, action: str) -> None:
 
 class ComicPipeline:
     def __init__(self, *, data: DataManager, runner: JobRunner, text: TextModel, images: ImageModel,
-                 max_concurrent_renders: int, max_active_jobs_per_owner: int | None = None) -> None:
+                 max_concurrent_renders: int, max_active_jobs_per_owner: int | None = None,
+                 max_panels: int = DEFAULT_MAX_PANELS) -> None:
         self.data = data
+        self.max_panels = max_panels
         self.runner = runner
         self.quota = JobQuota(data, max_active_jobs_per_owner)
         self.text = text
@@ -186,11 +188,17 @@ class ComicPipeline:
             for character in todo:
                 group.create_task(render(character))
 
+    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
+        """The writer's panel plan, made whole: every scene drawn, in order, within MAX_PANELS. Every plan,
+        the wizard's and the builder's, from any writer, comes through here."""
+        plan = await self.text.plan_panels(scenes=scenes, cast=cast)
+        return normalize_plan(plan, scenes=scenes, cast=cast, max_panels=self.max_panels)
+
     async def _step_generating_panels(self, job: Job) -> None:
         comic = await self.data.get_comic(job.comic_id)
         if comic.panels:
             return
-        plan = await self.text.plan_panels(scenes=comic.scenes, cast=comic.characters)
+        plan = await self.plan_panels(scenes=comic.scenes, cast=comic.characters)
         if plan.dropped:
             log.info("job %s: the planner named %d character(s) outside the cast; dropped", job.id, len(plan.dropped))
         await self.data.update_comic(comic.id, lambda c: c if c.panels else c.model_copy(update={"panels": plan.panels}))

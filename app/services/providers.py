@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from app.models.schemas import Character, Panel, Scene
+
+log = logging.getLogger(__name__)
+DEFAULT_MAX_PANELS = 48
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,50 @@ class PanelPlan:
 
     panels: list[Panel]
     dropped: list[str]
+
+
+def scene_panel(scene: Scene, cast: list[Character]) -> Panel:
+    """A panel built from the scene itself (its description, dialogue and narration), for a scene a
+    plan left out: what the scene says is drawn without asking a writer again."""
+    names = [c.name for c in cast]
+    speakers = list(dict.fromkeys(line.speaker for line in scene.dialogue if line.speaker in names))
+    return Panel(scene_id=scene.scene_id, title=scene.title, description=scene.description,
+                 narration=scene.description[:400] or None, characters=speakers or names[:1],
+                 dialogue=[line.model_copy() for line in scene.dialogue])
+
+
+def _budgets(counts: list[int], max_panels: int) -> list[int]:
+    """How many panels each scene keeps: all of them when they fit, else the scenes with the most give
+    one up at a time (the later first on a tie), never below one."""
+    budgets = list(counts)
+    while sum(budgets) > max_panels and max(budgets) > 1:
+        largest = max(budgets)
+        budgets[len(budgets) - 1 - budgets[::-1].index(largest)] -= 1
+    return budgets
+
+
+def normalize_plan(plan: PanelPlan, *, scenes: list[Scene], cast: list[Character],
+                   max_panels: int = DEFAULT_MAX_PANELS) -> PanelPlan:
+    """Any writer's plan made whole: every scene has a panel (built from the scene when the plan skipped
+    it), panels follow the scenes' order (a scene's own panels keep theirs), panels of unknown scenes go,
+    and there are at most `max_panels`."""
+    by_scene: dict[str, list[Panel]] = {scene.scene_id: [] for scene in scenes}
+    stray = 0
+    for panel in plan.panels:
+        if panel.scene_id in by_scene:
+            by_scene[panel.scene_id].append(panel)
+        else:
+            stray += 1
+    missing = [scene for scene in scenes if not by_scene[scene.scene_id]]
+    for scene in missing:
+        by_scene[scene.scene_id].append(scene_panel(scene, cast))
+    groups = [by_scene[scene.scene_id] for scene in scenes]
+    budgets = _budgets([len(group) for group in groups], max_panels)
+    panels = [panel for group, budget in zip(groups, budgets) for panel in group[:budget]][:max_panels]
+    if missing or stray or len(panels) < len(plan.panels) - stray:
+        log.warning("a panel plan was made whole: %d scene(s) drawn from the scene, %d panel(s) of unknown "
+                    "scenes left out, %d panel(s) in all (at most %d)", len(missing), stray, len(panels), max_panels)
+    return replace(plan, panels=panels)
 
 
 class TextModel(Protocol):
