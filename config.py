@@ -1,16 +1,20 @@
 """Service configuration: one Settings object, read from the environment or `.env`.
 
 Built by get_settings() (or passed explicitly to create_app), never at import time, so tests and
-the CLI can build their own.
+the CLI can build their own. Every check, including those between variables, happens here, so a bad
+configuration stops start-up with `settings_error_lines()`: one line per variable, never a traceback.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+import annotated_types
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_IMAGE_HOSTS = ["fal.media", "*.fal.media", "storage.googleapis.com"]
@@ -36,13 +40,14 @@ class Settings(BaseSettings):
     text_provider: Literal["auto", "openai", "offline"] = "auto"
     image_provider: Literal["auto", "fal", "offline"] = "auto"
 
-    openai_api_key: SecretStr | None = None
-    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = Field(default=None, examples=["sk-..."])
+    openai_base_url: str | None = Field(default=None, examples=["https://api.openai.com/v1"])
     openai_model: str = "gpt-4o"
-    fal_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"))
+    fal_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"),
+                                      examples=["your-key-id:your-key-secret"])
 
-    supabase_url: str | None = None
-    supabase_key: SecretStr | None = None
+    supabase_url: str | None = Field(default=None, examples=["https://your-project.supabase.co"])
+    supabase_key: SecretStr | None = Field(default=None, examples=["your-service-role-key"])
     supabase_bucket: str = "comic-images"
 
     fal_image_model: Literal["nano-banana", "seedream-v4"] = "nano-banana"
@@ -54,8 +59,8 @@ class Settings(BaseSettings):
     allowed_image_hosts: Annotated[list[str], NoDecode] = DEFAULT_IMAGE_HOSTS
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
 
-    api_keys: Annotated[list[SecretStr], NoDecode] = []
-    supabase_jwt_secret: SecretStr | None = None
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default=[], examples=["first-key,second-key"])
+    supabase_jwt_secret: SecretStr | None = Field(default=None, examples=["your-project-jwt-secret"])
 
     @field_validator("cors_origins", "allowed_image_hosts", "api_keys", mode="before")
     @classmethod
@@ -68,11 +73,21 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _production_needs_auth(self) -> "Settings":
+    def _settings_agree(self) -> "Settings":
+        """Rules between variables, all at once: one line each (joined by newlines; see settings_error_lines)."""
+        problems = []
         if self.env == "production" and not self.auth_enabled:
-            raise ValueError(
-                "ENV=production refuses to start with an open API: set API_KEYS or SUPABASE_JWT_SECRET"
-            )
+            problems.append("API_KEYS or SUPABASE_JWT_SECRET must be set when ENV=production (it refuses to start "
+                            f"with an open API); for example {example_assignment('api_keys')}")
+        if self.text_provider == "openai" and self.openai_api_key is None:
+            problems.append(_needs("openai_api_key", because="TEXT_PROVIDER=openai"))
+        if self.image_provider == "fal" and self.fal_key is None:
+            problems.append(_needs("fal_key", because="IMAGE_PROVIDER=fal"))
+        missing = [name for name in ("supabase_url", "supabase_key") if getattr(self, name) is None]
+        if self.storage_backend == "supabase" and missing:
+            problems.append(_needs(*missing, because="STORAGE_BACKEND=supabase"))
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -87,3 +102,102 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# Turning a ValidationError of Settings into words: `VARIABLE must be <rule>; for example VARIABLE=<value>`.
+
+def env_name(field: str) -> str:
+    """The environment variable a field is read from (its first alias when it has several)."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return alias if isinstance(alias, str) else field.upper()
+
+
+def _literal_choices(info: FieldInfo) -> tuple[Any, ...]:
+    return get_args(info.annotation) if get_origin(info.annotation) is Literal else ()
+
+
+def _example(info: FieldInfo) -> str:
+    if info.examples:
+        return str(info.examples[0])
+    if info.default not in (None, PydanticUndefined):
+        default = info.default
+        return ",".join(map(str, default)) if isinstance(default, list) else _number(default)
+    choices = _literal_choices(info)
+    return str(choices[0]) if choices else "..."
+
+
+def example_assignment(field: str) -> str:
+    return f"{env_name(field)}={_example(Settings.model_fields[field])}"
+
+
+def _needs(*fields: str, because: str) -> str:
+    names = " and ".join(env_name(field) for field in fields)
+    return f"{names} must be set when {because}; for example {' '.join(map(example_assignment, fields))}"
+
+
+def _number(value: object) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _bounds(info: FieldInfo) -> str:
+    """The field's range in words: ' from 1 to 256', ' of at least 1', ' above 0 and at most 1800'."""
+    low = high = ""
+    for rule in info.metadata:
+        if isinstance(rule, annotated_types.Ge):
+            low = _number(rule.ge)
+        elif isinstance(rule, annotated_types.Gt):
+            low = f"above {_number(rule.gt)}"
+        elif isinstance(rule, annotated_types.Le):
+            high = _number(rule.le)
+    if low and high:
+        return f" from {low} to {high}" if not low.startswith("above") else f" {low} and at most {high}"
+    if low:
+        return f" of at least {low}" if not low.startswith("above") else f" {low}"
+    return f" of at most {high}" if high else ""
+
+
+def _rule(error: Any, info: FieldInfo) -> str:
+    """What the value must be, in words, for one pydantic error on a field."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"at least {_number(ctx['ge'])}"
+    if kind == "greater_than":
+        return f"more than {_number(ctx['gt'])}"
+    if kind == "less_than_equal":
+        return f"at most {_number(ctx['le'])}"
+    if kind == "less_than":
+        return f"less than {_number(ctx['lt'])}"
+    if kind == "literal_error":
+        return "one of " + ", ".join(map(str, _literal_choices(info)))
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "a whole number" + _bounds(info)
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return "a number" + _bounds(info)
+    if kind in ("bool_parsing", "bool_type"):
+        return "true or false"
+    return "valid (" + str(error["msg"]).removeprefix("Value error, ").rstrip(".").lower() + ")"
+
+
+def _field_of(loc: tuple[Any, ...]) -> str | None:
+    if not loc:
+        return None
+    name = str(loc[0])
+    if name in Settings.model_fields:
+        return name
+    return next((field for field in Settings.model_fields if env_name(field) == name.upper()), None)
+
+
+def settings_error_lines(exc: ValidationError) -> list[str]:
+    """One line per problem in a Settings ValidationError, naming the variable, the rule and an example;
+    never the value given (it may be a secret)."""
+    lines: list[str] = []
+    for error in exc.errors():
+        field = _field_of(tuple(error["loc"]))
+        if field is None:  # a rule between variables: its message is already in these words
+            lines += str(error["msg"]).removeprefix("Value error, ").splitlines()
+            continue
+        info = Settings.model_fields[field]
+        lines.append(f"{env_name(field)} must be {_rule(error, info)}; for example {example_assignment(field)}")
+    return lines

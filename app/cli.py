@@ -1,4 +1,5 @@
-"""Command line: `python -m app.cli make TOPIC`, `stats`, `cleanup`, `schema`, `export`, `push-supabase`.
+"""Command line: `python -m app.cli make TOPIC`, `characters`, `stats`, `cleanup`, `schema`, `export`,
+`push-supabase`.
 
 `make` runs the same pipeline as the API, in this process, and prints where it wrote the comic.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -20,6 +23,7 @@ from pydantic import ValidationError
 
 from app.errors import FableError
 from app.models.api import GenerateScenesRequest
+from app.services.catalog import catalog
 from app.services.exports import Book, ComicExporter
 from app.services.jobs import JobRunner
 from app.services.pages import png_bytes
@@ -29,7 +33,7 @@ from app.storage.data_manager import DataManager
 from app.storage.fsutil import atomic_write
 from app.storage.registry import ConfigurationError, build_backend
 from app.storage.sql_schema import render_schema
-from config import Settings
+from config import Settings, settings_error_lines
 from utils import slugify
 
 
@@ -48,9 +52,16 @@ async def services(settings: Settings) -> AsyncIterator[ComicPipeline]:
         await close_providers(text, images)
 
 
+CHARACTERS_HINT = "run python -m app.cli characters to see them"
+
+
 async def make(settings: Settings, args: argparse.Namespace) -> int:
     request = GenerateScenesRequest(topic=args.topic, age_group=args.age_group, num_scenes=args.num_scenes,
                                     style=args.style)
+    unknown = [i for i in args.characters or [] if i not in {c.id for c in catalog()}]
+    if unknown:  # before any work is started, and pointing at this tool, not at the HTTP route
+        print(f"error: unknown character ids: {', '.join(unknown[:10])}; {CHARACTERS_HINT}", file=sys.stderr)
+        return 2
     async with services(settings) as pipeline:
         job = await pipeline.start_scenes(request)
         await pipeline.runner.wait_idle()
@@ -95,6 +106,17 @@ def write_book(book: Book, out: Path) -> list[tuple[str, Path]]:
         atomic_write(path, book.write(fmt))
         written.append((fmt, path))
     return written
+
+
+async def characters(settings: Settings, args: argparse.Namespace) -> int:
+    """The built-in catalog: the ids `make --characters` takes, with a name and a short description."""
+    cast = catalog()
+    width = max(len(c.id) for c in cast)
+    name_width = max(len(c.name) for c in cast)
+    for character in cast:
+        description = textwrap.shorten(character.description, width=90, placeholder="…")
+        print(f"{character.id:<{width}}  {character.name:<{name_width}}  {description}")
+    return 0
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:
@@ -176,32 +198,42 @@ def _batch_size(text: str) -> int:
     return value
 
 
+DATA_DIR_HELP = "root of the JSON backend (default: DATA_DIR or ./data)"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m app.cli", description="Fable Tales comic backend")
-    root.add_argument("--data-dir", type=Path, help="root of the JSON backend (default: DATA_DIR or ./data)")
+    root.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
+    # --data-dir is accepted after the command too; SUPPRESS keeps a command that omits it from
+    # overwriting the one given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     commands = root.add_subparsers(dest="command", required=True)
-    make_cmd = commands.add_parser("make", help="build a whole comic in this process")
+    add = functools.partial(commands.add_parser, parents=[common])
+    make_cmd = add("make", help="build a whole comic in this process")
     make_cmd.add_argument("topic")
     make_cmd.add_argument("--age-group", default="5-12")
     make_cmd.add_argument("--num-scenes", type=int, default=6)
     make_cmd.add_argument("--style", default=None)
-    make_cmd.add_argument("--characters", nargs="+", metavar="ID", help="catalog ids of the cast")
+    make_cmd.add_argument("--characters", nargs="+", metavar="ID",
+                          help="catalog ids of the cast (python -m app.cli characters lists them)")
     make_cmd.add_argument("--out", type=Path, metavar="DIR",
                           help="where to write the pages, PDF and CBZ (default: DATA_DIR/exports/COMIC_ID)")
     make_cmd.set_defaults(run=make)
-    stats_cmd = commands.add_parser("stats", help="print storage statistics")
+    add("characters", help="list the built-in character catalog: id, name, description").set_defaults(run=characters)
+    stats_cmd = add("stats", help="print storage statistics")
     stats_cmd.set_defaults(run=stats)
-    cleanup_cmd = commands.add_parser("cleanup", help="remove old temp images and images nothing points to")
+    cleanup_cmd = add("cleanup", help="remove old temp images and images nothing points to")
     cleanup_cmd.add_argument("--older-than-hours", type=float, default=24.0)
     cleanup_cmd.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     cleanup_cmd.set_defaults(run=cleanup)
-    schema_cmd = commands.add_parser("schema", help="print the Supabase SQL schema, generated from the models")
+    schema_cmd = add("schema", help="print the Supabase SQL schema, generated from the models")
     schema_cmd.set_defaults(run=schema)
-    export_cmd = commands.add_parser("export", help="write every record (or one comic) as the export bundle")
+    export_cmd = add("export", help="write every record (or one comic) as the export bundle")
     export_cmd.add_argument("--out", required=True, help="file to write, or - for standard output")
     export_cmd.add_argument("--comic", metavar="ID", help="only this comic, its jobs and its images")
     export_cmd.set_defaults(run=export_data)
-    push_cmd = commands.add_parser("push-supabase", help="send every local record and image file to SUPABASE_URL")
+    push_cmd = add("push-supabase", help="send every local record and image file to SUPABASE_URL")
     push_cmd.add_argument("--dry-run", action="store_true", help="compare with the project and say what would be sent")
     push_cmd.add_argument("--batch-size", type=_batch_size, default=200, metavar="N", help="rows per request (1-1000)")
     push_cmd.set_defaults(run=push_supabase)
@@ -213,8 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    except ValidationError as exc:  # one line per variable, no traceback
+        print("\n".join(f"configuration error: {line}" for line in settings_error_lines(exc)), file=sys.stderr)
+        return 2
+    try:
         return asyncio.run(args.run(settings, args))
-    except ValidationError as exc:
+    except ValidationError as exc:  # a command's own input (a topic too short, ages the wrong way round)
         print("error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
                                    for e in exc.errors()),
               file=sys.stderr)

@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from pydantic import ValidationError
 
 from app.cli import main
-from config import Settings
+from app.services.catalog import catalog
+from config import Settings, env_name, settings_error_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,8 +31,8 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
-    code, out, _ = run_cli("--data-dir", str(tmp_path), "make", "teaching kids about safety",
-                           "--age-group", "5-12", "--num-scenes", "4", "--characters", "max", "bolt")
+    code, out, _ = run_cli("make", "teaching kids about safety", "--age-group", "5-12", "--num-scenes", "4",
+                           "--characters", "max", "bolt", "--data-dir", str(tmp_path))  # after the command too
     assert code == 0
     lines = [line.split() for line in out.splitlines()]
     record = next(Path(parts[1]) for parts in lines if parts[0] == "record")
@@ -66,6 +67,68 @@ def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
 def test_make_refuses_bad_input_clearly(tmp_path: Path, argv: list[str], says: str) -> None:
     code, out, err = run_cli("--data-dir", str(tmp_path), *argv)
     assert code != 0 and says in err and "Traceback" not in err
+
+
+def test_characters_lists_the_catalog_and_unknown_ids_point_to_it(tmp_path: Path) -> None:
+    code, out, _ = run_cli("characters")
+    assert code == 0
+    rows = out.splitlines()
+    assert len(rows) == len(catalog())
+    for row, character in zip(rows, catalog()):
+        assert row.split()[0] == character.id and f"  {character.name}  " in row
+        assert character.description.split()[0] in row
+    code, _, err = run_cli("--data-dir", str(tmp_path), "make", "safety", "--characters", "max", "nobody")
+    assert code == 2 and "unknown character ids: nobody; run python -m app.cli characters to see them" in err
+    assert "/api/" not in err and not (tmp_path / "jobs").exists()  # refused before any work started
+
+
+def test_data_dir_may_come_before_or_after_the_command(tmp_path: Path) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert run_cli("--data-dir", str(before), "stats")[0] == 0
+    assert run_cli("stats", "--data-dir", str(after))[0] == 0
+    assert run_cli("--data-dir", str(tmp_path / "unused"), "cleanup", "--data-dir", str(after))[0] == 0
+    assert before.is_dir() and after.is_dir() and not (tmp_path / "unused").exists()
+
+
+BAD_CONFIGURATION = [  # (environment, what the one line must say)
+    ({"TEXT_PROVIDER": "openai"}, "OPENAI_API_KEY must be set when TEXT_PROVIDER=openai; for example OPENAI_API_KEY="),
+    ({"IMAGE_PROVIDER": "fal"}, "FAL_KEY must be set when IMAGE_PROVIDER=fal; for example FAL_KEY="),
+    ({"MAX_CONCURRENT_RENDERS": "0"}, "MAX_CONCURRENT_RENDERS must be at least 1; for example MAX_CONCURRENT_RENDERS=10"),
+    ({"STORAGE_BACKEND": "supabase"}, "SUPABASE_URL and SUPABASE_KEY must be set when STORAGE_BACKEND=supabase"),
+    ({"PORT": "s3cret-port"}, "PORT must be a whole number from 1 to 65535; for example PORT=8000"),
+    ({"ENV": "prod"}, "ENV must be one of development, production, test; for example ENV=development"),
+]
+
+
+@pytest.mark.parametrize("command", [["main.py"], ["-m", "app.cli", "stats"]], ids=["main.py", "app.cli"])
+@pytest.mark.parametrize("bad, says", BAD_CONFIGURATION, ids=[next(iter(b)) for b, _ in BAD_CONFIGURATION])
+def test_a_bad_configuration_is_one_line_and_exit_code_2(tmp_path: Path, command: list[str], bad: dict[str, str],
+                                                         says: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(tmp_path / "data"), **bad}
+    argv = [str(ROOT / command[0]), *command[1:]] if command[0].endswith(".py") else command
+    done = subprocess.run([sys.executable, *argv], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)  # cwd: no .env is read
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"configuration error: {done.stderr.split(': ', 1)[1].strip()}"]
+    assert says in done.stderr and "Traceback" not in done.stderr and "s3cret" not in done.stderr
+
+
+def _bad_value(field: str) -> str | None:
+    annotation = str(Settings.model_fields[field].annotation)
+    if "Literal" in annotation:
+        return "not-one-of-them"
+    return "many" if annotation in ("<class 'int'>", "<class 'float'>") else None
+
+
+@pytest.mark.parametrize("field", [f for f in Settings.model_fields if _bad_value(f)])
+def test_every_variable_says_its_rule_with_an_example_that_is_accepted(field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, **{field: _bad_value(field)})
+    (line,) = settings_error_lines(refused.value)
+    name = env_name(field)
+    assert line.startswith(f"{name} must be ") and f"; for example {name}=" in line
+    example = line.split(f"; for example {name}=", 1)[1]
+    assert getattr(Settings(_env_file=None, **{field: example}), field) is not None
 
 
 def test_production_refuses_an_open_api() -> None:

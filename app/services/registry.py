@@ -40,7 +40,7 @@ IMAGE_MODELS: dict[str, Callable[[Settings], ImageModel]] = {
 def _pick(kind: str, choice: str, keyed: bool, real: str) -> str:
     if choice == "auto":
         return real if keyed else "offline"
-    if choice == real and not keyed:
+    if choice == real and not keyed:  # Settings refuses this at start-up; only a model_copy gets here
         raise ConfigurationError(f"{kind.upper()}_PROVIDER={real} needs its API key to be set")
     return choice
 

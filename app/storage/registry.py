@@ -17,6 +17,7 @@ class ConfigurationError(RuntimeError):
 
 
 def supabase_backend(settings: Settings) -> "SupabaseBackend":
+    # Settings refuses STORAGE_BACKEND=supabase without these; push-supabase needs them with any backend.
     if not settings.supabase_url or settings.supabase_key is None:
         raise ConfigurationError("Supabase needs SUPABASE_URL and SUPABASE_KEY (the service-role key) to be set")
     from app.storage.supabase_backend import SupabaseBackend  # supabase-py loads only when it is used
