@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def describe(exc: OSError) -> str:
+    """What went wrong, for a log line or an answer: never a path."""
+    if exc.errno in FULL_ERRNOS:
+        return "storage is full (no space left on the device)"
+    return f"storage failure ({exc.__class__.__name__}{f', {errno.errorcode.get(exc.errno, exc.errno)}' if exc.errno else ''})"
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written: a full disk can take part of a write and say so only in the
+    count it returns, so a short count is written again until the kernel raises (ENOSPC)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:  # no progress and no error: treat as full rather than loop for ever
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def fsync_dir(directory: Path) -> None:
@@ -23,10 +43,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

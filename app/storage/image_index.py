@@ -3,10 +3,15 @@
 Recording an image appends one line and fsyncs it, so its cost does not grow with the number of
 images; metadata.json is rewritten (atomically) only when the index is opened or closed. Records
 are held as their JSON text, which is several times smaller in memory than parsed objects.
+
+An image is acknowledged only once its whole line is written and fsynced. A failed append (a full disk
+takes part of a line) is cut back to the journal's last whole line, so the next line never starts glued
+to a torn one; a torn tail left by a crash is cut when the index opens.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,7 +20,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
-from app.storage.fsutil import atomic_write
+from app.errors import StorageError
+from app.storage.fsutil import atomic_write, describe, write_all
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +30,7 @@ JOURNAL_NAME = "metadata.journal.jsonl"
 # The snapshot is one JSON document laid out one record per line, between these two lines.
 SNAPSHOT_HEAD = b'{"format":"fable-images","version":1,"images":{'
 SNAPSHOT_TAIL = b"}}"
+ENTRY_START = b'{"op":'  # every journal line starts so; inside a JSON string a quote is escaped, so never there
 
 
 class ImageIndex:
@@ -34,7 +41,8 @@ class ImageIndex:
         self._by_comic: dict[str, set[str]] = {}  # comic id -> its image ids
         self._bytes_by_kind: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._journal: Any = None
+        self._fd: int | None = None  # the journal, opened for appending
+        self._journal_size = 0  # the end of its last whole line: where the next append must start
 
     # -- life cycle ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -42,35 +50,65 @@ class ImageIndex:
             self._load_snapshot()
         replayed = self._replay_journal()
         if replayed or not self._snapshot.exists():
-            self._write_snapshot()
-        self._journal = open(self._journal_path, "ab", buffering=0)  # noqa: SIM115 - held open
+            self._try_snapshot()
+        self._fd = os.open(self._journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def close(self) -> None:
         with self._lock:
-            if self._journal is None:
+            if self._fd is None:
                 return
-            self._journal.close()
-            self._journal = None
+            os.close(self._fd)
+            self._fd = None
+            self._try_snapshot()
+
+    def _try_snapshot(self) -> None:
+        """Fold the journal into the snapshot; on a full disk the journal, still whole, stays the record."""
+        try:
             self._write_snapshot()
+        except OSError as exc:
+            log.warning("image index: snapshot not written (%s); the journal keeps every record", describe(exc))
 
     def _replay_journal(self) -> int:
+        self._journal_size = 0
         if not self._journal_path.exists():
             return 0
-        count = 0
+        count = whole = 0
         with open(self._journal_path, "rb") as journal:
             for raw in journal:
-                try:
-                    entry = json.loads(raw)
-                except ValueError:
-                    # Only a crash mid-append leaves a torn line, and that write was never acknowledged.
-                    log.warning("image journal: skipped a torn line")
+                if not raw.endswith(b"\n"):
+                    break  # a torn tail: a crash mid-append, never acknowledged; cut below
+                whole += len(raw)
+                entry = self._parse_line(raw)
+                if entry is None:
                     continue
                 if entry["op"] == "put":
                     self._apply_put(entry["image"]["id"], entry["image"])
                 else:
                     self._apply_delete(entry["id"])
                 count += 1
+        self._journal_size = whole
+        if whole < self._journal_path.stat().st_size:
+            log.warning("image journal: cut a torn last line")
+            with contextlib.suppress(OSError):  # if this fails, the first append cuts it (see _append)
+                os.truncate(self._journal_path, whole)
         return count
+
+    @staticmethod
+    def _parse_line(raw: bytes) -> dict[str, Any] | None:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+        # A journal written before appends were checked may hold a torn line with a whole one glued to its
+        # end: the whole one was acknowledged, so it is read from where it starts.
+        start = raw.rfind(ENTRY_START)
+        if start > 0:
+            try:
+                return json.loads(raw[start:])
+            except ValueError:
+                pass
+        log.warning("image journal: skipped a torn line")
+        return None
 
     def _load_snapshot(self) -> None:
         """One record per line (as written below) is read line by line, so opening a large index never
@@ -96,6 +134,7 @@ class ImageIndex:
         # The snapshot now holds everything the journal said; an empty journal starts over.
         with open(self._journal_path, "wb") as journal:
             os.fsync(journal.fileno())
+        self._journal_size = 0
 
     # -- reads and writes ---------------------------------------------------------------------
     def _apply_put(self, image_id: str, record: dict[str, Any]) -> None:
@@ -118,10 +157,26 @@ class ImageIndex:
                     del self._by_comic[record["comic_id"]]
 
     def _append(self, entry: dict[str, Any]) -> None:
-        if self._journal is None:
+        """Write one whole line and fsync it, or leave the journal as it was and raise StorageError."""
+        if self._fd is None:
             raise RuntimeError("image index is not open")
-        self._journal.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
-        os.fsync(self._journal.fileno())
+        line = json.dumps(entry, separators=(",", ":")).encode() + b"\n"
+        try:
+            if os.fstat(self._fd).st_size != self._journal_size:
+                self._cut_back()  # an earlier failed append could not be cut: it must be before this one
+            write_all(self._fd, line)
+            os.fsync(self._fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # if this fails too, the next append cuts first
+                self._cut_back()
+            log.error("image index: a record was not written (%s)", describe(exc))
+            raise StorageError(f"the image could not be recorded: {describe(exc)}") from exc
+        self._journal_size += len(line)
+
+    def _cut_back(self) -> None:
+        assert self._fd is not None
+        os.ftruncate(self._fd, self._journal_size)
+        os.fsync(self._fd)
 
     def put(self, record: dict[str, Any]) -> None:
         with self._lock:

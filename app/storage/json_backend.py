@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from app.errors import Conflict, NotFound, StorageError
 from app.models.schemas import Comic, ImageRecord, Job, Record, StorageStats, StoredAnswer
 from app.storage.base import ImageContent
-from app.storage.fsutil import atomic_write, remove_stale_temp_files
+from app.storage.fsutil import atomic_write, describe, remove_stale_temp_files
 from app.storage.image_index import ImageIndex
 from utils import is_valid_id, utcnow
 
@@ -88,8 +88,9 @@ class JsonBackend:
         except (OSError, ValueError) as exc:
             if isinstance(exc, ValidationError):
                 raise StorageError("a stored record no longer matches its schema") from exc
-            log.error("json storage failure: %s", exc.__class__.__name__)
-            raise StorageError(f"storage failure ({exc.__class__.__name__})") from exc
+            what = describe(exc) if isinstance(exc, OSError) else f"storage failure ({exc.__class__.__name__})"
+            log.error("json storage failure: %s", what)
+            raise StorageError(what) from exc
 
     # -- generic records ----------------------------------------------------------------------
     def _path(self, kind: str, record_id: str) -> Path:
@@ -218,8 +219,16 @@ class JsonBackend:
         before = None if job.is_final else (lambda: self._set_active(job.id, True))
         stored = self._save("job", job, expected_version, before)
         if stored.is_final:
-            self._set_active(job.id, False)
+            self._unlist_quietly(job.id)
         return stored
+
+    def _unlist_quietly(self, job_id: str) -> None:
+        """The job is final on disk, so the write succeeded: a list that cannot shrink now (a full disk)
+        is still a superset of the unfinished jobs, and is pruned at a later read."""
+        try:
+            self._set_active(job_id, False)
+        except OSError as exc:
+            log.warning("job %s: still listed as active (%s)", job_id, describe(exc))
 
     async def save_job(self, job: Job, *, expected_version: int | None) -> Job:
         return await self._run(self._save_job, job, expected_version)
@@ -239,10 +248,10 @@ class JsonBackend:
             try:
                 job = self._load("job", job_id, Job)
             except NotFound:
-                self._set_active(job_id, False)
+                self._unlist_quietly(job_id)
                 continue
             if job.is_final:
-                self._set_active(job_id, False)
+                self._unlist_quietly(job_id)
             else:
                 jobs.append(job)
         return jobs
@@ -281,7 +290,12 @@ class JsonBackend:
             relative = f"{IMAGE_KIND_DIRS[record.kind]}/{record.id}{ext}"
             atomic_write(self.images_dir / relative, data)
             record = record.model_copy(update={"local_path": relative, "size_bytes": len(data)})
-        self.images.put(record.model_dump(mode="json"))
+        try:
+            self.images.put(record.model_dump(mode="json"))
+        except StorageError:
+            if record.local_path:  # not acknowledged, so its file is nobody's: free the space it took
+                (self.images_dir / record.local_path).unlink(missing_ok=True)
+            raise
         return record
 
     async def put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:

@@ -98,9 +98,10 @@ async def test_image_journal_replays_and_survives_a_torn_line(tmp_path: Path) ->
     # Simulate a crash: the journal holds the writes, the snapshot does not, and the last append is torn.
     backend = data.backend
     assert isinstance(backend, JsonBackend)
-    backend.images._journal.write(b'{"op":"put","image":{"id":"tor')
-    backend.images._journal.close()
-    backend.images._journal = None
+    assert backend.images._fd is not None
+    os.write(backend.images._fd, b'{"op":"put","image":{"id":"tor')
+    os.close(backend.images._fd)
+    backend.images._fd = None
     reopened = await opened(tmp_path)
     assert [r.id for r in await reopened.backend.list_images()] == [second.id]
     snapshot = json.loads((tmp_path / "images" / "metadata.json").read_text())
