@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
 from app.errors import InvalidInput
 from app.models.schemas import Character, Scene
+from app.services import recasting
 from utils import stable_seed
 
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "data" / "characters.json"
@@ -44,21 +44,6 @@ def default_cast(topic: str, size: int = 3) -> list[Character]:
 
 
 def recast_scenes(scenes: list[Scene], old: list[Character], new: list[Character]) -> list[Scene]:
-    """Give each old cast member's lines and mentions to the new cast member in the same position."""
-    if not new:
-        return scenes
-    mapping = {o.name: new[i % len(new)].name for i, o in enumerate(old)}
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(mapping, key=len, reverse=True))) if mapping else None
-
-    def swap(text: str) -> str:
-        return pattern.sub(lambda m: mapping[m.group(0)], text) if pattern else text
-
-    recast = []
-    for scene in scenes:
-        updated = scene.model_copy(deep=True)
-        updated.description = swap(updated.description)
-        for line in updated.dialogue:
-            line.speaker = mapping.get(line.speaker, line.speaker)
-            line.text = swap(line.text)
-        recast.append(updated)
-    return recast
+    """Give the old cast's parts and mentions to the new cast, scene by scene, so that nobody talks to or
+    about themselves (see app/services/recasting.py)."""
+    return recasting.recast_scenes(scenes, old, new)
