@@ -11,12 +11,12 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
 
-from app.errors import Conflict, FableError, InvalidInput
+from app.errors import Conflict, FableError, InvalidInput, StorageError
 from app.models.api import CreateProjectRequest, UpdateProjectRequest
 from app.models.schemas import Character, Comic, DialogueLine, Job, Panel, Scene
 from app.services.assets import resolve
@@ -84,6 +84,15 @@ def story_scenes(story: str, cast: list[Character], *, max_scenes: int | None = 
         scenes.append(Scene(scene_id=f"part-{number}", title=title[:120], description=paragraph,
                             dialogue=lines, learning_point=""))
     return scenes
+
+
+def _story_end(story: str, error: str | None, *, only_streaming: bool = False) -> Callable[[Comic], Comic | None]:
+    def end(comic: Comic) -> Comic | None:
+        if only_streaming and comic.story_status != "streaming":
+            return None  # a held end that something else has ended meanwhile
+        return comic.model_copy(update={"story": story, "story_status": "error" if error else "completed",
+                                        "story_error": error})
+    return end
 
 
 def _story_end(story: str, error: str | None, *, only_streaming: bool = False) -> Callable[[Comic], Comic | None]:
@@ -204,16 +213,23 @@ class ProjectBuilder:
                                       error="the stream stopped before the story was finished (the client "
                                             "disconnected); the partial text is kept")
             raise
-        await self._end_story(comic.id, job_id, story, error=None)
-        yield ndjson(type="done", story=story)
+        ended = await self._end_story(comic.id, job_id, story, error=None)
+        yield ndjson(type="done", story=story) if ended is None else ndjson(type="error", message=ended)
 
-    async def _end_story(self, comic_id: str, job_id: str, story: str, *, error: str | None) -> None:
-        await self.data.update_comic(comic_id, lambda c: c.model_copy(update={
-            "story": story, "story_status": "error" if error else "completed", "story_error": error}))
+    async def _end_story(self, comic_id: str, job_id: str, story: str, *, error: str | None) -> str | None:
+        """Write the story's end and its job's; returns the error the stream ends with (None: done). When
+        storage refuses the end now (a full disk), it becomes an error held over reads and retried in the
+        background, so the project is not left `streaming` (409 to every new story) until a restart."""
+        try:
+            await self.data.update_comic(comic_id, _story_end(story, error))
+        except StorageError as exc:
+            error = error or f"the story could not be saved ({exc.message}); the text is kept, try again later"
+            await self.data.update_eventually("comic", comic_id, _story_end(story, error, only_streaming=True))
         if error:
             await self.runner.fail(job_id, code="story_failed", message=error)
         else:
-            await self.runner.advance(job_id, status="completed", step="done", progress=100)
+            await self.runner.complete(job_id)
+        return error
 
     # -- characters and panels ----------------------------------------------------------------------
     async def extract_characters(self, comic_id: str) -> list[Character]:

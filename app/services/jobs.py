@@ -65,13 +65,27 @@ class JobRunner:
         return await self.update_with(job_id, mutate)
 
     async def fail(self, job_id: str, *, code: str, message: str) -> None:
+        """End a live job as failed. When storage refuses the write now (a full disk), the failure is held:
+        reads and the quota see the job failed at once, and the write is retried until it lands."""
         def mutate(job: Job) -> Job | None:
             if job.is_final:
                 return None
             job.status, job.error = "failed", JobError(code=code, message=message)
             return job
 
-        await self.update_with(job_id, mutate)
+        await self.data.update_eventually("job", job_id, mutate)
+        self.notify(job_id)
+
+    async def complete(self, job_id: str, *, step: str = "done") -> None:
+        """End a live job as completed; held and retried like a failure when storage refuses it now."""
+        def mutate(job: Job) -> Job | None:
+            if job.is_final:
+                return None
+            job.status, job.step, job.progress = "completed", step, 100
+            return job
+
+        await self.data.update_eventually("job", job_id, mutate)
+        self.notify(job_id)
 
     async def cancel(self, job_id: str) -> Job:
         def mutate(job: Job) -> Job:
@@ -144,6 +158,8 @@ class JobRunner:
             log.error("job %s: could not record its usage: %s", job_id, exc.message)
 
     async def _fail_quietly(self, job_id: str, *, code: str, message: str) -> None:
+        """Record the failure; a storage error holds it for a background retry (see fail), anything else
+        (the job was deleted meanwhile) is logged."""
         try:
             await self.fail(job_id, code=code, message=message)
         except FableError as exc:
@@ -178,8 +194,9 @@ class JobQuota:
     """At most `limit` queued or running jobs per owner (MAX_ACTIVE_JOBS_PER_OWNER).
 
     The count comes from storage, so it covers every kind of job (a streaming story too) and jobs
-    resumed after a restart. Counting and starting happen under the owner's lock, so two requests
-    racing for the last slot cannot both get it.
+    resumed after a restart; a job whose failure is held for a retry is already failed there
+    (DataManager.active_jobs), so it frees its slot at once. Counting and starting happen under the
+    owner's lock, so two requests racing for the last slot cannot both get it.
     """
 
     RETRY_AFTER_SECONDS = 10

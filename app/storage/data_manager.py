@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, StorageError
 from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, Record, StoredAnswer
 from app.storage import export
 from app.storage.base import ImageContent, StorageBackend
+from app.storage.pending import Kind, PendingWrites
 from utils import utcnow
 
+log = logging.getLogger(__name__)
 R = TypeVar("R", bound=Record)
 Mutation = Callable[[R], "R | None"]
 
@@ -24,6 +27,7 @@ class DataManager:
     def __init__(self, backend: StorageBackend) -> None:
         self.backend = backend
         self.on_comic_saved: list[Callable[[Comic], None]] = []  # told of every comic written, after the write
+        self.pending = PendingWrites(self._land)  # writes refused for now, laid over reads until they land
 
     def _saved(self, comic: Comic) -> Comic:
         for listener in self.on_comic_saved:
@@ -34,59 +38,93 @@ class DataManager:
         await self.backend.open()
 
     async def close(self) -> None:
+        await self.pending.stop()
         await self.backend.close()
 
-    async def _update(self, load: Callable[[], Any], save: Callable[..., Any], mutate: Mutation[R]) -> R:
+    async def _update(self, kind: Kind, record_id: str, load: Callable[[str], Any], save: Callable[..., Any],
+                      mutate: Mutation[R]) -> R:
         """Read, apply `mutate` to a copy, write if the version is unchanged; retry on a race.
 
-        `mutate` returns the new record, or None for "nothing to change"; it may raise to refuse.
+        `mutate` returns the new record, or None for "nothing to change"; it may raise to refuse. It sees
+        the record with its held changes (see update_eventually), and a write carries them along.
         """
         for _ in range(_MAX_ATTEMPTS):
-            current: R = await load()
+            stored: R = await load(record_id)
+            current, held = self.pending.overlay(kind, record_id, stored)
             updated = mutate(current.model_copy(deep=True))
             if updated is None:
                 return current
+            if held and updated == stored:  # the held changes were already on disk: nothing to write
+                self.pending.settle(kind, record_id, held)
+                return stored
             try:
-                return await save(updated, expected_version=current.version)
+                saved = await save(updated, expected_version=stored.version)
             except Conflict:
                 await asyncio.sleep(0)
+                continue
+            self.pending.settle(kind, record_id, held)
+            return saved
         raise Conflict("the record is changing too often to update; try again")
+
+    async def update_eventually(self, kind: Kind, record_id: str, mutate: Mutation[R]) -> bool:
+        """Write `mutate` now (True), or when storage refuses it (a full disk), hold it: every read shows it
+        at once, and it is retried in the background until it is written (False). For the changes that end
+        work (a job's failure, a story's end), which must not wait for a restart."""
+        update = self.update_job if kind == "job" else self.update_comic
+        try:
+            await update(record_id, mutate)  # type: ignore[arg-type]
+            return True
+        except StorageError as exc:
+            log.error("%s %s: change not written (%s); held and retried in the background", kind, record_id,
+                      exc.message)
+            self.pending.hold(kind, record_id, mutate)
+            return False
+
+    async def _land(self, kind: Kind, record_id: str) -> None:
+        """Write a record's held changes (the retry of update_eventually)."""
+        await (self.update_job if kind == "job" else self.update_comic)(record_id, lambda record: record)
+
+    def _shown(self, kind: Kind, record: R) -> R:
+        return self.pending.overlay(kind, getattr(record, "id"), record)[0]
 
     # -- jobs -----------------------------------------------------------------------------------
     async def create_job(self, job: Job) -> Job:
         return await self.backend.save_job(job, expected_version=None)
 
     async def get_job(self, job_id: str) -> Job:
-        return await self.backend.get_job(job_id)
+        return self._shown("job", await self.backend.get_job(job_id))
 
     async def update_job(self, job_id: str, mutate: Mutation[Job]) -> Job:
-        return await self._update(lambda: self.backend.get_job(job_id), self.backend.save_job, mutate)
+        return await self._update("job", job_id, self.backend.get_job, self.backend.save_job, mutate)
 
     async def list_jobs(self, *, limit: int = 50, offset: int = 0) -> list[Job]:
-        return await self.backend.list_jobs(limit=limit, offset=offset)
+        return [self._shown("job", job) for job in await self.backend.list_jobs(limit=limit, offset=offset)]
 
     async def delete_job(self, job_id: str) -> None:
         await self.backend.delete_job(job_id)
 
     async def active_jobs(self) -> list[Job]:
-        return await self.backend.active_jobs()
+        """Unfinished jobs; one whose end is held (not yet written) is already finished."""
+        shown = (self._shown("job", job) for job in await self.backend.active_jobs())
+        return [job for job in shown if not job.is_final]
 
     # -- comics ---------------------------------------------------------------------------------
     async def create_comic(self, comic: Comic) -> Comic:
         return self._saved(await self.backend.save_comic(comic, expected_version=None))
 
     async def get_comic(self, comic_id: str) -> Comic:
-        return await self.backend.get_comic(comic_id)
+        return self._shown("comic", await self.backend.get_comic(comic_id))
 
     async def update_comic(self, comic_id: str, mutate: Mutation[Comic]) -> Comic:
         async def save(comic: Comic, *, expected_version: int | None) -> Comic:
             return self._saved(await self.backend.save_comic(comic, expected_version=expected_version))
 
-        return await self._update(lambda: self.backend.get_comic(comic_id), save, mutate)
+        return await self._update("comic", comic_id, self.backend.get_comic, save, mutate)
 
     async def list_comics(self, *, limit: int = 50, offset: int = 0, owner_id: str | None = None) -> list[Comic]:
         """Newest first; only `owner_id`'s comics when it is given."""
-        return await self.backend.list_comics(limit=limit, offset=offset, owner_id=owner_id)
+        comics = await self.backend.list_comics(limit=limit, offset=offset, owner_id=owner_id)
+        return [self._shown("comic", comic) for comic in comics]
 
     async def delete_comic(self, comic_id: str) -> None:
         """The comic, its jobs and its images go together."""
