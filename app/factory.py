@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import comic_routes, errors, job_routes, project_routes, system_routes, view_routes
 from app.api.auth import Authenticator, require_caller
+from app.api.head import HeadAsGet
 from app.api.idempotency import Idempotency
 from app.api.limits import BodyLimit
 from app.api.redaction import install_log_redaction
@@ -27,6 +28,9 @@ from config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
+# Response headers a browser's script may read across origins (beyond the CORS-safelisted ones): a
+# download's name and its ETag, where a 201 points, and how long to wait after a 429 or 503.
+EXPOSED_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After"]
 
 
 @asynccontextmanager
@@ -65,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Idempotency)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413
     app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
-                       allow_methods=["*"], allow_headers=["*"])
+                       allow_methods=["*"], allow_headers=["*"], expose_headers=EXPOSED_HEADERS)
+    app.add_middleware(HeadAsGet)  # outermost: every layer (CORS too) answers a HEAD as the GET it stands for
     errors.install(app)
     for router in (comic_routes.router, project_routes.router, job_routes.router, system_routes.router):
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_caller)],

@@ -50,7 +50,8 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
         table = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
                   [m.upper() for m in operations]) for template, operations in app.openapi()["paths"].items()]
         app.state.method_table = table
-    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
+    allowed = {m for pattern, methods in table if pattern.match(path) for m in methods}
+    return sorted(allowed | {"HEAD"} if "GET" in allowed else allowed)  # HEAD: see app/api/head.py
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

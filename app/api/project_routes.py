@@ -128,24 +128,26 @@ async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: Re
     return await builder(request).restore_image(project_id, body.image_id, panel_id=panel_id)
 
 
-@router.get("/{project_id}/export/json")
-async def export_json(project_id: ProjectId, request: Request) -> dict:
-    """The project, its jobs and its images as rows of the Supabase tables (the export bundle)."""
-    return await storage(request).export_comic_data(project_id)
+def _unchanged(tag: str | None, request: Request) -> bool:
+    return tag is not None and tag in request.headers.get("if-none-match", "")
 
 
 @router.get("/{project_id}/export/{fmt}", response_class=Response, responses={
-    200: {"description": "the file", "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                                                 for media in MEDIA_TYPES.values()}},
+    200: {"description": "the file, with a Content-Disposition filename and an ETag",
+          "content": {**{media: {"schema": {"type": "string", "format": "binary"}}
+                         for fmt, media in MEDIA_TYPES.items() if fmt != "json"},
+                      MEDIA_TYPES["json"]: {"schema": {"type": "object"}}}},
     304: {"description": "unchanged since the ETag sent in If-None-Match"}})
 async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Request) -> Response:
-    """The finished comic as a file: `pdf` (a page per comic page), `cbz` (with ComicInfo.xml) or `png`
-    (the first page). 409 until every panel is drawn."""
+    """The comic as a file: `pdf` (a page per comic page), `cbz` (with ComicInfo.xml) or `png` (the first
+    page), 409 until every panel is drawn; or `json`, its rows of the Supabase tables (the export bundle)."""
     exporter: ComicExporter = request.app.state.exporter
     tag = await exporter.current_etag(project_id, fmt)
-    if tag in request.headers.get("if-none-match", ""):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+    if _unchanged(tag, request):  # before any page is composed
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag or ""})
     made = await exporter.export(project_id, fmt)
+    if _unchanged(made.etag, request):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": made.etag})
     return Response(made.data, media_type=made.media_type, headers={
         "ETag": made.etag, "Cache-Control": "private, no-cache",
         "Content-Disposition": f'attachment; filename="{made.filename}"'})

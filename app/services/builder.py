@@ -95,15 +95,6 @@ def _story_end(story: str, error: str | None, *, only_streaming: bool = False) -
     return end
 
 
-def _story_end(story: str, error: str | None, *, only_streaming: bool = False) -> Callable[[Comic], Comic | None]:
-    def end(comic: Comic) -> Comic | None:
-        if only_streaming and comic.story_status != "streaming":
-            return None  # a held end that something else has ended meanwhile
-        return comic.model_copy(update={"story": story, "story_status": "error" if error else "completed",
-                                        "story_error": error})
-    return end
-
-
 def ndjson(**fields: Any) -> str:
     return json.dumps(fields, ensure_ascii=False) + "\n"
 

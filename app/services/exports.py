@@ -1,10 +1,12 @@
 """The finished comic as files: PDF (one page per comic page), CBZ (pages and ComicInfo.xml) and PNG
-(the first page), made from the lettered panels in reading order."""
+(the first page), made from the lettered panels in reading order; and JSON, the comic's rows of the
+Supabase tables (the export bundle)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,8 +16,10 @@ from app.services import pages
 from app.storage.data_manager import DataManager
 from utils import slugify, topic_subject
 
-ExportFormat = Literal["pdf", "cbz", "png"]
-MEDIA_TYPES: dict[str, str] = {"pdf": "application/pdf", "cbz": "application/vnd.comicbook+zip", "png": "image/png"}
+PageFormat = Literal["pdf", "cbz", "png"]
+ExportFormat = Literal["pdf", "cbz", "png", "json"]  # the route's path parameter: a 422 names every one
+MEDIA_TYPES: dict[str, str] = {"pdf": "application/pdf", "cbz": "application/vnd.comicbook+zip", "png": "image/png",
+                               "json": "application/json"}
 LAYOUT_VERSION = 1  # part of every ETag: a change to the page layout must not be served from caches
 
 
@@ -34,7 +38,7 @@ class Book:
     comic: Comic
     pages: list  # PIL images, in reading order
 
-    def write(self, fmt: ExportFormat) -> bytes:
+    def write(self, fmt: PageFormat) -> bytes:
         comic = self.comic
         if fmt == "png":
             return pages.png_bytes(self.pages[0])
@@ -65,8 +69,10 @@ class ComicExporter:
         self.data = data
         self._slots = asyncio.Semaphore(max_concurrent)
 
-    async def current_etag(self, comic_id: str, fmt: ExportFormat) -> str:
-        return etag(await self.data.get_comic(comic_id), fmt)
+    async def current_etag(self, comic_id: str, fmt: ExportFormat) -> str | None:
+        """The ETag the export would have, known before making it; None for `json`, whose rows (its jobs
+        too) can change while the comic's version does not: its ETag is a digest of the bytes."""
+        return None if fmt == "json" else etag(await self.data.get_comic(comic_id), fmt)
 
     async def book(self, comic: Comic) -> Book:
         """The comic's pages; 409 unless every panel has a lettered image."""
@@ -89,9 +95,13 @@ class ComicExporter:
 
     async def export(self, comic_id: str, fmt: ExportFormat) -> ComicFile:
         comic = await self.data.get_comic(comic_id)
+        name = slugify(comic.title) or "comic"
+        if fmt == "json":  # the rows as they are now, finished or not
+            data = json.dumps(await self.data.export_comic_data(comic_id), ensure_ascii=False).encode("utf-8")
+            tag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+            return ComicFile(data=data, media_type=MEDIA_TYPES[fmt], filename=f"{name}.json", etag=tag)
         book = await self.book(comic)
         async with self._slots:
             data = await asyncio.to_thread(book.write, fmt)
-        name = slugify(comic.title) or "comic"
         suffix = "-page-1.png" if fmt == "png" else f".{fmt}"
         return ComicFile(data=data, media_type=MEDIA_TYPES[fmt], filename=f"{name}{suffix}", etag=etag(comic, fmt))

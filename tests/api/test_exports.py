@@ -128,10 +128,24 @@ async def test_exports_wait_for_every_panel_and_refuse_unknown_formats(client: h
     _, comic = await finished_comic(client, app, num_scenes=2)
     bogus = await client.get(f"{API}/projects/{comic['comic_id']}/export/docx")
     assert bogus.status_code == 422
+    (error,) = bogus.json()["detail"]
+    assert error["loc"] == ["path", "fmt"] and all(f"'{fmt}'" in error["msg"] for fmt in ("pdf", "cbz", "png", "json"))
     await app.state.data.update_comic(comic["comic_id"], lambda c: c.model_copy(update={"panels": [
         c.panels[0].model_copy(update={"status": "failed"}), *c.panels[1:]]}))
     waiting = await client.get(f"{API}/projects/{comic['comic_id']}/export/cbz")
     assert waiting.status_code == 409 and "1 of 2 panels are not drawn" in waiting.json()["detail"]
+
+
+async def test_the_json_bundle_is_a_named_download_with_an_etag(client: httpx.AsyncClient, app: FastAPI) -> None:
+    _, comic = await finished_comic(client, app, num_scenes=2)
+    url = f"{API}/projects/{comic['comic_id']}/export/json"
+    first = await client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    assert first.headers["content-disposition"] == 'attachment; filename="adventures-in-safety.json"'
+    bundle = first.json()
+    assert bundle["format"] == "fable-export" and len(bundle["tables"]["panels"]) == 2
+    again = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == first.headers["etag"]
 
 
 def test_pages_hold_every_panel_once_in_reading_order() -> None:
