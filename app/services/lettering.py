@@ -7,8 +7,9 @@ is drawn. The plan:
 - the narration goes in a caption box in the top-left corner;
 - each spoken line gets an oval balloon whose text is wrapped to a width, and whose oval is the
   smallest of its shape that holds every line's ink with padding;
-- balloons are placed in speaking order (each one lower than, or to the right of, the one before),
-  where they cost least: off the figures (faces most of all), over quiet parts of the art, near and
+- balloons are placed in reading order, always: read left to right and top to bottom, the caption
+  comes first and the balloons follow in the order the lines are spoken (`reads_after` holds for every
+  pair); within that, each goes where it costs least: off the figures (faces most of all), over quiet parts of the art, near and
   above their speaker;
 - a tail runs from each balloon toward its speaker's head, or toward the nearer side when the
   speaker is not in the picture;
@@ -237,12 +238,13 @@ def _overlaps(a: Box, b: Box, gap: float) -> bool:
     return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
 
 
-def _reads_after(box: Box, before: Box) -> bool:
-    """Whether a reader meets `box` after `before`: lower down, or level with it and to its right."""
-    height = before[3] - before[1]
-    if box[1] < before[1] - 0.25 * height:
-        return False
-    return box[1] >= before[1] + 0.5 * height or box[0] >= before[0] + 0.25 * (before[2] - before[0])
+def reads_after(box: Box, before: Box) -> bool:
+    """Whether a reader, going left to right and top to bottom, meets `box` after `before`: it starts
+    below `before`'s bottom, or it is level with it (their heights overlap) and wholly to its right,
+    starting no higher than a quarter of `before`'s height above it (higher than that, it is met first)."""
+    if box[1] >= before[3]:
+        return True
+    return box[0] >= before[2] and box[1] >= before[1] - 0.25 * (before[3] - before[1])
 
 
 # -- the plan ------------------------------------------------------------------------------------------
@@ -336,7 +338,7 @@ def _cost(box: Box, speaker: str, setting: _Setting) -> float:
 
 
 def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[Balloon],
-            avoid: list[Point], *, in_order: bool, spare_faces: bool) -> tuple[Balloon, float] | None:
+            avoid: list[Point], *, spare_faces: bool) -> tuple[Balloon, float] | None:
     w, h = setting.size
     name = fonts.face_for(text, bold=True)
     font = fonts.load(name, size)
@@ -348,7 +350,6 @@ def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[
         a, b = _oval_for(block, pad)
         if 2 * a <= w - 2 * margin and 2 * b <= 0.62 * h:
             shapes.setdefault(block.lines, (block, a, b))
-    before = [balloon for balloon in placed if balloon.kind == "speech"]
 
     def price(x: float, y: float, bw: float, bh: float) -> float | None:
         """What a balloon at (x, y) costs, or None where it may not go."""
@@ -357,8 +358,8 @@ def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[
             return None
         if any(_overlaps(box, other.box, gap) for other in placed):
             return None
-        if in_order and before and not _reads_after(box, before[-1].box):
-            return None
+        if not all(reads_after(box, earlier.box) for earlier in placed):
+            return None  # reading order is never traded away: the caption, then the lines as spoken
         if spare_faces and any(_overlaps(box, figure.head, 0) for figure in setting.figures.values()):
             return None
         cost = (_cost(box, speaker, setting) + 0.15 * (bw * bh) / (w * h)
@@ -397,7 +398,7 @@ def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[
 
 
 def _attempt(size: int, narration: str, speech: list[DialogueLine], setting: _Setting, *,
-             in_order: bool, spare_faces: bool) -> tuple[list[Balloon], float] | None:
+             spare_faces: bool) -> tuple[list[Balloon], float] | None:
     """Every balloon at this size, and what they cost together; None when they do not all fit."""
     placed: list[Balloon] = []
     total = 0.0
@@ -408,8 +409,7 @@ def _attempt(size: int, narration: str, speech: list[DialogueLine], setting: _Se
         placed.append(caption)
     avoid: list[Point] = []
     for line in speech:
-        found = _speech(line.speaker, line.text, size, setting, placed, avoid, in_order=in_order,
-                        spare_faces=spare_faces)
+        found = _speech(line.speaker, line.text, size, setting, placed, avoid, spare_faces=spare_faces)
         if found is None:
             return None
         balloon, cost = found
@@ -432,16 +432,16 @@ def plan_lettering(*, size: tuple[int, int], narration: str | None, dialogue: Se
                        figures={slugify(f.name): f for f in figures})
     largest = max(8, round(30 * unit))
     sizes = sorted({max(6, round(largest * 0.88 ** i)) for i in range(30)}, reverse=True)
-    # First in speaking order and clear of every face, at sizes down to SPARE_FACES of the largest; then
-    # over faces if need be; then in any order. Within a pass, the largest size that fits may crowd the
+    # Always in reading order (see reads_after). First clear of every face, at sizes down to SPARE_FACES
+    # of the largest; then over faces if need be. Within a pass, the largest size that fits may crowd the
     # figures: a size or two smaller (down to READABLE of the first that fits) is taken when it places
     # the balloons enough better.
-    for in_order, spare_faces, smallest in ((True, True, SPARE_FACES), (True, False, 0.0), (False, False, 0.0)):
+    for spare_faces, smallest in ((True, SPARE_FACES), (False, 0.0)):
         best: tuple[float, int, list[Balloon]] | None = None
         for font_size in sizes:
             if font_size < largest * smallest or (best is not None and font_size < best[1] * READABLE):
                 break
-            found = _attempt(font_size, caption, speech, setting, in_order=in_order, spare_faces=spare_faces)
+            found = _attempt(font_size, caption, speech, setting, spare_faces=spare_faces)
             if found is None:
                 continue
             balloons, cost = found
