@@ -57,7 +57,8 @@ invent others, and use the names exactly as written:
 
 PANELS_REQUEST = """Scenes as JSON:
 {scenes}
-Plan the panels. scene_number is the 1-based number of the scene each panel belongs to."""
+Plan the panels in the scenes' order, with every scene in at least one panel. scene_number is the
+1-based number of the scene each panel belongs to."""
 
 STORY_WRITER = """You write short stories for children aged {age_group} that teach through what happens.
 {reading_level}
