@@ -145,7 +145,7 @@ def subject_of(topic: str) -> str:
     for candidate in (_CLAUSE_END.split(about)[0], about):
         candidate = _cut(candidate.strip(), SUBJECT_CHARS).strip(" ,;:-")
         if any(ch.isalnum() for ch in candidate):
-            return candidate
+            return re.sub(r"^(A|An|The)(?= )", lambda m: m.group(1).lower(), candidate)  # said mid-sentence
     return "our story"
 
 
