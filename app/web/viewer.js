@@ -12,6 +12,8 @@
   let token = null;
   let socket = null;
   let finished = false;
+  let empty = null; // for a comic without panels: "working" (someone is on it) or "idle" (its owner's turn)
+  let described = 0; // the latest description of an empty comic wins over slower earlier ones
 
   const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.get("access_token")) {
@@ -70,6 +72,56 @@
     return [panel.narration, ...(panel.dialogue || []).map((l) => `${l.speaker}: ${l.text}`)].filter(Boolean).join(" ");
   }
 
+  const WORKING = {
+    generating_scenes: "The scenes are being written…", refining_scenes: "The scenes are being rewritten…",
+    rendering_characters: "The characters are being drawn…", generating_panels: "The panels are being planned…",
+  };
+  const REVIEW = "Its scenes are written and wait for review: read them, change or recast them if you like, " +
+    "then generate the comic.";
+
+  async function wizardJob(jobId) {
+    try {
+      const answer = await fetch(`${API}/jobs/${encodeURIComponent(jobId)}`, { headers: headers() });
+      return answer.ok ? await answer.json() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // A comic without panels is either being worked on (its story streaming, its wizard job writing scenes
+  // or planning panels) or waiting for its owner's next step, which is then said instead of "being written".
+  async function describeEmpty(comic) {
+    if (comic.story_status === "streaming") return { working: "The story is being written…" };
+    if (comic.job_id) { // made by the wizard
+      if (comic.status === "scenes_ready") return { next: REVIEW };
+      const job = await wizardJob(comic.job_id);
+      if (!job) return { next: "Its progress cannot be read just now." };
+      if (job.status === "queued" || job.status === "running") return { working: WORKING[job.step] || "The comic is being made…" };
+      if (job.status === "awaiting_input") return { next: REVIEW };
+      if (job.status === "failed") return { next: `Making it stopped: ${job.error ? job.error.message : "the job failed"}.` };
+      if (job.status === "cancelled") return { next: "Making it was cancelled." };
+      return { next: "It has no panels." };
+    }
+    if (comic.story_status !== "completed" || !(comic.story || "").trim()) {
+      return { next: "Write its story, then find its characters, plan its panels and render them." };
+    }
+    if (!(comic.characters || []).length) return { next: "Find its characters, then plan its panels and render them." };
+    return { next: "Plan its panels, then render them." };
+  }
+
+  async function showEmpty(comic) {
+    const ticket = ++described;
+    const state = await describeEmpty(comic);
+    if (ticket !== described) return;
+    empty = state.working ? "working" : "idle";
+    $("#progress").hidden = !state.working;
+    $("#progress-bar").removeAttribute("value"); // indeterminate: nothing to count yet
+    $("#progress-text").textContent = state.working || "";
+    $("#empty").hidden = !state.next;
+    $("#next-step").textContent = state.next || "";
+    updateReady();
+  }
+
   function render(comic) {
     document.title = `${comic.title} · Fable Tales`;
     $("#title").textContent = comic.title;
@@ -77,12 +129,18 @@
     const drawn = panels.filter((p) => p.status === "rendered").length;
     $("#meta").textContent = `Ages ${comic.age_group.replace("-", "–")} · ${panels.length} panel${panels.length === 1 ? "" : "s"}`;
     finished = panels.length > 0 && drawn === panels.length;
-    $("#progress").hidden = finished;
-    $("#progress-bar").max = Math.max(panels.length, 1);
-    $("#progress-bar").value = drawn;
-    $("#progress-text").textContent = panels.length ? `Drawing panels: ${drawn} of ${panels.length}` :
-      "The story is being written and planned…";
     $("#downloads").hidden = !finished;
+    if (panels.length) {
+      empty = null;
+      described++; // a description still on its way is for an earlier state
+      $("#empty").hidden = true;
+      $("#progress").hidden = finished;
+      $("#progress-bar").max = panels.length;
+      $("#progress-bar").value = drawn;
+      $("#progress-text").textContent = `Drawing panels: ${drawn} of ${panels.length}`;
+    } else {
+      showEmpty(comic);
+    }
     const list = $("#panels");
     const items = panels.map(panelItem);
     // Keep the pictures already on screen: only panels whose image changed are replaced.
@@ -99,7 +157,8 @@
   function updateReady() {
     const imgs = [...document.querySelectorAll("#panels img")];
     const loaded = imgs.every((img) => img.dataset.loaded === "true");
-    document.body.dataset.state = finished && loaded ? "ready" : "rendering";
+    if (empty) document.body.dataset.state = empty === "idle" ? "empty" : "working";
+    else document.body.dataset.state = finished && loaded ? "ready" : "rendering";
   }
 
   function follow() {

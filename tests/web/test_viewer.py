@@ -120,3 +120,51 @@ def test_the_viewer_follows_a_comic_being_drawn(service: str, browser: Browser, 
     assert len(shown) == len(planned) and all(p["loaded"] for p in shown)
     assert browser.evaluate("performance.getEntriesByType('navigation').length") == 1
     keep(browser.screenshot(tmp_path / "viewer-live.png"), "viewer-live.png")
+
+
+EMPTY_JS = """JSON.stringify({state: document.body.dataset.state, progress: !document.querySelector('#progress').hidden,
+  empty: !!document.querySelector('#empty') && !document.querySelector('#empty').hidden,
+  text: document.body.innerText})"""
+
+
+def shown_when_settled(browser: Browser) -> dict:
+    browser.wait_for("['empty', 'working', 'rendering', 'ready'].includes(document.body.dataset.state) && "
+                     "document.querySelector('#next-step') !== null")
+    browser.wait_for("document.body.dataset.state !== 'rendering' || document.querySelectorAll('#panels li').length")
+    return json.loads(browser.evaluate(EMPTY_JS))
+
+
+def test_an_idle_empty_project_says_nothing_is_drawn_and_what_to_do_next(service: str, browser: Browser) -> None:
+    with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
+        project = api.post("/api/v1/projects", json={"title": "Brushing Teeth",
+                                                     "prompt": "teaching kids to brush their teeth"}).json()
+        browser.open(f"{service}/view/{project['id']}#access_token={KEY}")
+        shown = shown_when_settled(browser)
+        assert shown["state"] == "empty" and shown["empty"] and not shown["progress"], shown
+        assert "Nothing drawn yet" in shown["text"] and "Write its story" in shown["text"]
+        assert "being written" not in shown["text"]
+
+        assert api.post(f"/api/v1/projects/{project['id']}/story", json={}).status_code == 200
+        # the finished story, then the cast, arrive over the WebSocket: the next step follows, without a reload
+        browser.wait_for("document.querySelector('#next-step').textContent.startsWith('Find its characters')")
+        assert api.post(f"/api/v1/projects/{project['id']}/characters/extract").status_code == 200
+        browser.wait_for("document.querySelector('#next-step').textContent === 'Plan its panels, then render them.'")
+        assert json.loads(browser.evaluate(EMPTY_JS))["state"] == "empty"
+
+        planned = api.post(f"/api/v1/projects/{project['id']}/panels/generate").json()["panels"]
+        browser.wait_for(f"document.querySelectorAll('#panels li').length === {len(planned)}")
+        assert browser.evaluate("document.querySelector('#empty').hidden") is True
+        assert browser.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_a_wizard_comic_awaiting_review_says_so(service: str, browser: Browser) -> None:
+    with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
+        job = api.post("/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety",
+                                                               "num_scenes": 2}).json()
+        settled = wait_job(api, job["job_id"])
+    assert settled["status"] == "awaiting_input"
+    browser.open(f"{service}/view/{settled['comic_id']}#access_token={KEY}")
+    shown = shown_when_settled(browser)
+    assert shown["state"] == "empty" and not shown["progress"], shown
+    assert "Nothing drawn yet" in shown["text"] and "wait for review" in shown["text"]
+    assert "being written" not in shown["text"]
