@@ -93,7 +93,8 @@ def test_data_dir_may_come_before_or_after_the_command(tmp_path: Path) -> None:
 BAD_CONFIGURATION = [  # (environment, what the one line must say)
     ({"TEXT_PROVIDER": "openai"}, "OPENAI_API_KEY must be set when TEXT_PROVIDER=openai; for example OPENAI_API_KEY="),
     ({"IMAGE_PROVIDER": "fal"}, "FAL_KEY must be set when IMAGE_PROVIDER=fal; for example FAL_KEY="),
-    ({"MAX_CONCURRENT_RENDERS": "0"}, "MAX_CONCURRENT_RENDERS must be at least 1; for example MAX_CONCURRENT_RENDERS=10"),
+    ({"MAX_CONCURRENT_RENDERS": "0"},
+     "MAX_CONCURRENT_RENDERS must be at least 1; for example MAX_CONCURRENT_RENDERS=10"),
     ({"STORAGE_BACKEND": "supabase"}, "SUPABASE_URL and SUPABASE_KEY must be set when STORAGE_BACKEND=supabase"),
     ({"PORT": "s3cret-port"}, "PORT must be a whole number from 1 to 65535; for example PORT=8000"),
     ({"ENV": "prod"}, "ENV must be one of development, production, test; for example ENV=development"),
