@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response, status
@@ -10,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.auth import CallerDep
 from app.api.deps import JobId, PipelineDep, RunnerDep, StorageDep
+from app.errors import FableError, NotFound
 from app.models.api import (CharacterCatalog, CharacterSelection, ComicResult, GenerateScenesRequest, JobAccepted,
                             JobStatusDocument, RefineScenesRequest, ScenesResponse, SelectCharactersRequest)
 from app.models.schemas import Job
@@ -74,27 +76,53 @@ async def job_status(job_id: JobId, storage: StorageDep) -> JobStatusDocument:
 @router.get("/{job_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "progress events"}})
 async def job_events(job_id: JobId, storage: StorageDep, runner: RunnerDep, request: Request) -> StreamingResponse:
-    """Server-Sent Events: one `progress` event per status change, ending at a final state."""
-    await storage.get_job(job_id)  # 404 before the stream starts
+    """Server-Sent Events: one `progress` event per status change, ending at a final state, or with an
+    `error` event when the job can no longer be read (its project was deleted)."""
+    comic_id = (await storage.get_job(job_id)).comic_id  # 404 before the stream starts
 
     async def stream() -> AsyncIterator[str]:
         last: str | None = None
-        while True:
-            changed = runner.change_signal(job_id)  # taken before reading, so no change slips between
-            job = await storage.get_job(job_id)
-            document = JobStatusDocument.of(job).model_dump_json()
-            if document != last:
-                last = document
-                yield f"event: progress\nid: {job.version}\ndata: {document}\n\n"
-            if job.is_final or await request.is_disconnected():
-                return
-            try:
-                await asyncio.wait_for(changed.wait(), KEEPALIVE_SECONDS)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
+        # the project's changes wake the stream too: its deletion takes the job with it
+        with request.app.state.events.listen(comic_id) as project_changes:
+            while True:
+                changed = runner.change_signal(job_id)  # taken before reading, so no change slips between
+                try:
+                    job = await storage.get_job(job_id)
+                except FableError as exc:
+                    yield sse_error(exc)
+                    return
+                document = JobStatusDocument.of(job).model_dump_json()
+                if document != last:
+                    last = document
+                    yield f"event: progress\nid: {job.version}\ndata: {document}\n\n"
+                if job.is_final or await request.is_disconnected():
+                    return
+                if not await _next_change(changed, project_changes):
+                    yield ": keep-alive\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def _next_change(job_changed: asyncio.Event, project_changes: asyncio.Queue) -> bool:
+    """Wait for the job's or its project's next change; False when KEEPALIVE_SECONDS pass without one."""
+    waits = {asyncio.ensure_future(job_changed.wait()), asyncio.ensure_future(project_changes.get())}
+    try:
+        done, _ = await asyncio.wait(waits, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:  # also when the stream itself is cancelled (the client left)
+            waiting.cancel()
+    return bool(done)
+
+
+def sse_error(exc: FableError) -> str:
+    """The final event of a stream that cannot go on: what happened, in words a person can act on."""
+    if isinstance(exc, NotFound):
+        code, message = "not_found", "the job is gone: it was deleted with its project"
+    else:
+        code, message = "unavailable", exc.message
+    data = json.dumps({"type": "error", "code": code, "message": message})
+    return f"event: error\ndata: {data}\n\n"
 
 
 @router.get("/{job_id}/result", response_model=ComicResult)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
@@ -17,6 +19,7 @@ from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccept
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
 from app.models.schemas import Character, Comic, Panel
 from app.services.builder import ProjectBuilder
+from app.services.events import ProjectDeleted
 from app.services.exports import MEDIA_TYPES, ComicExporter, ExportFormat
 from app.storage.data_manager import DataManager
 from utils import ID_PATTERN
@@ -67,6 +70,7 @@ async def update_project(project_id: ProjectId, body: UpdateProjectRequest, requ
 async def delete_project(project_id: ProjectId, request: Request) -> Response:
     """The project, its jobs and its image files."""
     await builder(request).delete(project_id)
+    request.app.state.events.deleted(project_id)  # live clients (WebSocket, SSE) hear that it is gone
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,7 +82,7 @@ async def write_story(project_id: ProjectId, request: Request,
                       body: StoryRequest | None = None) -> StreamingResponse:
     """Write the story, streamed as it is written (409 while one is already streaming)."""
     lines = await builder(request).start_story(project_id, body.prompt if body else None)
-    return StreamingResponse(lines, media_type="application/x-ndjson",
+    return StreamingResponse(_until_the_project_goes(lines), media_type="application/x-ndjson",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -128,6 +132,18 @@ async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: Re
     return await builder(request).restore_image(project_id, body.image_id, panel_id=panel_id)
 
 
+async def _until_the_project_goes(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The story's lines; a project deleted while its story is written ends them with an error line (the
+    story cannot be kept), not a dropped connection."""
+    async with contextlib.aclosing(lines):
+        try:
+            async for line in lines:
+                yield line
+        except NotFound:
+            yield json.dumps({"type": "error", "code": "not_found",
+                              "message": "the project was deleted while its story was being written"}) + "\n"
+
+
 def _unchanged(tag: str | None, request: Request) -> bool:
     return tag is not None and tag in request.headers.get("if-none-match", "")
 
@@ -155,8 +171,10 @@ async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Reques
 
 @ws_router.websocket("/{project_id}/ws")
 async def project_updates(websocket: WebSocket, project_id: str) -> None:
-    """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change.
-    The credential comes in the Authorization header or, from a browser, `?access_token=`."""
+    """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change, and
+    `{"event":"state.deleted"}` then close 4404 when the project is deleted. Text frames from the client are
+    ignored; a binary frame closes with 1003. The credential comes in the Authorization header or, from a
+    browser, `?access_token=`."""
     data: DataManager = websocket.app.state.data
     await websocket.accept()
     try:
@@ -180,6 +198,12 @@ async def project_updates(websocket: WebSocket, project_id: str) -> None:
                 done, _ = await asyncio.wait({change, hangup}, return_when=asyncio.FIRST_COMPLETED)
                 if hangup in done:
                     change.cancel()
+                    if hangup.result() is not None:
+                        await websocket.close(code=hangup.result(), reason="this socket takes text frames only")
+                    return
+                if isinstance(change.result(), ProjectDeleted):
+                    await websocket.send_json({"event": "state.deleted", "project_id": project_id})
+                    await websocket.close(code=4404, reason="project deleted")
                     return
                 await websocket.send_json(_event("state.updated", change.result()))
         except (WebSocketDisconnect, RuntimeError):
@@ -190,10 +214,17 @@ async def project_updates(websocket: WebSocket, project_id: str) -> None:
                 await hangup
 
 
-async def _until_closed(websocket: WebSocket) -> None:
+async def _until_closed(websocket: WebSocket) -> int | None:
+    """Read what the client sends (nothing we need) until it leaves: None then, or 1003 (unsupported data)
+    at its first binary frame."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
-            await websocket.receive_text()  # clients send nothing we need; this notices when they leave
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return None
+            if message.get("bytes") is not None:
+                return 1003
+    return None
 
 
 def _event(name: str, comic: Comic) -> dict:

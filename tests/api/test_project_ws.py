@@ -3,6 +3,8 @@ TestClient, which speaks the real WebSocket protocol to the app)."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -56,3 +58,34 @@ def test_a_websocket_for_an_unknown_project_is_closed_with_4404(settings: Settin
             with pytest.raises(WebSocketDisconnect) as closed:
                 ws.receive_json()
     assert closed.value.code == 4404
+
+
+def test_a_binary_frame_closes_the_websocket_with_1003(settings: Settings,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    with TestClient(create_app(settings)) as client:
+        project_id = client.post(f"{API}/projects", json={"prompt": "crossing the road safely"}).json()["id"]
+        with client.websocket_connect(f"{API}/projects/{project_id}/ws") as ws:
+            assert ws.receive_json()["event"] == "state.snapshot"
+            ws.send_text("hello")  # text is read and ignored; the socket stays open
+            ws.send_bytes(b"\x00\x01")
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+        assert client.get(f"{API}/projects/{project_id}").status_code == 200
+    assert closed.value.code == 1003
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_a_websocket_whose_project_is_deleted_hears_so_and_is_closed_with_4404(
+        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    with TestClient(create_app(settings)) as client:
+        project_id = client.post(f"{API}/projects", json={"prompt": "crossing the road safely"}).json()["id"]
+        with client.websocket_connect(f"{API}/projects/{project_id}/ws") as ws:
+            assert ws.receive_json()["event"] == "state.snapshot"
+            assert client.delete(f"{API}/projects/{project_id}").status_code == 204
+            assert ws.receive_json() == {"event": "state.deleted", "project_id": project_id}
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+    assert closed.value.code == 4404
+    assert [r for r in caplog.records if r.exc_info] == []
