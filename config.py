@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     allowed_image_hosts: Annotated[list[str], NoDecode] = DEFAULT_IMAGE_HOSTS
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
 
+    # local: rules + the shipped classifier (it must load, or the service does not start); rules-only: no model
+    moderation: Literal["local", "rules-only"] = "local"
+    support_message: str = Field(default=(
+        "If you are feeling very sad or want to hurt yourself, please talk to a grown-up you trust right now, "
+        "like a parent, a teacher or the school counsellor. You are not alone."), max_length=1000)
+
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default=[], examples=["first-key,second-key"])
     supabase_jwt_secret: SecretStr | None = Field(default=None, examples=["your-project-jwt-secret"])
 

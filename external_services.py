@@ -180,6 +180,17 @@ class OpenAIClient:
 
         return await self._call(call)
 
+    async def moderation_scores(self, texts: list[str]) -> list[tuple[bool, dict[str, float]]]:
+        """Per text: OpenAI's own `flagged`, and its score in each category ("sexual/minors", "violence", ...)."""
+
+        async def call() -> list[tuple[bool, dict[str, float]]]:
+            answer = await self.sdk.moderations.create(model="omni-moderation-latest", input=texts)
+            return [(bool(r.flagged), {name: float(score or 0.0) for name, score in
+                                       r.category_scores.model_dump(by_alias=True).items()})
+                    for r in answer.results]
+
+        return await self._call(call)
+
     async def stream(self, *, system: str, user: str) -> AsyncIterator[str]:
         """The answer token by token."""
         chunks = await self._call(lambda: self.sdk.chat.completions.create(

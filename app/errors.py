@@ -23,6 +23,22 @@ class InvalidInput(FableError):
     """The request is well-formed but asks for something that cannot be done."""
 
 
+class ContentRefused(InvalidInput):
+    """Content unfit for a children's comic: a kind message that never repeats what matched, and a safer
+    topic to try. Answered as 422 with `detail` = {code, category, message, suggestion}."""
+
+    code = "content_refused"
+
+    def __init__(self, *, category: str, message: str, suggestion: str) -> None:
+        super().__init__(message)
+        self.category = category
+        self.suggestion = suggestion
+
+    @property
+    def detail(self) -> dict[str, str]:
+        return {"code": self.code, "category": self.category, "message": self.message, "suggestion": self.suggestion}
+
+
 class Unauthorized(FableError):
     """No valid credential was presented (only raised when auth is configured)."""
 

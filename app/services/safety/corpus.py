@@ -1,0 +1,96 @@
+"""The moderator's examples: unsafe and safe topics in English, Spanish and French, split into a
+training set and a held-out set that training never sees.
+
+The split is by phrasing family, not by example: a quarter of each category's templates, a fifth of its
+things and a quarter of the hand-written topics are held out whole, so the held-out figures measure
+phrasings and things the classifier never met. A seeded fraction of both classes is respelled the way
+children type (leetspeak, stretched letters, dropped letters, chat words), so spelling tells nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from app.services.safety.corpus_safe import FRAMED, ORDINARY, TEACHER, WRAPPERS
+from app.services.safety.corpus_unsafe import UNSAFE
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "moderation"
+SEED = 16
+
+
+def respell(text: str, rng: random.Random) -> str:
+    """One way children (or someone dodging a filter) type it."""
+    words = text.split()
+    long_ones = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    kind = rng.choice(["leet", "stretch", "drop", "upper", "chat", "swap"])
+    if kind == "leet" and long_ones:
+        i = rng.choice(long_ones)
+        words[i] = words[i].translate(str.maketrans({"o": "0", "e": "3", "a": "4", "i": "1"}))
+    elif kind == "stretch" and long_ones:
+        i = rng.choice(long_ones)
+        words[i] = words[i] + words[i][-1] * rng.randint(1, 3)
+    elif kind == "drop" and long_ones:
+        i = rng.choice(long_ones)
+        j = rng.randrange(1, len(words[i]) - 1)
+        words[i] = words[i][:j] + words[i][j + 1:]
+    elif kind == "swap" and long_ones:
+        i = rng.choice(long_ones)
+        j = rng.randrange(1, len(words[i]) - 2)
+        w = words[i]
+        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    elif kind == "upper":
+        return text.upper()
+    elif kind == "chat":
+        table = {"you": "u", "your": "ur", "to": "2", "are": "r", "please": "pls", "for": "4"}
+        words = [table.get(w, w) for w in words]
+    return " ".join(words)
+
+
+def _example(text: str, label: str, lang: str, family: str, rng: random.Random) -> dict:
+    text = rng.choice(WRAPPERS[lang]).format(t=text)
+    if rng.random() < 0.3:
+        text = respell(text, rng)
+    return {"text": text, "label": label, "lang": lang, "family": family}
+
+
+def build() -> tuple[list[dict], list[dict]]:
+    """(train, heldout), the same every run."""
+    rng = random.Random(SEED)
+    train: list[dict] = []
+    held: list[dict] = []
+    for category, languages in UNSAFE.items():
+        for lang, spec in languages.items():
+            things = spec["things"]
+            for ti, template in enumerate(spec["templates"]):
+                for xi, thing in enumerate(things):
+                    target = held if ti % 4 == 3 or xi % 5 == 4 else train
+                    target.append(_example(template.format(x=thing), category, lang, f"{category}/{lang}/t{ti}", rng))
+            for fi, text in enumerate(spec["free"]):
+                target = held if fi % 4 == 3 else train
+                target.append(_example(text, category, lang, f"{category}/{lang}/free", rng))
+            for ti, template in enumerate(FRAMED.get(category, {}).get(lang, [])):
+                for xi, thing in enumerate(things):
+                    target = held if ti % 4 == 3 or xi % 5 == 4 else train
+                    target.append(_example(template.format(x=thing), "safe", lang, f"safe/{category}/{lang}/t{ti}", rng))
+    for pool, name in ((TEACHER, "teacher"), (ORDINARY, "ordinary")):
+        for lang, texts in pool.items():
+            for fi, text in enumerate(texts):
+                target = held if fi % 4 == 3 else train
+                for _ in range(6 if name == "teacher" else 4):  # several wrappings: the lessons that matter most
+                    target.append(_example(text, "safe", lang, f"safe/{name}/{lang}", rng))
+    return train, held
+
+
+def write(train: list[dict], held: list[dict]) -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("train.jsonl", train), ("heldout.jsonl", held)):
+        with open(DATA / name, "w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def load(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8") as rows:
+        return [json.loads(line) for line in rows if line.strip()]
