@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.validation_errors import body_fields, known_names, safe_errors
 from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized, UpstreamError
 
 from app.errors import ContentRefused  # noqa: E402 - kept apart: the refusal has its own answer shape
@@ -68,11 +69,12 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_invalid_request(request: Request, exc: Exception) -> Response:
-    """FastAPI's 422 shape, without echoing the input back: a hostile or huge value is not repeated, and
-    text that cannot be encoded (an unpaired surrogate) cannot break the answer."""
+    """FastAPI's 422 shape, without echoing the input back: neither the caller's keys nor its values are
+    repeated, at most MAX_ERRORS entries (see app/api/validation_errors.py), and text that cannot be
+    encoded (an unpaired surrogate) cannot break the answer."""
     assert isinstance(exc, RequestValidationError)
-    detail = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:500]}
-              for e in exc.errors()]
+    detail = safe_errors(exc.errors(), known_names=known_names(request.app),
+                         body_fields=body_fields(request.app, request.method, request.url.path))
     body = json.dumps({"detail": detail}, ensure_ascii=True).encode()
     return Response(body, status_code=422, media_type="application/json")
 

@@ -73,7 +73,7 @@ def detail_of(answer: httpx.Response) -> str:
     ({"topic": "safety", "num_scenes": 99}, "num_scenes"),
     ({"topic": "safety", "num_scenes": "six"}, "num_scenes"),
     ({"topic": "safety", "style": "<script>"}, "style"),
-    ({"topic": "safety", "colour": "red"}, "colour"),
+    ({"topic": "safety", "colour": "red"}, "a field this body does not take (it takes: topic, age_group, num_scenes"),
     ({"topic": "a gory murder story"}, "not suitable"),
 ])
 async def test_bad_scene_requests_are_422_and_change_nothing(
@@ -278,3 +278,27 @@ async def test_real_world_unicode_is_kept_exactly(client: httpx.AsyncClient, app
     await app.state.runner.wait_idle()
     status = (await client.get(answer.json()["status_url"])).json()
     assert status["topic"] == topic and status["status"] == "awaiting_input"
+
+
+async def test_a_flood_of_unknown_keys_gets_a_small_422_that_repeats_none_of_them(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    body: dict[str, object] = {f"<script>alert({n})</script>": n for n in range(25_000)}
+    body["topic"] = "safety"
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(f"{API}/comics/scenes/generate", json=body)
+    assert answer.status_code == 422
+    assert len(answer.content) < 16 * 1024 and "script" not in answer.text.lower()
+    detail = answer.json()["detail"]
+    assert 1 <= len(detail) <= 20
+    assert detail[0]["type"] == "extra_forbidden" and detail[0]["loc"] == ["body", "(unknown field)"]
+    assert "25,000 fields this body does not take" in detail[0]["msg"]
+    assert tree_digest(settings.data_dir) == before
+
+
+async def test_a_422_names_schema_fields_but_not_the_callers_keys_or_values(client: httpx.AsyncClient) -> None:
+    answer = await client.patch(f"{API}/projects/{UNKNOWN}", json={
+        "version": 1, "title": ["hostile-title-value"], "age_group": "hostile-age", "hostile-key": "x"})
+    assert answer.status_code == 422
+    assert "hostile" not in answer.text
+    locs = {tuple(e["loc"]) for e in answer.json()["detail"]}
+    assert {("body", "title"), ("body", "age_group"), ("body", "(unknown field)")} <= locs
