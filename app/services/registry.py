@@ -7,7 +7,7 @@ from typing import Callable
 from app.services.offline_art import OfflineImageModel
 from app.services.offline_text import OfflineTextModel
 from app.services.providers import ImageModel, TextModel
-from app.services.safety import build_moderator
+from app.services.safety import DEFAULT_SUPPORT, build_moderator
 from app.services.safety.checked import CheckedImageModel, CheckedTextModel
 from app.services.safety.moderator import Moderator
 from app.storage.registry import ConfigurationError
@@ -50,7 +50,7 @@ def _pick(kind: str, choice: str, keyed: bool, real: str) -> str:
 
 def moderator_for(settings: Settings) -> Moderator:
     """MODERATION's moderator; its classifier loads once per process (ConfigurationError if it cannot)."""
-    return build_moderator(settings.moderation, settings.support_message)
+    return build_moderator(settings.moderation, settings.support_message.strip() or DEFAULT_SUPPORT)
 
 
 def build_text_model(settings: Settings) -> TextModel:

@@ -27,19 +27,24 @@ NOTE = ("Your last draft was refused by the children's-content check. Write it a
         "nothing violent, frightening, sexual, hateful or dangerous to copy; keep the lesson gentle and safe.")
 
 
+# One text per scene, panel or character, its parts joined: the classifier reads a line of dialogue in
+# its scene ("Can I run and get my ball?" alone reads like a dare; in a park scene it is not).
+def _joined(parts: list[str]) -> str:
+    return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
+
+
 def scene_texts(scenes: list[Scene]) -> list[str]:
-    return [t for s in scenes for t in (s.title, s.description, s.learning_point, *s.visual_elements,
-                                        *(line.text for line in s.dialogue)) if t]
+    return [_joined([s.title, s.description, s.learning_point, *s.visual_elements,
+                     *(line.text for line in s.dialogue)]) for s in scenes]
 
 
 def panel_texts(panels: list[Panel]) -> list[str]:
-    return [t for p in panels for t in (p.title, p.description, p.narration or "",
-                                        *(line.text for line in p.dialogue)) if t]
+    return [_joined([p.title, p.description, p.narration or "", *(line.text for line in p.dialogue)]) for p in panels]
 
 
 def character_texts(characters: list[Character]) -> list[str]:
-    return [t for c in characters for t in (c.name, c.description, c.brief, c.visual_form, c.demeanor,
-                                            *c.visual_tags, *c.distinctive_markers) if t]
+    return [_joined([c.name, c.description, c.brief, c.visual_form, c.demeanor, *c.visual_tags,
+                     *c.distinctive_markers]) for c in characters]
 
 
 class CheckedTextModel:

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 REFUSALS: Counter[str] = Counter()  # refusals per category since start-up, for the log
 MAX_CHUNK_WORDS = 40  # the encoder averages over its words: long text is read a few sentences at a time
 FRAMED_MARGIN = 0.6  # a lesson's framing ("what to do if...") asks the classifier to be much surer
-GENERATED_MARGIN = 0.5  # the writer's own sentences: many per comic, each already steered by a checked topic
+GENERATED_MARGIN = 0.8  # the writer's own sentences: not topics (what the classifier learned), many per comic, each
+# already steered by a checked topic; the rules still read them in full
 
 
 @dataclass(frozen=True)
