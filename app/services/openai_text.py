@@ -74,6 +74,7 @@ def _scene(draft: SceneDraft, number: int, cast_names: set[str]) -> Scene:
 
 class OpenAITextModel:
     name = "openai"
+    moderator: Moderator | None = None
 
     def __init__(self, client: OpenAIClient, moderator: Moderator | None = None) -> None:
         self.client = client
