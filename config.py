@@ -67,13 +67,16 @@ class Settings(BaseSettings):
 
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default=[], examples=["first-key,second-key"])
     supabase_jwt_secret: SecretStr | None = Field(default=None, examples=["your-project-jwt-secret"])
+    # signs image URLs in answers (app/api/signing.py); unset: derived from API_KEYS and SUPABASE_JWT_SECRET
+    image_url_secret: SecretStr | None = Field(default=None, examples=["a-long-random-string"])
 
     @field_validator("cors_origins", "allowed_image_hosts", "api_keys", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("openai_api_key", "fal_key", "supabase_key", "supabase_jwt_secret", mode="before")
+    @field_validator("openai_api_key", "fal_key", "supabase_key", "supabase_jwt_secret", "image_url_secret",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

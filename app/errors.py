@@ -43,6 +43,10 @@ class Unauthorized(FableError):
     """No valid credential was presented (only raised when auth is configured)."""
 
 
+class Forbidden(FableError):
+    """The request carries a proof that does not hold (a tampered or expired signed link)."""
+
+
 class TooBusy(FableError):
     """The caller already has as much work running as allowed; try again after `retry_after` seconds."""
 

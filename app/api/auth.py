@@ -24,6 +24,7 @@ import jwt
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from app.api.signing import ImageUrlSigner, signing_key
 from app.errors import NotFound, Unauthorized
 from config import Settings
 
@@ -59,6 +60,8 @@ class Authenticator:
         secret = settings.supabase_jwt_secret
         self._jwt_secret = secret.get_secret_value() if secret is not None else None
         self.enabled = settings.auth_enabled
+        url_key = signing_key(settings)  # with auth on, image URLs in answers carry their own proof
+        self.image_urls = ImageUrlSigner(url_key) if url_key is not None else None
 
     def principal(self, token: str | None) -> Principal:
         if not self.enabled:

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.auth import CallerDep
 from app.api.deps import JobId, PipelineDep, RunnerDep, StorageDep
+from app.api.signing import signed_for
 from app.errors import FableError, NotFound
 from app.models.api import (CharacterCatalog, CharacterSelection, ComicResult, GenerateScenesRequest, JobAccepted,
                             JobStatusDocument, RefineScenesRequest, ScenesResponse, SelectCharactersRequest)
@@ -55,10 +56,11 @@ async def refine_scenes(job_id: JobId, body: RefineScenesRequest, pipeline: Pipe
 
 
 @router.post("/{job_id}/characters/select", response_model=CharacterSelection)
-async def select_characters(job_id: JobId, body: SelectCharactersRequest, pipeline: PipelineDep) -> CharacterSelection:
+async def select_characters(job_id: JobId, body: SelectCharactersRequest, pipeline: PipelineDep,
+                            request: Request) -> CharacterSelection:
     """Choose the cast from the catalog; the scenes' lines go to the chosen characters."""
     cast = await pipeline.select_characters(job_id, body.character_ids)
-    return CharacterSelection(job_id=job_id, characters=cast)
+    return signed_for(request, CharacterSelection(job_id=job_id, characters=cast))
 
 
 @router.post("/{job_id}/generate", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
@@ -126,9 +128,10 @@ def sse_error(exc: FableError) -> str:
 
 
 @router.get("/{job_id}/result", response_model=ComicResult)
-async def job_result(job_id: JobId, pipeline: PipelineDep) -> ComicResult:
-    """The finished comic with its panels and image URLs (409 until the job completes)."""
-    comic = await pipeline.get_result(job_id)
+async def job_result(job_id: JobId, pipeline: PipelineDep, request: Request) -> ComicResult:
+    """The finished comic with its panels and image URLs (409 until the job completes; with auth on,
+    the URLs are signed for `<img src>`)."""
+    comic = signed_for(request, await pipeline.get_result(job_id))
     return ComicResult.model_validate(comic.model_dump())
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
-from app.api.auth import CallerDep, hide_unless_owned
+from app.api.auth import Authenticator, CallerDep, caller, hide_unless_owned
+from app.errors import NotFound
 from app.services.jobs import JobRunner
 from app.services.pipeline import ComicPipeline
 from app.storage.data_manager import DataManager
@@ -54,9 +55,24 @@ async def owned_project(project_id: Annotated[str, Path(pattern=ID_PATTERN, max_
 
 
 async def owned_image(image_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="an image id")],
-                      request: Request, caller: CallerDep) -> str:
-    if caller.owner_id is not None:
-        hide_unless_owned(caller, (await get_storage(request).get_image(image_id)).owner_id, "image", image_id)
+                      request: Request,
+                      exp: Annotated[str | None, Query(description="a signed image URL's expiry")] = None,
+                      sig: Annotated[str | None, Query(description="a signed image URL's signature")] = None) -> str:
+    """The owner's credential, or (for `<img src>`, which sends no header) a signed link from an answer."""
+    authenticator: Authenticator = request.app.state.auth
+    if not authenticator.enabled:
+        return image_id
+    if authenticator.image_urls is None or "authorization" in request.headers or (exp is None and sig is None):
+        principal = caller(request)  # 401 without a valid credential
+        request.state.principal = principal
+        hide_unless_owned(principal, (await get_storage(request).get_image(image_id)).owner_id, "image", image_id)
+        return image_id
+    expires = authenticator.image_urls.check_expiry(exp or "")
+    try:
+        owner_id = (await get_storage(request).get_image(image_id)).owner_id
+    except NotFound:  # answered as a bad link, so a link reveals nothing about which ids exist
+        owner_id = None
+    authenticator.image_urls.verify(image_id=image_id, owner_id=owner_id, expires=expires, signature=sig or "")
     return image_id
 
 

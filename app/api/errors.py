@@ -13,13 +13,15 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.validation_errors import body_fields, known_names, safe_errors
-from app.errors import Conflict, FableError, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized, UpstreamError
+from app.errors import (Conflict, FableError, Forbidden, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized,
+                        UpstreamError)
 
 from app.errors import ContentRefused  # noqa: E402 - kept apart: the refusal has its own answer shape
 
 log = logging.getLogger(__name__)
 
-STATUS = {Unauthorized: 401, NotFound: 404, Conflict: 409, InvalidInput: 422, TooBusy: 429, StorageError: 503}
+STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, InvalidInput: 422, TooBusy: 429,
+          StorageError: 503}
 
 
 async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:

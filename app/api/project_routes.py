@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from app.api.auth import CallerDep, caller
 from app.api.comic_routes import accepted
 from app.api.deps import ProjectId
+from app.api.signing import signed_for, signed_urls
 from app.errors import NotFound, Unauthorized
 from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
@@ -51,19 +52,19 @@ async def list_projects(request: Request, who: CallerDep, limit: Annotated[int, 
 async def create_project(body: CreateProjectRequest, request: Request, response: Response, who: CallerDep) -> Comic:
     comic = await builder(request).create(body, owner_id=who.owner_id)
     response.headers["Location"] = f"/api/v1/projects/{comic.id}"
-    return comic
+    return signed_for(request, comic)
 
 
 @router.get("/{project_id}", response_model=Comic)
 async def get_project(project_id: ProjectId, request: Request) -> Comic:
-    """The whole state: story, characters, panels."""
-    return await storage(request).get_comic(project_id)
+    """The whole state: story, characters, panels (with auth on, image URLs signed for `<img src>`)."""
+    return signed_for(request, await storage(request).get_comic(project_id))
 
 
 @router.patch("/{project_id}", response_model=Comic)
 async def update_project(project_id: ProjectId, body: UpdateProjectRequest, request: Request) -> Comic:
     """Change some fields; `version` must be the one you read (409 otherwise, and nothing changes)."""
-    return await builder(request).update(project_id, body)
+    return signed_for(request, await builder(request).update(project_id, body))
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -89,28 +90,30 @@ async def write_story(project_id: ProjectId, request: Request,
 @router.post("/{project_id}/characters/extract", response_model=ExtractedCharacters)
 async def extract_characters(project_id: ProjectId, request: Request) -> ExtractedCharacters:
     """Read the characters out of the finished story into rich profiles (the project's cast)."""
-    return ExtractedCharacters(project_id=project_id,
-                               characters=await builder(request).extract_characters(project_id))
+    return signed_for(request, ExtractedCharacters(project_id=project_id,
+                                                   characters=await builder(request).extract_characters(project_id)))
 
 
 @router.post("/{project_id}/characters/{character_id}/render", response_model=Character)
 async def render_character(project_id: ProjectId, character_id: CharacterId, request: Request) -> Character:
     """Draw the character's reference sheet; panels that show the character become stale."""
-    return await builder(request).render_character(project_id, character_id)
+    return signed_for(request, await builder(request).render_character(project_id, character_id))
 
 
 @router.post("/{project_id}/characters/{character_id}/restore", response_model=Comic)
 async def restore_character_image(project_id: ProjectId, character_id: CharacterId, body: RestoreImageRequest,
                                   request: Request) -> Comic:
     """Make an earlier sheet the character's reference again."""
-    return await builder(request).restore_image(project_id, body.image_id, character_id=character_id)
+    return signed_for(request, await builder(request).restore_image(project_id, body.image_id,
+                                                                    character_id=character_id))
 
 
 @router.post("/{project_id}/panels/generate", response_model=PanelPlanResponse)
 async def plan_panels(project_id: ProjectId, request: Request) -> PanelPlanResponse:
     """Plan the panels from the story and the cast; names outside the cast are dropped and listed."""
     comic, dropped = await builder(request).plan_panels(project_id)
-    return PanelPlanResponse(project_id=project_id, panels=comic.panels, dropped_characters=dropped)
+    return signed_for(request, PanelPlanResponse(project_id=project_id, panels=comic.panels,
+                                                 dropped_characters=dropped))
 
 
 @router.post("/{project_id}/panels/render", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
@@ -122,14 +125,14 @@ async def render_all_panels(project_id: ProjectId, request: Request, response: R
 @router.post("/{project_id}/panels/{panel_id}/render", response_model=Panel)
 async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Request) -> Panel:
     """Draw (or redraw) one panel; the others are not touched, and its earlier image is kept."""
-    return await builder(request).render_panel(project_id, panel_id)
+    return signed_for(request, await builder(request).render_panel(project_id, panel_id))
 
 
 @router.post("/{project_id}/panels/{panel_id}/restore", response_model=Comic)
 async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: RestoreImageRequest,
                               request: Request) -> Comic:
     """Make an earlier image the panel's image again."""
-    return await builder(request).restore_image(project_id, body.image_id, panel_id=panel_id)
+    return signed_for(request, await builder(request).restore_image(project_id, body.image_id, panel_id=panel_id))
 
 
 async def _until_the_project_goes(lines: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -189,8 +192,9 @@ async def project_updates(websocket: WebSocket, project_id: str) -> None:
     except NotFound:
         await websocket.close(code=4404, reason="project not found")
         return
+    signer = websocket.app.state.auth.image_urls  # the state's image URLs, signed as in every answer
     with websocket.app.state.events.listen(project_id) as queue:
-        await websocket.send_json(_event("state.snapshot", comic))
+        await websocket.send_json(_event("state.snapshot", signed_urls(comic, signer=signer, owner_id=who.owner_id)))
         hangup = asyncio.create_task(_until_closed(websocket))
         try:
             while True:
@@ -205,7 +209,8 @@ async def project_updates(websocket: WebSocket, project_id: str) -> None:
                     await websocket.send_json({"event": "state.deleted", "project_id": project_id})
                     await websocket.close(code=4404, reason="project deleted")
                     return
-                await websocket.send_json(_event("state.updated", change.result()))
+                await websocket.send_json(_event("state.updated", signed_urls(change.result(), signer=signer,
+                                                                              owner_id=who.owner_id)))
         except (WebSocketDisconnect, RuntimeError):
             return
         finally:

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from app.api.deps import ImageId, PipelineDep, SettingsDep, StorageDep
 from app.errors import NotFound
-from app.models.api import Health, StorageStatsResponse
+from app.models.api import ERROR_RESPONSES, ErrorBody, Health, StorageStatsResponse
 
 router = APIRouter(tags=["system"])
 open_router = APIRouter(tags=["system"])  # no credential needed
@@ -26,11 +26,16 @@ async def storage_stats(storage: StorageDep) -> StorageStatsResponse:
     return StorageStatsResponse.model_validate(await storage.stats())
 
 
-@router.get("/images/{image_id}", response_class=Response,
-            responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
-                       307: {"description": "the image lives at an external URL"}})
+# Outside the router-wide credential check: an <img> sends no header, so the route takes the owner's
+# credential or a signed URL from an answer (see app/api/signing.py).
+@open_router.get("/images/{image_id}", response_class=Response,
+                 responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
+                            307: {"description": "the image lives at an external URL"},
+                            **{code: ERROR_RESPONSES[code] for code in (401, 404)},
+                            403: {"model": ErrorBody, "description": "a signed URL that is tampered or expired"}})
 async def get_image(image_id: ImageId, storage: StorageDep) -> Response:
-    """The image bytes, or a redirect to where an external image lives."""
+    """The image bytes, or a redirect to where an external image lives. With auth on: the owner's
+    credential, or no header at all with the signed URL (`?exp=&sig=`) an answer gave."""
     content = await storage.image_content(image_id)
     if content.path is not None:
         if not content.path.is_file():

@@ -61,7 +61,7 @@ async def alice_world(client: httpx.AsyncClient, app: FastAPI) -> dict[str, str]
     # a second sheet, so the character has an earlier image to restore
     await client.post(f"{API}/projects/{comic['comic_id']}/characters/{character['id']}/render", headers=ALICE)
     return {"job_id": job_id, "project_id": comic["comic_id"], "panel_id": panel["panel_id"],
-            "character_id": character["id"], "image_id": panel["image_url"].rsplit("/", 1)[1], "fmt": "pdf"}
+            "character_id": character["id"], "image_id": panel["image_id"], "fmt": "pdf"}
 
 
 async def test_without_a_valid_credential_the_api_answers_401_but_health_and_docs_stay_open(
