@@ -151,3 +151,31 @@ def test_the_websocket_state_carries_signed_urls(settings: Settings) -> None:
         urls = image_urls(state)
         assert urls and all("&sig=" in u for u in urls)
         assert client.get(urls[0]).status_code == 200
+
+
+def test_a_signed_url_from_an_answer_loads_in_a_browsers_img(tmp_path: Path) -> None:
+    from tests.processes import free_port, running
+    from tests.web.chromium import Browser, chromium_path
+
+    executable = chromium_path()  # skips (or fails under FABLE_REQUIRE_SERVICES) without Chromium
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "API_KEYS": ALICE_KEY,
+           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "ENV": "development"}
+    with running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "service.log"):
+        with httpx.Client(base_url=base, headers=ALICE, timeout=30) as api:
+            project = api.post(f"{API}/projects", json={"title": "Signed", "prompt": "crossing the road"}).json()
+            assert api.post(f"{API}/projects/{project['id']}/story", json={}).status_code == 200
+            assert api.post(f"{API}/projects/{project['id']}/characters/extract").status_code == 200
+            panel = api.post(f"{API}/projects/{project['id']}/panels/generate").json()["panels"][0]
+            signed = api.post(f"{API}/projects/{project['id']}/panels/{panel['panel_id']}/render").json()["image_url"]
+        browser = Browser(executable)
+        try:
+            browser.open(f"{base}/health")
+            browser.wait_for("document.readyState === 'complete'")
+            load = """new Promise(done => { const img = new Image();
+              img.onload = () => done(img.naturalWidth); img.onerror = () => done(-1); img.src = %s; })"""
+            assert browser.evaluate(load % json.dumps(signed)) == 960  # no header: the signature is the proof
+            assert browser.evaluate(load % json.dumps(signed.split("?")[0])) == -1  # unsigned: 401
+        finally:
+            browser.close()
