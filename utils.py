@@ -60,17 +60,29 @@ def stable_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+AGE_GROUP_RULE = "ages 3 to 16, youngest first, for example 5-12"
+AGE_GROUP_MAX_LENGTH = 20
+# What people write for a range of reader ages: 5-12, 5–12 (en dash), 5—12 (em dash), 5 to 12, spaces
+# (or tabs, or no-break spaces) around any of it. The same expression is the OpenAPI schema's pattern, so
+# the two cannot disagree; it means the same to Python and to ECMAScript (no \s, whose sets differ).
+_AGE = "(?:[3-9]|1[0-6])"
+_GAP = r"[ \t\u00a0]*"
+AGE_GROUP_PATTERN = f"^{_GAP}({_AGE}){_GAP}(?:-|–|—|to){_GAP}({_AGE}){_GAP}$"
+_AGE_GROUP_RE = re.compile(AGE_GROUP_PATTERN)
+
+
 def parse_age_group(value: str) -> tuple[int, int]:
-    """'5-12' -> (5, 12). Raises ValueError with a sentence a person can act on."""
-    match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", value)
-    if not match:
-        raise ValueError("age_group must look like '5-12' (youngest-oldest)")
-    low, high = int(match.group(1)), int(match.group(2))
-    if low > high:
-        raise ValueError(f"age_group '{value}' has its youngest age above its oldest")
-    if low < 3 or high > 16:
-        raise ValueError("age_group must lie within ages 3 to 16")
-    return low, high
+    """'5-12', '5–12', '5 to 12' -> (5, 12). Raises ValueError with the rule in words (never the value)."""
+    match = _AGE_GROUP_RE.fullmatch(value) if len(value) <= AGE_GROUP_MAX_LENGTH else None
+    if not match or int(match.group(1)) > int(match.group(2)):
+        raise ValueError(f"age_group should be {AGE_GROUP_RULE}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def normal_age_group(value: str) -> str:
+    """Any accepted spelling as it is stored: '5 to 12' -> '5-12'."""
+    youngest, oldest = parse_age_group(value)
+    return f"{youngest}-{oldest}"
 
 
 _FRAMING_RE = re.compile(

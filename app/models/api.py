@@ -6,10 +6,11 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, computed_field,
+                      field_validator, model_validator)
 
 from app.models.schemas import Character, Comic, Job, JobError, JobStatus, JobStep, Panel, Scene
-from utils import ID_PATTERN, parse_age_group
+from utils import AGE_GROUP_MAX_LENGTH, AGE_GROUP_PATTERN, AGE_GROUP_RULE, ID_PATTERN, normal_age_group
 
 def _has_words(text: str) -> str:
     if sum(ch.isalnum() for ch in text) < 2:
@@ -24,8 +25,11 @@ Style = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Feedback = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000),
                      AfterValidator(_has_words)]
 RecordIdStr = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
-AGE = r"(?:[3-9]|1[0-6])"
-AGE_GROUP_PATTERN = rf"^\s*{AGE}\s*-\s*{AGE}\s*$"  # the shape; the youngest must not be above the oldest
+# Written as people write it (5-12, 5–12, 5—12, 5 to 12), kept as 5-12. The validator gives the rule in words
+# (pydantic's own pattern check would quote a regular expression); the schema states the same pattern.
+AgeGroup = Annotated[str, AfterValidator(normal_age_group), WithJsonSchema({
+    "type": "string", "maxLength": AGE_GROUP_MAX_LENGTH, "pattern": AGE_GROUP_PATTERN,
+    "description": f"the readers' ages: {AGE_GROUP_RULE} (also 5–12, 5—12 or 5 to 12; kept as 5-12)"})]
 
 
 # Control characters (other than tab and newline) and unpaired surrogates: nothing a person types, and
@@ -57,16 +61,9 @@ class Body(BaseModel):
 
 class GenerateScenesRequest(Body):
     topic: Topic = Field(description="What the comic teaches, e.g. 'teaching kids about safety'")
-    age_group: str = Field(default="5-12", max_length=7, pattern=AGE_GROUP_PATTERN,
-                           description="youngest-oldest reader, ages 3 to 16, e.g. '5-12'")
+    age_group: AgeGroup = "5-12"
     num_scenes: int = Field(default=6, ge=1, le=12)
     style: Style | None = Field(default=None, description="art style, e.g. 'cartoon', 'pastel', 'watercolor'")
-
-    @field_validator("age_group")
-    @classmethod
-    def _age_group(cls, value: str) -> str:
-        low, high = parse_age_group(value)
-        return f"{low}-{high}"
 
 
 class RefineScenesRequest(Body):
@@ -187,35 +184,20 @@ Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, m
 StoryText = Annotated[str, StringConstraints(max_length=20000)]
 
 
-def _normal_age_group(value: str) -> str:
-    low, high = parse_age_group(value)
-    return f"{low}-{high}"
-
-
 class CreateProjectRequest(Body):
     title: Title | None = None
     prompt: Prompt | None = Field(default=None, description="what the story should be about")
-    age_group: str = Field(default="5-12", max_length=7, pattern=AGE_GROUP_PATTERN)
+    age_group: AgeGroup = "5-12"
     style: Style | None = None
-
-    @field_validator("age_group")
-    @classmethod
-    def _age_group(cls, value: str) -> str:
-        return _normal_age_group(value)
 
 
 class UpdateProjectRequest(Body):
     version: int = Field(ge=1, description="the version you read; a stale one answers 409 and changes nothing")
     title: Title | None = None
     prompt: Prompt | None = None
-    age_group: str | None = Field(default=None, max_length=7, pattern=AGE_GROUP_PATTERN)
+    age_group: AgeGroup | None = None
     style: Style | None = None
     story: StoryText | None = Field(default=None, description="the story, edited by hand")
-
-    @field_validator("age_group")
-    @classmethod
-    def _age_group(cls, value: str | None) -> str | None:
-        return None if value is None else _normal_age_group(value)
 
     @field_validator("title", "style", "age_group", "prompt", "story")
     @classmethod

@@ -74,7 +74,7 @@ def detail_of(answer: httpx.Response) -> str:
     ({"topic": "safety", "num_scenes": "six"}, "num_scenes"),
     ({"topic": "safety", "style": "<script>"}, "style"),
     ({"topic": "safety", "colour": "red"}, "a field this body does not take (it takes: topic, age_group, num_scenes"),
-    ({"topic": "a gory murder story"}, "not suitable"),
+    ({"topic": "a gory murder story"}, "content_refused"),
 ])
 async def test_bad_scene_requests_are_422_and_change_nothing(
     client: httpx.AsyncClient, settings: Settings, body: dict, mentions: str
