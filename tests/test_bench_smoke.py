@@ -60,6 +60,11 @@ def test_polling_bench_runs() -> None:
     assert "GET /health (baseline):" in out and "x of health" in out
 
 
+def test_render_all_bench_runs() -> None:
+    out = run_bench("bench/render_all.py", "--sizes", "2", "4", "--latency", "0.01", "--renders", "2")
+    assert "bounded + coalesced" in out and "baseline" in out and "per-panel ratio, 4 vs 2 panels" in out
+
+
 def test_make_bench_runs() -> None:
     out = run_bench("bench/make.py", "--panels", "2", "--runs", "1")
     assert "2 panels (offline)" in out and "baseline" in out

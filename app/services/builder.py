@@ -140,11 +140,16 @@ class ProjectBuilder:
         return await self.data.update_comic(comic_id, apply)
 
     async def delete(self, comic_id: str) -> None:
-        comic = await self.data.get_comic(comic_id)
-        for job_id in comic.job_ids:
-            if self.runner.is_running(job_id):
-                await self.runner.cancel(job_id)
-        await self.data.delete_comic(comic_id)
+        """Stop the project's work (its jobs, and renders run for requests), then remove it with its images."""
+        async with self.pipeline.renders.closed(comic_id):  # no render starts for it from here on
+            comic = await self.data.get_comic(comic_id)
+            for job_id in dict.fromkeys([*comic.job_ids, *([comic.job_id] if comic.job_id else [])]):
+                if self.runner.is_running(job_id):
+                    try:
+                        await self.runner.cancel(job_id)
+                    except FableError:  # final already, or its status cannot be written: stop its work anyway
+                        await self.runner.stop(job_id)
+            await self.data.delete_comic(comic_id)
 
     # -- story ------------------------------------------------------------------------------------
     async def start_story(self, comic_id: str, prompt: str | None) -> AsyncIterator[str]:

@@ -95,12 +95,16 @@ class JobRunner:
             return job
 
         job = await self.update_with(job_id, mutate)
+        await self.stop(job_id)
+        return job
+
+    async def stop(self, job_id: str) -> None:
+        """Cancel the job's work, if it runs, and wait until it has ended (its status is not touched)."""
         task = self._tasks.get(job_id)
         if task is not None:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        return job
 
     # -- running work ---------------------------------------------------------------------------
     def start(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:

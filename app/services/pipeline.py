@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
-from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
+from app.errors import Conflict, FableError, InvalidInput, NotFound, UpstreamError
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene
 from app.services.assets import cast_of, shows
 from app.services.catalog import characters_by_ids, default_cast, recast_scenes
-from app.services.jobs import JobQuota, JobRunner
+from app.services.comic_writes import Change, ComicWrites
+from app.services.jobs import JobQuota, JobRunner, JobStopped, first_leaf
 from app.services.lettering import letter_panel
+from app.services.live_renders import LiveRenders
 from app.services.providers import DEFAULT_MAX_PANELS, ImageModel, PanelPlan, RenderedImage, TextModel, normalize_plan
 from app.storage.data_manager import DataManager
 from utils import topic_subject
@@ -55,7 +59,11 @@ class ComicPipeline:
         self.quota = JobQuota(data, max_active_jobs_per_owner)
         self.text = text
         self.images = images
+        self.max_concurrent_renders = max_concurrent_renders
         self._render_slots = asyncio.Semaphore(max_concurrent_renders)
+        self.writes = ComicWrites(data)
+        self.renders = LiveRenders()
+        data.render_is_live = self.renders.is_live  # a panel `rendering` with no live render is read as failed
 
     # -- wizard: scenes ---------------------------------------------------------------------------
     async def start_scenes(self, request: GenerateScenesRequest, *, owner_id: str | None = None) -> Job:
@@ -180,7 +188,7 @@ class ComicPipeline:
 
         async def render(character: Character) -> None:
             nonlocal done
-            await self.render_character(comic.id, character.id)
+            await self._render_character(comic.id, character.id)
             done += 1
             await self._report(job.id, PROGRESS["rendering_characters"], done, len(comic.characters))
 
@@ -208,6 +216,10 @@ class ComicPipeline:
 
     # -- rendering, shared by the wizard and the builder ----------------------------------------
     async def render_character(self, comic_id: str, character_id: str) -> Character:
+        """Draw one character's sheet for a request; deleting the project stops it (ProjectGone)."""
+        return await self.renders.run(comic_id, self._render_character(comic_id, character_id))
+
+    async def _render_character(self, comic_id: str, character_id: str) -> Character:
         """Draw one character's reference sheet. The earlier sheet stays in its history, and the
         rendered panels that show the character become stale."""
         comic = await self.data.get_comic(comic_id)
@@ -230,24 +242,37 @@ class ComicPipeline:
         return _find(comic.characters, "id", character_id, "character")
 
     async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
-        """Draw one panel with its cast's references. A failure marks the panel failed (with whether a
-        retry may help) and is raised; the panel's earlier image stays in its history."""
-        comic = await self.data.get_comic(comic_id)
+        """Draw one panel for a request; deleting the project stops it (ProjectGone)."""
+        return await self.renders.run(comic_id, self._render_panel(comic_id, panel_id))
+
+    async def _render_panel(self, comic_id: str, panel_id: str) -> Panel:
+        """Draw one panel with its cast's references. Whatever stops it is written on the panel and raised:
+        a failure as failed (with whether a retry may help), a cancel as the status it had. The panel's
+        earlier image stays in its history."""
+        _find((await self.data.get_comic(comic_id)).panels, "panel_id", panel_id, "panel")  # 404 before a write
+        with self.renders.panel(comic_id, panel_id):
+            comic = await self.writes.update(comic_id, _claim(panel_id))
+            try:
+                outcome = await self._draw(comic, panel_id)
+            except BaseException as exc:
+                await self._write_stop(comic_id, [panel_id], exc)
+                raise
+            try:
+                comic = await self.writes.update(comic_id, outcome)
+            except Exception as exc:
+                await self._write_stop(comic_id, [panel_id], exc)
+                raise
+        return _find(comic.panels, "panel_id", panel_id, "panel")
+
+    async def _draw(self, comic: Comic, panel_id: str) -> Change:
+        """Draw, keep and letter one claimed panel; the change that attaches its images to the comic."""
         panel = _find(comic.panels, "panel_id", panel_id, "panel")
         cast = cast_of(panel, comic.characters)
         scene = next((s for s in comic.scenes if s.scene_id == panel.scene_id), None)
-        await self.data.update_comic(comic_id, lambda c: _with_panel(c, panel_id, {"status": "rendering"}))
-        try:
-            async with self._render_slots:
-                rendered = await self.images.render_panel(panel=panel, scene=scene, cast=cast, style=comic.style)
-            art = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id,
-                                   owner_id=comic.owner_id)
-            record = await self._letter(rendered, art, panel=panel, cast=cast)
-        except (UpstreamError, InvalidInput) as exc:
-            changes = {"status": "failed", "error": exc.message,
-                       "retryable": isinstance(exc, UpstreamError) and exc.retryable}
-            await self.data.update_comic(comic_id, lambda c: _with_panel(c, panel_id, changes))
-            raise
+        async with self._render_slots:
+            rendered = await self.images.render_panel(panel=panel, scene=scene, cast=cast, style=comic.style)
+        art = await self._keep(rendered, kind="panel", comic_id=comic.id, panel_id=panel_id, owner_id=comic.owner_id)
+        record = await self._letter(rendered, art, panel=panel, cast=cast)
 
         def attach(current: Comic) -> Comic:
             target = _find(current.panels, "panel_id", panel_id, "panel")
@@ -257,8 +282,17 @@ class ComicPipeline:
             target.status, target.error, target.retryable, target.stale = "rendered", None, False, False
             return current
 
-        comic = await self.data.update_comic(comic_id, attach)
-        return _find(comic.panels, "panel_id", panel_id, "panel")
+        return attach
+
+    async def _write_stop(self, comic_id: str, panel_ids: list[str], exc: BaseException) -> None:
+        """Write why these panels stopped. Shielded from a second cancel; when storage refuses even this, the
+        panels are left `rendering` with no live render, which every read shows as failed and retryable."""
+        try:
+            await self.writes.update(comic_id, _stopped(panel_ids, exc))
+        except Exception as failure:  # noqa: BLE001 - the read-side fallback covers it; the cause is logged
+            if not isinstance(failure, NotFound):
+                log.error("comic %s: could not record why %d panel(s) stopped: %s", comic_id, len(panel_ids),
+                          getattr(failure, "message", failure.__class__.__name__))
 
     async def _letter(self, rendered: RenderedImage, art: ImageRecord, *, panel: Panel,
                       cast: list[Character]) -> ImageRecord:
@@ -276,31 +310,79 @@ class ComicPipeline:
                                            panel_id=art.panel_id, owner_id=art.owner_id, art_id=art.id)
 
     async def render_panels(self, job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
-        """Render every panel not rendered yet, or stale, all at once within the render limit. One
-        failing panel does not stop the others; only when every one fails does the job fail."""
+        """Render every panel not rendered yet, or stale: MAX_CONCURRENT_RENDERS workers, so at most that many
+        panels are in flight, and a panel's outcome shares its comic write with the next panel's claim (and
+        with whatever else is queued), so the writes stay fewer than the panels. One failing panel does not
+        stop the others; only when every one fails does the job fail. A cancel puts the panels in flight back."""
         comic = await self.data.get_comic(comic_id)
-        todo = [p for p in comic.panels if p.status != "rendered" or p.stale]
-        done = len(comic.panels) - len(todo)
-        failures: list[str] = []
+        todo = deque(p.panel_id for p in comic.panels if p.status != "rendered" or p.stale)
+        run = _RenderRun(total=len(comic.panels), done=len(comic.panels) - len(todo), attempted=len(todo))
+        del comic  # the workers read each panel from the comic its claim returns
 
-        async def render(panel: Panel) -> None:
-            nonlocal done
+        def claim_next() -> tuple[str, asyncio.Future[Comic]] | None:
+            if not todo:
+                return None
+            panel_id = todo.popleft()
+            self.renders.hold(comic_id, panel_id)
+            run.in_flight.add(panel_id)
+            return panel_id, self.writes.submit(comic_id, _claim(panel_id))
+
+        async def finish(panel_id: str, outcome: Change) -> None:
             try:
-                await self.render_panel(comic_id, panel.panel_id)
-            except (UpstreamError, InvalidInput) as exc:
-                failures.append(exc.message)
-            done += 1
-            await self._report(job_id, span, done, len(comic.panels))
+                await self.writes.update(comic_id, outcome)
+            except Exception as exc:
+                run.failures.append(getattr(exc, "message", "the panel could not be saved"))
+                await self._write_stop(comic_id, [panel_id], exc)
+                if isinstance(exc, NotFound) and not await self._exists(comic_id):
+                    raise
+            finally:
+                run.in_flight.discard(panel_id)
+                self.renders.release(comic_id, panel_id)
+            run.done += 1
+            await self._report(job_id, span, run.done, run.total)
 
-        async with asyncio.TaskGroup() as group:
-            for panel in todo:
-                group.create_task(render(panel))
-        if todo and len(failures) == len(todo):
-            raise UpstreamError(f"every panel failed to render; the first error: {failures[0]}",
+        async def worker() -> None:
+            claimed = claim_next()
+            while claimed is not None:
+                panel_id, claim = claimed
+                try:
+                    outcome = await self._draw(await asyncio.shield(claim), panel_id)
+                except Exception as exc:  # noqa: BLE001 - written on the panel; the others go on
+                    if isinstance(exc, NotFound) and not await self._exists(comic_id):
+                        raise
+                    if not isinstance(exc, (UpstreamError, InvalidInput)):
+                        log.warning("comic %s: panel %s stopped: %s", comic_id, panel_id,
+                                    getattr(exc, "message", exc.__class__.__name__))
+                    run.failures.append(getattr(exc, "message", "the panel could not be drawn"))
+                    outcome = _stopped([panel_id], exc)
+                claimed = claim_next()  # queued beside this outcome, so one write carries both
+                await finish(panel_id, outcome)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self.max_concurrent_renders, len(todo))):
+                    group.create_task(worker())
+        except BaseException as exc:
+            stopped = list(run.in_flight)
+            if stopped:
+                await asyncio.shield(self._write_stop(comic_id, stopped, first_leaf(exc)))
+            for panel_id in stopped:
+                self.renders.release(comic_id, panel_id)
+            raise
+        if run.attempted and len(run.failures) >= run.attempted:
+            raise UpstreamError(f"every panel failed to render; the first error: {run.failures[0]}",
                                 provider=self.images.name, retryable=True, code="render_failed")
+
+    async def _exists(self, comic_id: str) -> bool:
+        try:
+            await self.data.get_comic(comic_id)
+        except NotFound:
+            return False
+        return True
 
     async def start_render_all(self, comic_id: str) -> Job:
         """A job that renders every panel still missing or stale (the builder's "render all")."""
+        self.renders.refuse_if_closing(comic_id)
         comic = await self.data.get_comic(comic_id)
         if not comic.panels:
             raise Conflict("this project has no panels yet: plan them first (POST .../panels/generate)")
@@ -421,3 +503,47 @@ def _set_image(target: Panel | Character, record: ImageRecord) -> None:
 def _with_panel(comic: Comic, panel_id: str, changes: dict[str, Any]) -> Comic:
     comic.panels = [p.model_copy(update=changes) if p.panel_id == panel_id else p for p in comic.panels]
     return comic
+
+
+@dataclass
+class _RenderRun:
+    """One render-all's counts: panels in all, done (rendered or given up), attempted, and in flight."""
+
+    total: int
+    done: int
+    attempted: int
+    failures: list[str] = field(default_factory=list)
+    in_flight: set[str] = field(default_factory=set)
+
+
+def _claim(panel_id: str) -> Change:
+    def claim(comic: Comic) -> Comic:
+        _find(comic.panels, "panel_id", panel_id, "panel").status = "rendering"
+        return comic
+    return claim
+
+
+STOPPED_UNEXPECTEDLY = "an unexpected error stopped this panel's render (it has been logged); render it again"
+
+
+def _stopped(panel_ids: list[str], exc: BaseException) -> Change:
+    """What a stop leaves on panels still `rendering`: a cancel gives back the status they had (pending, or
+    rendered when they have an image); a failure is failed, retryable unless the panel itself is at fault."""
+    cancelled = isinstance(exc, (asyncio.CancelledError, JobStopped)) or not isinstance(exc, Exception)
+    if isinstance(exc, (UpstreamError, InvalidInput)):
+        failure = {"error": exc.message, "retryable": isinstance(exc, UpstreamError) and exc.retryable}
+    else:
+        message = exc.message if isinstance(exc, FableError) else STOPPED_UNEXPECTEDLY
+        failure = {"error": message, "retryable": True}
+
+    def stop(comic: Comic) -> Comic | None:
+        changed = False
+        for panel in comic.panels:
+            if panel.panel_id in panel_ids and panel.status == "rendering":
+                if cancelled:
+                    panel.status = "rendered" if panel.image_id else "pending"
+                else:
+                    panel.status, panel.error, panel.retryable = "failed", failure["error"], failure["retryable"]
+                changed = True
+        return comic if changed else None
+    return stop

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Callable, TypeVar
 
 from app.errors import Conflict, NotFound, StorageError
@@ -21,6 +23,9 @@ Mutation = Callable[[R], "R | None"]
 _MAX_ATTEMPTS = 100
 ANSWER_TTL = timedelta(hours=24)  # how long a keyed POST's first answer is replayed
 _MB = 1024 * 1024
+RENDER_DIED = {"status": "failed", "retryable": True,
+               "error": "the render stopped before it finished (the service restarted or storage failed); "
+                        "render it again"}
 
 
 class DataManager:
@@ -28,6 +33,12 @@ class DataManager:
         self.backend = backend
         self.on_comic_saved: list[Callable[[Comic], None]] = []  # told of every comic written, after the write
         self.pending = PendingWrites(self._land)  # writes refused for now, laid over reads until they land
+        # Whether a render of (comic id, panel id) is alive in this process; the pipeline sets it. A panel
+        # `rendering` without one (its render died: a write storage refused, a restart) reads as failed.
+        self.render_is_live: Callable[[str, str], bool] = lambda comic_id, panel_id: False
+        self._storing: dict[str, int] = {}  # comic id -> its image writes in flight
+        self._deleting: set[str] = set()
+        self._stores_done = asyncio.Condition()
 
     def _saved(self, comic: Comic) -> Comic:
         for listener in self.on_comic_saved:
@@ -113,30 +124,49 @@ class DataManager:
         return self._saved(await self.backend.save_comic(comic, expected_version=None))
 
     async def get_comic(self, comic_id: str) -> Comic:
-        return self._shown("comic", await self.backend.get_comic(comic_id))
+        return self._shown("comic", await self._load_comic(comic_id))
+
+    async def _load_comic(self, comic_id: str) -> Comic:
+        return self._settle_renders(await self.backend.get_comic(comic_id))
+
+    def _settle_renders(self, comic: Comic) -> Comic:
+        """Panels left `rendering` by a render that is gone are failed and retryable (written at the next save)."""
+        dead = {p.panel_id for p in comic.panels
+                if p.status == "rendering" and not self.render_is_live(comic.id, p.panel_id)}
+        if not dead:
+            return comic
+        panels = [p.model_copy(update=RENDER_DIED) if p.panel_id in dead else p for p in comic.panels]
+        return comic.model_copy(update={"panels": panels})
 
     async def update_comic(self, comic_id: str, mutate: Mutation[Comic]) -> Comic:
         async def save(comic: Comic, *, expected_version: int | None) -> Comic:
             return self._saved(await self.backend.save_comic(comic, expected_version=expected_version))
 
-        return await self._update("comic", comic_id, self.backend.get_comic, save, mutate)
+        return await self._update("comic", comic_id, self._load_comic, save, mutate)
 
     async def list_comics(self, *, limit: int = 50, offset: int = 0, owner_id: str | None = None) -> list[Comic]:
         """Newest first; only `owner_id`'s comics when it is given."""
         comics = await self.backend.list_comics(limit=limit, offset=offset, owner_id=owner_id)
-        return [self._shown("comic", comic) for comic in comics]
+        return [self._shown("comic", self._settle_renders(comic)) for comic in comics]
 
     async def delete_comic(self, comic_id: str) -> None:
-        """The comic, its jobs and its images go together."""
-        comic = await self.backend.get_comic(comic_id)
-        for image in await self.backend.list_images(comic_id=comic.id):
-            await self.backend.delete_image(image.id)
-        for job_id in dict.fromkeys([*comic.job_ids, *([comic.job_id] if comic.job_id else [])]):
-            try:
-                await self.backend.delete_job(job_id)
-            except NotFound:
-                pass
-        await self.backend.delete_comic(comic.id)
+        """The comic, its jobs and its images go together. Image writes for the comic in flight finish
+        first and new ones are refused meanwhile; after it, the comic's absence refuses them (store_image)."""
+        self._deleting.add(comic_id)
+        try:
+            async with self._stores_done:
+                await self._stores_done.wait_for(lambda: not self._storing.get(comic_id))
+            comic = await self.backend.get_comic(comic_id)
+            for image in await self.backend.list_images(comic_id=comic.id):
+                await self.backend.delete_image(image.id)
+            for job_id in dict.fromkeys([*comic.job_ids, *([comic.job_id] if comic.job_id else [])]):
+                try:
+                    await self.backend.delete_job(job_id)
+                except NotFound:
+                    pass
+            await self.backend.delete_comic(comic.id)
+        finally:
+            self._deleting.discard(comic_id)
 
     # -- export ---------------------------------------------------------------------------------
     async def export_comic_data(self, comic_id: str) -> dict[str, Any]:
@@ -168,10 +198,36 @@ class DataManager:
 
     # -- images ---------------------------------------------------------------------------------
     async def store_image(self, data: bytes, *, kind: ImageKind, **fields: Any) -> ImageRecord:
-        return await self.backend.put_image(ImageRecord(kind=kind, **fields), data)
+        """Keep an image; one that names a comic is refused (NotFound) unless the comic is there."""
+        record = ImageRecord(kind=kind, **fields)
+        async with self._comic_kept(record.comic_id):
+            return await self.backend.put_image(record, data)
 
     async def reference_image(self, url: str, *, kind: ImageKind, **fields: Any) -> ImageRecord:
-        return await self.backend.put_image(ImageRecord(kind=kind, url=url, **fields), None)
+        record = ImageRecord(kind=kind, url=url, **fields)
+        async with self._comic_kept(record.comic_id):
+            return await self.backend.put_image(record, None)
+
+    @asynccontextmanager
+    async def _comic_kept(self, comic_id: str | None) -> AsyncIterator[None]:
+        """While held, the image's comic exists and is not deleted: delete_comic waits for every holder, so
+        no image is recorded for a comic that is gone (one process serves the storage)."""
+        if comic_id is None:
+            yield
+            return
+        if comic_id in self._deleting:
+            raise NotFound(f"comic '{comic_id}' not found (it is being deleted)")
+        self._storing[comic_id] = self._storing.get(comic_id, 0) + 1
+        try:
+            if not await self.backend.comic_exists(comic_id):
+                raise NotFound(f"comic '{comic_id}' not found")
+            yield
+        finally:
+            self._storing[comic_id] -= 1
+            if not self._storing[comic_id]:
+                del self._storing[comic_id]
+                async with self._stores_done:
+                    self._stores_done.notify_all()
 
     async def get_image(self, image_id: str) -> ImageRecord:
         return await self.backend.get_image(image_id)

@@ -279,6 +279,9 @@ class JsonBackend:
     async def delete_comic(self, comic_id: str) -> None:
         await self._run(self._delete, "comic", comic_id)
 
+    async def comic_exists(self, comic_id: str) -> bool:
+        return is_valid_id(comic_id) and await self._run(self._path("comic", comic_id).exists)
+
     # -- images ---------------------------------------------------------------------------------
     def _put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
         if not is_valid_id(record.id):

@@ -252,6 +252,9 @@ class SupabaseBackend:
     async def delete_comic(self, comic_id: str) -> None:
         await self._delete_row("comics", "comic", comic_id)
 
+    async def comic_exists(self, comic_id: str) -> bool:
+        return is_uuid(comic_id) and await self._exists("comics", comic_id)
+
     # -- images ---------------------------------------------------------------------------------
     def public_url(self, path: str) -> str:
         return f"{self.url}/storage/v1/object/public/{self.bucket}/{path}"

@@ -134,8 +134,7 @@ async def test_an_image_record_cannot_point_outside_the_store(tmp_path: Path) ->
 async def test_the_index_snapshot_is_one_json_document_one_record_per_line(tmp_path: Path) -> None:
     data = DataManager(JsonBackend(tmp_path))
     await data.open()
-    kept = [await data.store_image(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 50, kind="panel", comic_id=f"c{n}")
-            for n in range(3)]
+    kept = [await data.store_image(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 50, kind="panel") for n in range(3)]
     await data.close()
     snapshot = tmp_path / "images" / "metadata.json"
     lines = snapshot.read_bytes().splitlines()

@@ -87,8 +87,10 @@ async def test_requests_follow_the_documented_shapes(backend: SupabaseBackend, f
 
     fake.requests.clear()
     image = await data.store_image(PNG, kind="panel", comic_id=comic.id, panel_id=comic.panels[0].panel_id)
-    assert fake.requests == [("POST", f"/storage/v1/object/comic-images/panels/{image.id}.png"),
-                             ("POST", "/rest/v1/rpc/fable_put_image")]
+    (method, path), *stored_with = fake.requests
+    assert method == "GET" and path.startswith("/rest/v1/comics?") and comic.id in path  # its comic is there
+    assert stored_with == [("POST", f"/storage/v1/object/comic-images/panels/{image.id}.png"),
+                           ("POST", "/rest/v1/rpc/fable_put_image")]
     stored = fake.objects[("comic-images", f"panels/{image.id}.png")]
     assert (stored.data, stored.content_type) == (PNG, "image/png")
     assert (await data.get_image(image.id)).panel_id == comic.panels[0].panel_id
