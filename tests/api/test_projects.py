@@ -181,7 +181,7 @@ async def test_a_client_that_hangs_up_leaves_error_not_streaming(client: httpx.A
 async def test_a_story_needs_a_prompt_and_a_fit_one(client: httpx.AsyncClient, settings: Settings) -> None:
     project_id = (await client.post(f"{API}/projects", json={"title": "Blank"})).json()["id"]
     before = tree_digest(settings.data_dir)
-    for body, mentions in ((None, "give a prompt"), ({"prompt": "a gory murder mystery"}, "not suitable"),
+    for body, mentions in ((None, "give a prompt"), ({"prompt": "a gory murder mystery"}, "content_refused"),
                            ({"prompt": "x" * 3000}, "at most 2000"), ({"prompt": "ok story", "extra": 1}, "extra")):
         answer = await client.post(f"{API}/projects/{project_id}/story", json=body)
         assert answer.status_code == 422 and mentions in detail_of(answer), (body, answer.text)
