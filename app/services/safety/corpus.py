@@ -1,10 +1,13 @@
-"""The moderator's examples: unsafe and safe topics in English, Spanish and French, split into a
-training set and a held-out set that training never sees.
+"""The moderator's examples: unsafe and safe topics in English, Spanish and French: a training set, and a
+held-out set that training never sees.
 
-The split is by phrasing family, not by example: a quarter of each category's templates, a fifth of its
-things and a quarter of the hand-written topics are held out whole, so the held-out figures measure
-phrasings and things the classifier never met. A seeded fraction of both classes is respelled the way
-children type (leetspeak, stretched letters, dropped letters, chat words), so spelling tells nothing.
+Training is every template x thing of corpus_unsafe / corpus_safe and the hand-written topics of
+corpus_more. The held-out set (corpus_heldout) is not cut from them: it was written separately, topic by
+topic, the way teachers, children and trolls type, before any result on it was seen, so it measures
+sentences and phrasings training never met rather than the same templates with other fillers (an earlier
+split held out a quarter of the templates, whose figures mostly measured the templates). A seeded
+fraction of the training examples is respelled the way children type (leetspeak, stretched letters,
+dropped letters, chat words), so spelling tells nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import json
 import random
 from pathlib import Path
 
+from app.services.safety.corpus_heldout import HELD_SAFE, HELD_UNSAFE
+from app.services.safety.corpus_more import MORE_SAFE, MORE_UNSAFE
 from app.services.safety.corpus_safe import FRAMED, ORDINARY, TEACHER, WRAPPERS
 from app.services.safety.corpus_unsafe import UNSAFE
 
@@ -59,27 +64,33 @@ def build() -> tuple[list[dict], list[dict]]:
     """(train, heldout), the same every run."""
     rng = random.Random(SEED)
     train: list[dict] = []
-    held: list[dict] = []
     for category, languages in UNSAFE.items():
         for lang, spec in languages.items():
             things = spec["things"]
             for ti, template in enumerate(spec["templates"]):
-                for xi, thing in enumerate(things):
-                    target = held if ti % 4 == 3 or xi % 5 == 4 else train
-                    target.append(_example(template.format(x=thing), category, lang, f"{category}/{lang}/t{ti}", rng))
-            for fi, text in enumerate(spec["free"]):
-                target = held if fi % 4 == 3 else train
-                target.append(_example(text, category, lang, f"{category}/{lang}/free", rng))
+                for thing in things:
+                    train.append(_example(template.format(x=thing), category, lang, f"{category}/{lang}/t{ti}", rng))
+            for text in spec["free"]:
+                train.append(_example(text, category, lang, f"{category}/{lang}/free", rng))
             for ti, template in enumerate(FRAMED.get(category, {}).get(lang, [])):
-                for xi, thing in enumerate(things):
-                    target = held if ti % 4 == 3 or xi % 5 == 4 else train
-                    target.append(_example(template.format(x=thing), "safe", lang, f"safe/{category}/{lang}/t{ti}", rng))
+                for thing in things:
+                    train.append(_example(template.format(x=thing), "safe", lang, f"safe/{category}/{lang}/t{ti}", rng))
     for pool, name in ((TEACHER, "teacher"), (ORDINARY, "ordinary")):
         for lang, texts in pool.items():
-            for fi, text in enumerate(texts):
-                target = held if fi % 4 == 3 else train
+            for text in texts:
                 for _ in range(6 if name == "teacher" else 4):  # several wrappings: the lessons that matter most
-                    target.append(_example(text, "safe", lang, f"safe/{name}/{lang}", rng))
+                    train.append(_example(text, "safe", lang, f"safe/{name}/{lang}", rng))
+    for label_of, pool in ((lambda c: c, MORE_UNSAFE), (lambda c: "safe", MORE_SAFE)):
+        for category, languages in pool.items():
+            for lang, texts in languages.items():
+                for i, text in enumerate(texts):
+                    for _ in range(3):  # hand-written, each its own phrasing: worth more than one template filler
+                        train.append(_example(text, label_of(category), lang,
+                                              f"more/{label_of(category)}/{category}/{lang}/{i % 8}", rng))
+    held = [{"text": text, "label": label, "lang": lang, "family": f"held/{category}"}
+            for pool, labelled in ((HELD_UNSAFE, True), (HELD_SAFE, False))
+            for category, languages in pool.items() for lang, texts in languages.items() for text in texts
+            for label in [category if labelled else "safe"]]
     return train, held
 
 

@@ -204,10 +204,14 @@ ORDINARY = {
 
 # Ways a topic is handed to the service, for safe and unsafe topics alike, so the wrapping tells nothing.
 WRAPPERS = {
-    "en": ["{t}", "{t}", "{t}", "a comic about {t}", "teaching kids about {t}", "{t} for 8 year olds",
-           "a story where friends learn about {t}", "{t} (ages 5-12)", "lesson: {t}", "make a comic on {t} please"],
+    "en": ["{t}", "{t}", "{t}", "{t}", "a comic about {t}", "teaching kids about {t}", "{t} for 8 year olds",
+           "a story where friends learn about {t}", "{t} (ages 5-12)", "lesson: {t}", "make a comic on {t} please",
+           "can you make a comic about {t}", "i want a story about {t}", "write me a comic: {t}", "{t}!!",
+           "comic idea - {t}", "for my class: {t}", "{t} lol", "pls do {t}"],
     "es": ["{t}", "{t}", "{t}", "un cómic sobre {t}", "enseñar a los niños {t}", "{t} para niños de 8 años",
-           "una historia sobre {t}", "lección: {t}"],
+           "una historia sobre {t}", "lección: {t}", "hazme un cómic de {t}", "quiero una historia sobre {t}",
+           "para mi clase: {t}", "{t} jaja"],
     "fr": ["{t}", "{t}", "{t}", "une bd sur {t}", "apprendre aux enfants {t}", "{t} pour les 8 ans",
-           "une histoire sur {t}", "leçon : {t}"],
+           "une histoire sur {t}", "leçon : {t}", "fais-moi une bd sur {t}", "je veux une histoire sur {t}",
+           "pour ma classe : {t}", "{t} mdr"],
 }

@@ -22,7 +22,7 @@ CHAT = {
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "wanna": "want to",
     "gonna": "going to", "gotta": "have to", "howto": "how to", "how2": "how to", "h2": "how to",
     "thru": "through", "cuz": "because", "bc": "because", "2day": "today", "bday": "birthday",
-    "kys": "kill yourself", "kms": "kill myself", "unalive": "kill", "unalived": "killed",
+    "what 2 do": "what to do", "how 2": "how to", "kys": "kill yourself", "kms": "kill myself", "unalive": "kill", "unalived": "killed",
     "unaliving": "killing", "sewerslide": "suicide", "sewer slide": "suicide", "seggs": "sex", "secks": "sex",
     "segs": "sex", "corn": "corn", "pr0n": "porn", "p0rn": "porn", "prn": "porn", "nsfw": "porn",
     "pew pew": "gun", "yeet": "throw", "xtc": "ecstasy", "mdma": "ecstasy", "420": "weed",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.services.safety import lexicon
+
 
 def _any(*parts: str) -> str:
     return "(?:" + "|".join(parts) + ")"
@@ -131,7 +133,7 @@ HARM_ACTS: dict[str, str] = {
         r"(?:tuer|poignarder|empoisonner|torturer|frapper) (?:quelqu'un|des gens|une personne|mon|ma|mes)",
         r"tiroteo escolar", r"fusillade (?:dans une|a l')ecole", r"descuartizar", r"decapiter"),
     "animal_cruelty": _any(
-        r"(?:hurt|kill|torture|kick|burn|drown|poison|abuse|beat|starve|shoot|stab|throw|hit|set fire to|skin) "
+        r"(?<!\ba )(?<!\bthe )(?<!\ban )(?:hurt|kill|torture|kick|burn|drown|poison|abuse|beat|starve|shoot|stab|throw|hit|set fire to|skin) "
         r"(?:a |the |my |your |our |some |stray |little )?(?:cats?|kittens?|dogs?|pupp(?:y|ies)|animals?|pets?|birds?|"
         r"hamsters?|frogs?|rabbits?|bunn(?:y|ies)|squirrels?|fish|horses?|ducks?|mice|mouse|lizards?|turtles?)",
         r"dog ?fight(?:s|ing)?", r"cock ?fight(?:s|ing)?", r"pelea de (?:perros|gallos)", r"combats? de (?:chiens|coqs)",
@@ -161,9 +163,9 @@ FRAMING = re.compile(_any(
     r"(?:body|bodies|brain|lungs|heart|health|teeth|liver|growing)", r"(?:does|do) to (?:your|the|our) (?:body|brain|health)",
     r"(?:hace|hacen) (?:al|a tu|a los) (?:cuerpo|cerebro|corazon|pulmones)", r"(?:fait|font) (?:au|a ton|aux) (?:corps|cerveau|coeur|poumons)",
     r"(?:dana|danan|abime|abiment) (?:el|la|los|le|les|ton|tu)", r"what to do (?:if|when)", r"what should (?:i|you|we) do (?:if|when)",
-    r"(?<!don't )(?<!do not )(?<!never )(?<!not )tell (?:a|an|your|the) (?:grown ?up|adult|trusted adult|teacher|parent|safe adult)", r"trusted adults?",
+    r"(?<!don't )(?<!do not )(?<!never )(?<!not )tell(?:s|ing)? (?:a|an|your|the) (?:grown ?up|adult|trusted adult|teacher|parent|safe adult)", r"trusted adults?",
     r"(?:staying|stay|keeping|keep|being) safe", r"dangers? of", r"say(?:ing)? no (?:to|when)", r"how to say no",
-    r"(?:is|are) (?:harmful|dangerous|bad for)", r"harms? (?:your|our|the|growing)", r"effects? of .{0,40} on",
+    r"(?:is|are) (?:harmful|dangerous|bad for)", r"(?:can|could) (?:become|be) a problem", r"harms? (?:your|our|the|growing)", r"effects? of .{0,40} on",
     r"awareness", r"prevention", r"prevent(?:ing)?", r"how to (?:help|support|comfort|protect)",
     r"(?:avoid|avoiding|resist|resisting|refuse|refusing|stand up to|standing up to|stop|stopping|report|reporting)",
     r"history of", r"remember(?:ed|ing|ance)?", r"lessons? (?:from|of)", r"learn(?:ing)? (?:from|about the dangers)",
@@ -188,11 +190,19 @@ class RuleVerdict:
     framed: bool  # the text reads as a safety lesson ("what to do if", "why ... is harmful")
 
 
-_ABSOLUTE = {c: re.compile(rf"\b{p}\b") for c, p in ABSOLUTE.items()}
+def _merged(*tables: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for table in tables:
+        for category, pattern in table.items():
+            out[category] = f"{out[category]}|{pattern}" if category in out else pattern
+    return out
+
+
+_ABSOLUTE = {c: re.compile(rf"\b(?:{p})\b") for c, p in _merged(ABSOLUTE, lexicon.FIRST_PERSON, lexicon.GLORIFY).items()}
 _INTENT_HAZARD = {c: re.compile(rf"\b{INTENT}\b(?:\s+\S+){{0,6}}?\s*\b{p}\b|\b{p}\b(?:\s+\S+){{0,3}}?\s*\b{INTENT}\b")
                   for c, p in HAZARDS.items()}
 _CHALLENGE = re.compile(rf"\b{HAZARDS['dangerous_challenges']}\b")
-_HARM_ACTS = {c: re.compile(rf"\b{p}\b") for c, p in HARM_ACTS.items()}
+_HARM_ACTS = {c: re.compile(rf"\b(?:{p})(?!\w)") for c, p in _merged(HARM_ACTS, lexicon.ACTS).items()}
 
 
 def check(normalised: str) -> RuleVerdict:
