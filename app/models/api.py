@@ -91,6 +91,27 @@ class ErrorBody(BaseModel):
     retryable: bool | None = Field(default=None, description="whether trying again later may help")
 
 
+class RefusalDetail(BaseModel):
+    """Why a topic or text was refused for a children's comic (issue 16): never the words that matched."""
+
+    code: str = Field(description="always 'content_refused'")
+    category: str = Field(description="what it was refused as, e.g. 'weapons', 'self_harm'")
+    message: str = Field(description="a kind sentence a child can read (self-harm adds the support line)")
+    suggestion: str = Field(description="a safe reframing a teacher can use instead")
+
+
+class ValidationItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class UnprocessableBody(BaseModel):
+    """A 422: FastAPI's list of what is invalid, a content refusal, or a sentence (a reused Idempotency-Key)."""
+
+    detail: list[ValidationItem] | RefusalDetail | str
+
+
 def _error(description: str) -> dict:
     return {"model": ErrorBody, "description": description}
 
@@ -102,6 +123,8 @@ ERROR_RESPONSES: dict[int | str, dict] = {
     404: _error("no such record, or not yours"),
     409: _error("the record is not in a state that allows this now"),
     413: _error("the request body is over 1 MB"),
+    422: {"model": UnprocessableBody, "description": "invalid input, or content refused for a children's comic "
+          "(detail: {code: content_refused, category, message, suggestion})"},
     429: _error("too many of your jobs are running; see Retry-After"),
     502: _error("a vendor refused the request"),
     503: _error("storage or a vendor is unavailable; see Retry-After"),

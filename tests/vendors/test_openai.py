@@ -98,13 +98,18 @@ async def test_scenes_use_strict_json_schema_and_moderation(http: httpx.AsyncCli
 
 @respx.mock
 async def test_flagged_topic_is_422_before_anything_is_made(http: httpx.AsyncClient, openai_settings: Settings) -> None:
-    respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation(True, "violence")))
+    # A topic the local check lets through, flagged by OpenAI (which runs after it): refused all the same.
+    flagged = respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation(True, "violence")))
     chat = respx.post(f"{BASE}/chat/completions")
     before = tree_digest(openai_settings.data_dir)
-    answer = await http.post(f"{API}/comics/scenes/generate", json={"topic": "a very violent story"})
+    answer = await http.post(f"{API}/comics/scenes/generate", json={"topic": "a thunderstorm at sea"})
     assert answer.status_code == 422
-    assert "not suitable" in answer.json()["detail"] and "violence" in answer.json()["detail"]
-    assert chat.call_count == 0
+    detail = answer.json()["detail"]
+    assert set(detail) == {"code", "category", "message", "suggestion"}
+    assert detail["code"] == "content_refused" and detail["category"] == "violence"
+    assert detail["message"].startswith("Let's choose a different topic") and detail["suggestion"].startswith("Try")
+    assert "thunderstorm" not in detail["message"] + detail["suggestion"]
+    assert flagged.call_count == 1 and chat.call_count == 0
     assert tree_digest(openai_settings.data_dir) == before
 
 
