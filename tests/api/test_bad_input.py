@@ -82,6 +82,16 @@ async def test_bad_scene_requests_are_422_and_change_nothing(
     await assert_refused(client, settings, "/comics/scenes/generate", body, status=422, mentions=mentions)
 
 
+async def test_a_refused_topic_is_422_content_refused_with_its_shape(client: httpx.AsyncClient, settings: Settings) -> None:
+    before = tree_digest(settings.data_dir)
+    answer = await client.post(API + "/comics/scenes/generate", json={"topic": "a gory murder story"})
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert set(detail) == {"code", "category", "message", "suggestion"} and detail["code"] == "content_refused"
+    assert detail["category"] == "violence" and "murder" not in detail["message"] + detail["suggestion"]
+    assert tree_digest(settings.data_dir) == before
+
+
 async def test_a_body_that_is_not_json_is_422(client: httpx.AsyncClient, settings: Settings) -> None:
     before = tree_digest(settings.data_dir)
     answer = await client.post(f"{API}/comics/scenes/generate", content=b"topic=safety",
