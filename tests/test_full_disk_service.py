@@ -14,7 +14,6 @@ import pytest
 from fastapi import FastAPI
 
 from app.errors import UpstreamError
-from app.factory import create_app
 from app.models.schemas import Job
 from config import Settings
 from tests.full_disk import fill, tiny_disk  # noqa: F401 - the fixture
@@ -25,19 +24,6 @@ from tests.processes import free_port, running
 def settings(tiny_disk: Path) -> Settings:
     return Settings(_env_file=None, data_dir=tiny_disk / "data", env="test", text_provider="offline",
                     image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_active_jobs_per_owner=1)
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
-        yield http
 
 
 def stored(settings: Settings, kind: str, record_id: str) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from PIL import Image
 
 from app.errors import Conflict, NotFound, StorageError
-from app.factory import create_app
 from app.models.schemas import Character, Comic, Panel, Scene
 from app.services.comic_writes import ComicWrites
 from app.services.providers import RenderedImage
@@ -87,19 +86,6 @@ class GatedImages:
 def settings(tmp_path: Path) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
                     image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_concurrent_renders=4)
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
-        yield http
 
 
 async def a_comic(app: FastAPI, panels: int) -> Comic:
