@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -12,11 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.validation_errors import body_fields, known_names, safe_errors
-from app.errors import (Conflict, FableError, Forbidden, InvalidInput, NotFound, StorageError, TooBusy, Unauthorized,
-                        UpstreamError)
-
-from app.errors import ContentRefused  # noqa: E402 - kept apart: the refusal has its own answer shape
+from app.api.validation_errors import body_fields, known_names, path_pattern, safe_errors
+from app.errors import (Conflict, ContentRefused, FableError, Forbidden, InvalidInput, NotFound, StorageError, TooBusy,
+                        Unauthorized, UpstreamError)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +51,7 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """Every method some route offers on this path (Starlette's own 405 names only the first route's)."""
     table = getattr(app.state, "method_table", None)
     if table is None:
-        table = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
+        table = [(path_pattern(template),
                   [m.upper() for m in operations]) for template, operations in app.openapi()["paths"].items()]
         app.state.method_table = table
     allowed = {m for pattern, methods in table if pattern.match(path) for m in methods}

@@ -132,11 +132,16 @@ def body_fields(app: FastAPI, method: str, path: str) -> list[str] | None:
     return None
 
 
+def path_pattern(template: str) -> re.Pattern[str]:
+    """An OpenAPI path template as a regular expression: `/projects/{project_id}` matches `/projects/abc`."""
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+
+
 def _body_table(spec: dict[str, Any]) -> list[tuple[re.Pattern[str], str, list[str]]]:
     schemas = spec.get("components", {}).get("schemas", {})
     table = []
     for template, operations in spec["paths"].items():
-        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+        pattern = path_pattern(template)
         for method, operation in operations.items():
             schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
             refs = [s["$ref"] for s in [schema, *schema.get("anyOf", [])] if "$ref" in s]
