@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any, Callable, TypeVar
 
 from app.errors import Conflict, NotFound, StorageError
@@ -32,13 +30,13 @@ class DataManager:
     def __init__(self, backend: StorageBackend) -> None:
         self.backend = backend
         self.on_comic_saved: list[Callable[[Comic], None]] = []  # told of every comic written, after the write
+        self.on_comic_deleted: list[Callable[[str], None]] = []  # told of every comic deleted, after the delete
         self.pending = PendingWrites(self._land)  # writes refused for now, laid over reads until they land
         # Whether a render of (comic id, panel id) is alive in this process; the pipeline sets it. A panel
         # `rendering` without one (its render died: a write storage refused, a restart) reads as failed.
         self.render_is_live: Callable[[str, str], bool] = lambda comic_id, panel_id: False
-        self._storing: dict[str, int] = {}  # comic id -> its image writes in flight
+        self._image_writes: dict[str, set[asyncio.Future[ImageRecord]]] = {}  # comic id -> its writes under way
         self._deleting: set[str] = set()
-        self._stores_done = asyncio.Condition()
 
     def _saved(self, comic: Comic) -> Comic:
         for listener in self.on_comic_saved:
@@ -154,8 +152,8 @@ class DataManager:
         first and new ones are refused meanwhile; after it, the comic's absence refuses them (store_image)."""
         self._deleting.add(comic_id)
         try:
-            async with self._stores_done:
-                await self._stores_done.wait_for(lambda: not self._storing.get(comic_id))
+            if writes := self._image_writes.get(comic_id):
+                await asyncio.wait(set(writes))
             comic = await self.backend.get_comic(comic_id)
             for image in await self.backend.list_images(comic_id=comic.id):
                 await self.backend.delete_image(image.id)
@@ -167,6 +165,11 @@ class DataManager:
             await self.backend.delete_comic(comic.id)
         finally:
             self._deleting.discard(comic_id)
+        for listener in self.on_comic_deleted:
+            listener(comic_id)
+
+    async def comic_exists(self, comic_id: str) -> bool:
+        return await self.backend.comic_exists(comic_id)
 
     # -- export ---------------------------------------------------------------------------------
     async def export_comic_data(self, comic_id: str) -> dict[str, Any]:
@@ -199,35 +202,39 @@ class DataManager:
     # -- images ---------------------------------------------------------------------------------
     async def store_image(self, data: bytes, *, kind: ImageKind, **fields: Any) -> ImageRecord:
         """Keep an image; one that names a comic is refused (NotFound) unless the comic is there."""
-        record = ImageRecord(kind=kind, **fields)
-        async with self._comic_kept(record.comic_id):
-            return await self.backend.put_image(record, data)
+        return await self._put_image(ImageRecord(kind=kind, **fields), data)
 
     async def reference_image(self, url: str, *, kind: ImageKind, **fields: Any) -> ImageRecord:
-        record = ImageRecord(kind=kind, url=url, **fields)
-        async with self._comic_kept(record.comic_id):
-            return await self.backend.put_image(record, None)
+        return await self._put_image(ImageRecord(kind=kind, url=url, **fields), None)
 
-    @asynccontextmanager
-    async def _comic_kept(self, comic_id: str | None) -> AsyncIterator[None]:
-        """While held, the image's comic exists and is not deleted: delete_comic waits for every holder, so
-        no image is recorded for a comic that is gone (one process serves the storage)."""
+    async def _put_image(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
+        """Record an image whose comic exists and is not being deleted: delete_comic waits for every write
+        under way, so no image is recorded for a comic that is gone (one process serves the storage).
+
+        The write is its own task, known until it ends: a cancelled caller does not stop a backend's write
+        (the JSON backend's thread carries on), so the delete must wait for the write, not for the caller."""
+        comic_id = record.comic_id
         if comic_id is None:
-            yield
-            return
+            return await self.backend.put_image(record, data)
         if comic_id in self._deleting:
             raise NotFound(f"comic '{comic_id}' not found (it is being deleted)")
-        self._storing[comic_id] = self._storing.get(comic_id, 0) + 1
-        try:
-            if not await self.backend.comic_exists(comic_id):
-                raise NotFound(f"comic '{comic_id}' not found")
-            yield
-        finally:
-            self._storing[comic_id] -= 1
-            if not self._storing[comic_id]:
-                del self._storing[comic_id]
-                async with self._stores_done:
-                    self._stores_done.notify_all()
+        write = asyncio.ensure_future(self._put_if_comic_exists(record, data))
+        self._image_writes.setdefault(comic_id, set()).add(write)
+        write.add_done_callback(lambda done: self._image_written(comic_id, done))
+        return await asyncio.shield(write)
+
+    async def _put_if_comic_exists(self, record: ImageRecord, data: bytes | None) -> ImageRecord:
+        if not await self.backend.comic_exists(record.comic_id or ""):
+            raise NotFound(f"comic '{record.comic_id}' not found")
+        return await self.backend.put_image(record, data)
+
+    def _image_written(self, comic_id: str, write: asyncio.Future[ImageRecord]) -> None:
+        writes = self._image_writes.get(comic_id, set())
+        writes.discard(write)
+        if not writes:
+            self._image_writes.pop(comic_id, None)
+        if not write.cancelled():
+            write.exception()  # read here: a cancelled caller never reads it ("exception was never retrieved")
 
     async def get_image(self, image_id: str) -> ImageRecord:
         return await self.backend.get_image(image_id)

@@ -27,6 +27,38 @@ from tests.conftest import settle
 API = "/api/v1"
 
 
+async def test_a_cancelled_image_write_still_finishes_before_its_comic_is_deleted(tmp_path: Path) -> None:
+    data = DataManager(JsonBackend(tmp_path))
+    await data.open()
+    comic = await data.create_comic(Comic(title="t", topic="t"))
+    started, gate, original = asyncio.Event(), asyncio.Event(), data.backend.put_image
+    writes: list[asyncio.Future[Any]] = []
+
+    async def put_that_outlives_its_caller(record: Any, content: bytes | None) -> Any:
+        async def write() -> Any:  # like asyncio.to_thread: cancelling the caller leaves the write running
+            started.set()
+            await gate.wait()
+            return await original(record, content)
+        writes.append(asyncio.ensure_future(write()))
+        return await asyncio.shield(writes[-1])
+
+    data.backend.put_image = put_that_outlives_its_caller
+    store = asyncio.create_task(data.store_image(tiny_png(), kind="panel", comic_id=comic.id))
+    await started.wait()
+    store.cancel()  # a render cancelled by the delete, its image write still under way
+    with pytest.raises(asyncio.CancelledError):
+        await store
+    delete = asyncio.create_task(data.delete_comic(comic.id))
+    done, _ = await asyncio.wait({delete}, timeout=0.5)
+    assert not done  # the delete waits for the write; it did not run ahead and leave the image behind
+    gate.set()
+    await delete
+    await asyncio.gather(*writes)
+    assert await data.backend.list_images(comic_id=comic.id) == []
+    assert len(data.backend.images) == 0 and not list((tmp_path / "images").rglob("*.png"))
+    await data.close()
+
+
 def tiny_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), "skyblue").save(out, format="PNG")
