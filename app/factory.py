@@ -46,6 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                              max_panels=settings.max_panels)
     events = ProjectEvents()
     data.on_comic_saved.append(events.publish)
+    data.on_comic_deleted.append(events.deleted)
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
     app.state.builder, app.state.events = ProjectBuilder(pipeline), events
     app.state.exporter = ComicExporter(data)

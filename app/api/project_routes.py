@@ -70,8 +70,7 @@ async def update_project(project_id: ProjectId, body: UpdateProjectRequest, requ
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_project(project_id: ProjectId, request: Request) -> Response:
     """The project, its jobs and its image files."""
-    await builder(request).delete(project_id)
-    request.app.state.events.deleted(project_id)  # live clients (WebSocket, SSE) hear that it is gone
+    await builder(request).delete(project_id)  # live clients (WebSocket, SSE) hear of it (ProjectEvents.deleted)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

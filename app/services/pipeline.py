@@ -333,7 +333,7 @@ class ComicPipeline:
             except Exception as exc:
                 run.failures.append(getattr(exc, "message", "the panel could not be saved"))
                 await self._write_stop(comic_id, [panel_id], exc)
-                if isinstance(exc, NotFound) and not await self._exists(comic_id):
+                if isinstance(exc, NotFound) and not await self.data.comic_exists(comic_id):
                     raise
             finally:
                 run.in_flight.discard(panel_id)
@@ -348,7 +348,7 @@ class ComicPipeline:
                 try:
                     outcome = await self._draw(await asyncio.shield(claim), panel_id)
                 except Exception as exc:  # noqa: BLE001 - written on the panel; the others go on
-                    if isinstance(exc, NotFound) and not await self._exists(comic_id):
+                    if isinstance(exc, NotFound) and not await self.data.comic_exists(comic_id):
                         raise
                     if not isinstance(exc, (UpstreamError, InvalidInput)):
                         log.warning("comic %s: panel %s stopped: %s", comic_id, panel_id,
@@ -372,13 +372,6 @@ class ComicPipeline:
         if run.attempted and len(run.failures) >= run.attempted:
             raise UpstreamError(f"every panel failed to render; the first error: {run.failures[0]}",
                                 provider=self.images.name, retryable=True, code="render_failed")
-
-    async def _exists(self, comic_id: str) -> bool:
-        try:
-            await self.data.get_comic(comic_id)
-        except NotFound:
-            return False
-        return True
 
     async def start_render_all(self, comic_id: str) -> Job:
         """A job that renders every panel still missing or stale (the builder's "render all")."""
