@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from app.errors import FableError
 from app.models.api import GenerateScenesRequest
-from app.services.catalog import catalog
+from app.services.catalog import catalog, unknown_ids
 from app.services.exports import Book, ComicExporter
 from app.services.jobs import JobRunner
 from app.services.pages import png_bytes
@@ -58,7 +58,7 @@ CHARACTERS_HINT = "run python -m app.cli characters to see them"
 async def make(settings: Settings, args: argparse.Namespace) -> int:
     request = GenerateScenesRequest(topic=args.topic, age_group=args.age_group, num_scenes=args.num_scenes,
                                     style=args.style)
-    unknown = [i for i in args.characters or [] if i not in {c.id for c in catalog()}]
+    unknown = unknown_ids(args.characters or [])
     if unknown:  # before any work is started, and pointing at this tool, not at the HTTP route
         print(f"error: unknown character ids: {', '.join(unknown[:10])}; {CHARACTERS_HINT}", file=sys.stderr)
         return 2

@@ -23,11 +23,16 @@ def catalog() -> list[Character]:
     return [c.model_copy() for c in _load()]
 
 
+def unknown_ids(ids: list[str]) -> list[str]:
+    """The ids that name no catalog character, in the order given."""
+    known = {c.id for c in _load()}
+    return [i for i in ids if i not in known]
+
+
 def characters_by_ids(ids: list[str]) -> list[Character]:
     """The catalog characters with these ids, in the order asked; unknown ids are refused together."""
     known = {c.id: c for c in _load()}
-    unknown = [i for i in ids if i not in known]
-    if unknown:
+    if unknown := unknown_ids(ids):
         raise InvalidInput(f"unknown character ids: {', '.join(unknown[:10])}; see GET /api/v1/comics/characters")
     return [known[i].model_copy() for i in ids]
 
