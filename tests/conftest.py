@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.errors import UpstreamError
 from app.factory import create_app
+from app.services.offline_text import OfflineTextModel
 from config import Settings
 
 
@@ -31,6 +35,25 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         yield http
+
+
+class BrokenWriter(OfflineTextModel):
+    """Writes a few pieces, then either fails like a vendor or waits until told to go on."""
+
+    def __init__(self, *, fail: bool) -> None:
+        self.fail = fail
+        self.started = asyncio.Event()
+        self.resume = asyncio.Event()
+
+    async def stream_story(self, **kwargs: Any) -> AsyncIterator[str]:
+        for piece in ("Once ", "upon ", "a "):
+            yield piece
+        self.started.set()
+        if self.fail:
+            raise UpstreamError("OpenAI is failing (500), retried 5 times over 60 s", provider="OpenAI",
+                                retryable=True, code="provider_unavailable")
+        await self.resume.wait()
+        yield "time."
 
 
 class Sleeps:

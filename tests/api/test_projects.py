@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -12,14 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.errors import UpstreamError
 from app.models.schemas import Character
 from app.services.assets import resolve
 from app.services.offline_art import OfflineImageModel
-from app.services.offline_text import OfflineTextModel
 from config import Settings
 from tests.api.test_bad_input import detail_of
-from tests.conftest import settle, tree_digest
+from tests.conftest import BrokenWriter, settle, tree_digest
 
 API = "/api/v1"
 
@@ -115,25 +112,6 @@ async def test_the_story_streams_deltas_then_done_and_is_kept(client: httpx.Asyn
     assert (state["story_status"], state["story"], state["story_error"]) == ("completed", lines[-1]["story"], None)
     job = (await client.get(f"{API}/jobs/{state['job_ids'][-1]}")).json()
     assert (job["kind"], job["status"]) == ("story", "completed")
-
-
-class BrokenWriter(OfflineTextModel):
-    """Writes a few pieces, then either fails like a vendor or waits until told to go on."""
-
-    def __init__(self, *, fail: bool) -> None:
-        self.fail = fail
-        self.started = asyncio.Event()
-        self.resume = asyncio.Event()
-
-    async def stream_story(self, **kwargs: Any) -> AsyncIterator[str]:
-        for piece in ("Once ", "upon ", "a "):
-            yield piece
-        self.started.set()
-        if self.fail:
-            raise UpstreamError("OpenAI is failing (500), retried 5 times over 60 s", provider="OpenAI",
-                                retryable=True, code="provider_unavailable")
-        await self.resume.wait()
-        yield "time."
 
 
 async def test_a_vendor_failure_mid_stream_ends_in_error_with_the_partial_text(client: httpx.AsyncClient,

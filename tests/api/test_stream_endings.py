@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.services.offline_text import OfflineTextModel
-from tests.conftest import scenes_ready
+from tests.conftest import BrokenWriter, scenes_ready
 
 API = "/api/v1"
 
@@ -75,25 +72,10 @@ async def test_sse_of_a_job_whose_project_is_deleted_ends_with_an_error_event(
     no_traceback(caplog)
 
 
-class HeldWriter(OfflineTextModel):
-    """Writes a few pieces, then waits until told to finish the story."""
-
-    def __init__(self) -> None:
-        self.started = asyncio.Event()
-        self.resume = asyncio.Event()
-
-    async def stream_story(self, **kwargs: Any) -> AsyncIterator[str]:
-        for piece in ("Once ", "upon ", "a "):
-            yield piece
-        self.started.set()
-        await self.resume.wait()
-        yield "time, Max crossed the road with care."
-
-
 async def test_a_story_whose_project_is_deleted_mid_stream_ends_with_an_error_line(
         client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    writer = HeldWriter()
+    writer = BrokenWriter(fail=False)
     app.state.pipeline.text = writer
     project_id = (await client.post(f"{API}/projects", json={"prompt": "crossing the road safely"})).json()["id"]
 
