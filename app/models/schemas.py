@@ -155,6 +155,11 @@ class Comic(VersionedRecord):
     characters: list[Character] = []
     panels: list[Panel] = []
 
+    @property
+    def all_job_ids(self) -> list[str]:
+        """Every job of the comic, once each: `job_ids`, and `job_id` (a story's job) when it is not among them."""
+        return list(dict.fromkeys([*self.job_ids, *([self.job_id] if self.job_id else [])]))
+
     __table__ = TableSpec(
         name="comics",
         columns={
