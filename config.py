@@ -55,7 +55,8 @@ class Settings(BaseSettings):
 
     max_concurrent_renders: int = Field(default=10, ge=1, le=256)
     max_active_jobs_per_owner: int = Field(default=3, ge=1, le=10_000)
-    max_panels: int = Field(default=48, ge=1, le=1000)
+    # at least the wizard's most scenes (num_scenes <= 12), so a plan never has to leave a written scene out
+    max_panels: int = Field(default=48, ge=12, le=1000)
     allowed_image_hosts: Annotated[list[str], NoDecode] = DEFAULT_IMAGE_HOSTS
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
 

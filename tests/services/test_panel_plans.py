@@ -7,14 +7,16 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 import respx
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from app.models.schemas import Character, Scene
 from app.services.catalog import characters_by_ids
 from app.services.offline_text import OfflineTextModel, plan_panels, write_scenes
 from app.services.providers import PanelPlan, normalize_plan, scene_panel
-from config import Settings
+from config import Settings, settings_error_lines
 from tests.conftest import scenes_ready, settle
 from tests.fakes.openai import FakeOpenAI
 from tests.vendors.test_openai import BASE, http, openai_app, openai_settings  # noqa: F401 - fixtures
@@ -139,15 +141,23 @@ async def test_a_20000_character_story_plans_at_most_max_panels_covering_all_its
 async def test_max_panels_is_configurable(tmp_path: Any) -> None:
     from app.factory import create_app
     small = Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                     image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_panels=7)
+                     image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_panels=12)
     application = create_app(small)
     async with application.router.lifespan_context(application), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=application), base_url="http://test") as client:
         story = long_story(30)
         state = await plan_story(client, story)
-        assert len(state["panels"]) == 7
+        assert len(state["panels"]) == 12
         assert words(" ".join(s["description"] for s in state["scenes"])) == words(story)
         one_paragraph = 'Max said, "Stop at the curb and look both ways." ' * 400  # 20,000 characters, no break
         state = await plan_story(client, one_paragraph)
-    assert 5 <= len(state["panels"]) <= 7 and all(len(s["description"]) <= 4000 for s in state["scenes"])
+    assert 5 <= len(state["panels"]) <= 12 and all(len(s["description"]) <= 4000 for s in state["scenes"])
     assert words(" ".join(s["description"] for s in state["scenes"])) == words(one_paragraph)
+
+
+def test_max_panels_never_leaves_room_for_fewer_panels_than_the_wizard_writes_scenes() -> None:
+    """MAX_PANELS=5 with 12 approved scenes drew scenes 1-5 and dropped the rest without a word."""
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, max_panels=11)
+    assert settings_error_lines(refused.value) == ["MAX_PANELS must be at least 12; for example MAX_PANELS=48"]
+    assert Settings(_env_file=None, max_panels=12).max_panels == 12
