@@ -172,12 +172,8 @@ class ProjectBuilder:
             return current
 
         async with self.pipeline.quota.admit(comic.owner_id):
-            job = await self.data.create_job(job)
-            try:
-                comic = await self.data.update_comic(comic_id, claim)
-            except FableError:
-                await self.data.delete_job(job.id)  # no story started: leave no job behind either
-                raise
+            job, comic = await self.pipeline.create_listed_job(job, listed_by=lambda _: self.data.update_comic(
+                comic_id, claim))
         return self._stream_story(comic, job.id, prompt)
 
     async def _stream_story(self, comic: Comic, job_id: str, prompt: str) -> AsyncIterator[str]:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.errors import Conflict, FableError, InvalidInput, NotFound, UpstreamError
@@ -33,6 +34,7 @@ PROGRESS: dict[str, tuple[int, int]] = {
     "rendering_characters": (25, 45), "generating_panels": (45, 55), "rendering_panels": (55, 95),
     "assembling": (95, 99), "done": (100, 100),
 }
+NOT_STARTED = "the request that made this job was refused before the job started; nothing was done"
 GENERATION_STEPS: tuple[JobStep, ...] = ("rendering_characters", "generating_panels", "rendering_panels", "assembling")
 
 
@@ -74,10 +76,27 @@ class ComicPipeline:
                   owner_id=owner_id)
         comic.job_id, comic.job_ids = job.id, [job.id]
         async with self.quota.admit(owner_id):
-            await self.data.create_comic(comic)
-            job = await self.data.create_job(job)
+            job, _ = await self.create_listed_job(job, listed_by=lambda _: self.data.create_comic(comic))
             self.runner.start(job.id, self._write_scenes(job.id))
         return job
+
+    async def create_listed_job(self, job: Job, *, listed_by: Callable[[Job], Awaitable[Comic]]) -> tuple[Job, Comic]:
+        """Write a new job, then (`listed_by`) the comic that lists it in job_ids. When that second write is
+        refused (a conflict, a full disk), the job is taken back, so a request that answered an error leaves
+        nothing queued to hold a slot or to run after a restart; resume also fails any job its comic does
+        not list, for a take-back that storage refused too."""
+        job = await self.data.create_job(job)
+        try:
+            return job, await listed_by(job)
+        except BaseException:
+            await asyncio.shield(self._take_back(job.id))
+            raise
+
+    async def _take_back(self, job_id: str) -> None:
+        try:
+            await self.data.delete_job(job_id)
+        except FableError:  # ended instead: a held failure frees the owner's slot at once
+            await self.runner.fail(job_id, code="not_started", message=NOT_STARTED)
 
     async def _write_scenes(self, job_id: str) -> None:
         job = await self.runner.advance(job_id, status="running", step="generating_scenes", progress=5)
@@ -384,9 +403,11 @@ class ComicPipeline:
             if earlier.kind == "render_panels" and not earlier.is_final:
                 raise Conflict(f"panels are already being rendered by job {earlier.id} ({earlier.progress}%)")
         async with self.quota.admit(comic.owner_id):
-            job = await self.data.create_job(Job(comic_id=comic.id, kind="render_panels", topic=comic.topic,
-                                                 step="rendering_panels", owner_id=comic.owner_id))
-            await self.data.update_comic(comic.id, lambda c: c.model_copy(update={"job_ids": [*c.job_ids, job.id]}))
+            job, _ = await self.create_listed_job(
+                Job(comic_id=comic.id, kind="render_panels", topic=comic.topic, step="rendering_panels",
+                    owner_id=comic.owner_id),
+                listed_by=lambda job: self.data.update_comic(comic.id, lambda c: c.model_copy(
+                    update={"job_ids": [*c.job_ids, job.id]})))
             self.runner.start(job.id, self._render_all(job.id))
         return job
 
@@ -448,6 +469,9 @@ class ComicPipeline:
         for job in await self.data.active_jobs():
             if job.status == "awaiting_input":
                 continue
+            if not await self._listed(job):
+                await self.runner.fail(job.id, code="not_started", message=NOT_STARTED)
+                continue
             work = None
             if job.kind == "wizard" and job.step == "generating_scenes":
                 work = self._write_scenes(job.id)
@@ -475,6 +499,14 @@ class ComicPipeline:
             self.runner.start(job.id, work)
             resumed.append(job.id)
         return resumed
+
+
+    async def _listed(self, job: Job) -> bool:
+        """Whether the job's comic lists it: one it does not list was never started (see create_listed_job)."""
+        try:
+            return job.id in (await self.data.get_comic(job.comic_id)).job_ids
+        except NotFound:
+            return False
 
 
 def _find(items: list[Any], key: str, wanted: str | None, what: str) -> Any:

@@ -87,6 +87,8 @@ async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Se
                                             step="generating_scenes", progress=5, data={"num_scenes": 2}))
     odd = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running",
                                     step="scenes_ready"))
+    await data.update_comic(waiting.comic_id, lambda c: c.model_copy(  # as every start does: the comic lists them
+        update={"job_ids": [*c.job_ids, interrupted.id, odd.id]}))
     await app.state.runner.shutdown()
 
     async with restarted(settings) as again:
