@@ -55,7 +55,7 @@ def main() -> int:
                 hit[0] += refused
                 hit[1] += 1
     print(f"held-out: {sum(r['label'] != 'safe' for r in rows)} unsafe, {sum(r['label'] == 'safe' for r in rows)} safe "
-          "(phrasings and things training never saw)\n")
+          "(written separately from training, topic by topic: corpus_heldout.py)\n")
     keys = sorted({k.split("|", 1)[1] for k in tallies["local"]}, key=lambda k: (k != "all", k))
     print(f"{'':24}" + "".join(f"{name:>24}" for name in judges))
     for key in keys:
