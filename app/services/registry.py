@@ -63,7 +63,9 @@ def build_text_model(settings: Settings) -> TextModel:
 def build_image_model(settings: Settings) -> ImageModel:
     """The artist, never sent a picture whose text the moderator refuses."""
     name = _pick("image", settings.image_provider, settings.fal_key is not None, "fal")
-    return CheckedImageModel(IMAGE_MODELS[name](settings), moderator_for(settings))
+    writer = _pick("text", settings.text_provider, settings.openai_api_key is not None, "openai")
+    return CheckedImageModel(IMAGE_MODELS[name](settings), moderator_for(settings),
+                             prompts_from_templates=writer == "offline")
 
 
 async def close_providers(*providers: object) -> None:

@@ -47,6 +47,14 @@ def character_texts(characters: list[Character]) -> list[str]:
                      *c.distinctive_markers]) for c in characters]
 
 
+def writes_from_templates(provider: object) -> bool:
+    """The offline writer: its text is our own curated templates around a topic the moderator has already
+    passed, and so are the pictures' texts made from it. The rules still read all of it; the
+    classifier, trained on topics, is not asked about our own sentences (it read 'Officer Kim climbs into
+    the car and forgets the seat belt' as grooming, and a deterministic writer cannot write it otherwise)."""
+    return getattr(provider, "name", None) == "offline"
+
+
 class CheckedTextModel:
     """A TextModel whose every output passes the moderator, or is written once more, or is refused."""
 
@@ -54,6 +62,7 @@ class CheckedTextModel:
         self.inner = inner
         self.moderator = moderator
         self.name = inner.name
+        self.classify = not writes_from_templates(inner)
 
     async def moderate(self, texts: list[str]) -> None:
         await self.inner.moderate(texts)
@@ -63,7 +72,8 @@ class CheckedTextModel:
             token = WRITER_NOTE.set(NOTE) if attempt == 2 else None
             try:
                 result = await write()
-                await asyncio.to_thread(self.moderator.check, texts_of(result), generated=True)
+                await asyncio.to_thread(self.moderator.check, texts_of(result), generated=True,
+                                        classify=self.classify)
                 return result
             except ContentRefused as refused:
                 if attempt == 2:
@@ -106,19 +116,22 @@ class CheckedTextModel:
 class CheckedImageModel:
     """An ImageModel that is never asked for a picture whose text the moderator refuses."""
 
-    def __init__(self, inner: ImageModel, moderator: Moderator) -> None:
+    def __init__(self, inner: ImageModel, moderator: Moderator, *, prompts_from_templates: bool) -> None:
         self.inner = inner
         self.moderator = moderator
         self.name = inner.name
+        # A picture's text is the writer's: classified unless the offline writer wrote it from our templates.
+        self.classify = not prompts_from_templates
 
     async def render_character(self, *, character: Character, style: str) -> RenderedImage:
-        await asyncio.to_thread(self.moderator.check, character_texts([character]), generated=True)
+        await asyncio.to_thread(self.moderator.check, character_texts([character]), generated=True,
+                                classify=self.classify)
         return await self.inner.render_character(character=character, style=style)
 
     async def render_panel(self, *, panel: Panel, scene: Scene | None, cast: list[Character],
                            style: str) -> RenderedImage:
         texts = panel_texts([panel]) + (scene_texts([scene]) if scene else []) + character_texts(cast)
-        await asyncio.to_thread(self.moderator.check, texts, generated=True)
+        await asyncio.to_thread(self.moderator.check, texts, generated=True, classify=self.classify)
         return await self.inner.render_panel(panel=panel, scene=scene, cast=cast, style=style)
 
     def __getattr__(self, name: str) -> object:  # anything else the artist offers (edit models, close)
