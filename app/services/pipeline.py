@@ -76,7 +76,12 @@ class ComicPipeline:
                   owner_id=owner_id)
         comic.job_id, comic.job_ids = job.id, [job.id]
         async with self.quota.admit(owner_id):
-            job, _ = await self.create_listed_job(job, listed_by=lambda _: self.data.create_comic(comic))
+            await self.data.create_comic(comic)  # first: a job names its comic (a foreign key on Supabase)
+            try:
+                job = await self.data.create_job(job)
+            except BaseException:
+                await asyncio.shield(self._take_back_comic(comic.id))
+                raise
             self.runner.start(job.id, self._write_scenes(job.id))
         return job
 
@@ -91,6 +96,14 @@ class ComicPipeline:
         except BaseException:
             await asyncio.shield(self._take_back(job.id))
             raise
+
+    async def _take_back_comic(self, comic_id: str) -> None:
+        """A wizard comic whose job was refused: nothing of the request is left (a comic that stays, listing a
+        job that does not exist, is harmless: it is an empty project its owner can delete)."""
+        try:
+            await self.data.delete_comic(comic_id)
+        except FableError as exc:
+            log.warning("comic %s: its job was refused and the comic could not be removed: %s", comic_id, exc.message)
 
     async def _take_back(self, job_id: str) -> None:
         try:

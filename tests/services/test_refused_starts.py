@@ -22,7 +22,13 @@ class RefusingBackend(JsonBackend):
     """The JSON backend whose comic writes (and, when asked, job deletes) are refused on demand."""
 
     refuse_comics = False
+    refuse_jobs = False
     refuse_deletes = False
+
+    async def save_job(self, job: Job, *, expected_version: int | None) -> Job:
+        if self.refuse_jobs:
+            raise StorageError("storage is full (no space left on the device)")
+        return await super().save_job(job, expected_version=expected_version)
 
     async def save_comic(self, comic: Comic, *, expected_version: int | None) -> Comic:
         if self.refuse_comics:
@@ -87,11 +93,12 @@ async def test_resume_fails_a_job_its_comic_does_not_list_instead_of_running_it(
     await pipeline.data.close()
 
 
-async def test_a_wizard_start_whose_comic_is_refused_leaves_no_job(tmp_path: Path) -> None:
+@pytest.mark.parametrize("refused", ["comic", "job"])
+async def test_a_wizard_start_refused_by_storage_leaves_neither_comic_nor_job(tmp_path: Path, refused: str) -> None:
     from app.models.api import GenerateScenesRequest
     backend = RefusingBackend(tmp_path)
     pipeline = await pipeline_on(backend)
-    backend.refuse_comics = True
+    backend.refuse_comics, backend.refuse_jobs = refused == "comic", refused == "job"
     with pytest.raises(StorageError):
         await pipeline.start_scenes(GenerateScenesRequest(topic="crossing the road safely"), owner_id="ann")
     assert await pipeline.data.list_jobs() == [] and await pipeline.data.list_comics() == []
