@@ -4,10 +4,12 @@ wait for a condition in it, evaluate, take a screenshot."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -32,12 +34,13 @@ def chromium_path() -> str:
 
 class Browser:
     def __init__(self, executable: str, *, width: int = 1200, height: int = 1600) -> None:
-        self.profile = tempfile.TemporaryDirectory(prefix="chromium-")
+        # Chromium's helpers (crashpad, renderers) can still be writing the profile as the browser exits
+        self.profile = tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
             [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--no-first-run", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
              f"--user-data-dir={self.profile.name}", f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         port_file = Path(self.profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -103,4 +106,6 @@ class Browser:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+            with contextlib.suppress(ProcessLookupError):  # and every helper it started goes with it
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.profile.cleanup()
