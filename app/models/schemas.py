@@ -129,6 +129,13 @@ class Panel(Record):
 ComicStatus = Literal["draft", "scenes_ready", "rendering", "completed", "failed"]
 
 
+class WrittenScene(BaseModel):
+    """A scene as its writer wrote it (or last refined it) and the cast, by name, it was written for."""
+
+    scene: Scene
+    cast: list[str] = []
+
+
 class VersionedRecord(Record):
     """A top-level record: written compare-and-swap on `version`, stamped when created and changed."""
 
@@ -152,6 +159,9 @@ class Comic(VersionedRecord):
     story_status: StoryStatus = "idle"
     story_error: str | None = None
     scenes: list[Scene] = []
+    # The scenes before any choice of characters: every choice recasts these, never an earlier recast.
+    # Empty until the first choice (and in files from before it), when `scenes` are still as written.
+    written_scenes: list[WrittenScene] = []
     characters: list[Character] = []
     panels: list[Panel] = []
 

@@ -15,14 +15,15 @@ from typing import Any
 
 from app.errors import Conflict, FableError, InvalidInput, NotFound, UpstreamError
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
-from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene
+from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene, WrittenScene
 from app.services.assets import cast_of, shows
-from app.services.catalog import characters_by_ids, default_cast, recast_scenes
+from app.services.catalog import characters_by_ids, default_cast
 from app.services.comic_writes import Change, ComicWrites
 from app.services.jobs import JobQuota, JobRunner, JobStopped, first_leaf
 from app.services.lettering import letter_panel
 from app.services.live_renders import LiveRenders
 from app.services.providers import DEFAULT_MAX_PANELS, ImageModel, PanelPlan, RenderedImage, TextModel, normalize_plan
+from app.services.recasting import recast_written
 from app.storage.data_manager import DataManager
 from utils import topic_subject
 
@@ -160,7 +161,17 @@ class ComicPipeline:
         scenes = await self.text.refine_scenes(scenes=comic.scenes, feedback=ask["feedback"],
                                                scene_ids=ask["scene_ids"], age_group=comic.age_group,
                                                cast=comic.characters)
-        await self.data.update_comic(comic.id, lambda c: c.model_copy(update={"scenes": scenes}))
+        refined = {s.scene_id: s for s in scenes if s.scene_id in ask["scene_ids"]}
+
+        def keep(current: Comic) -> Comic:
+            # A refined scene was rewritten from what the reader saw, for the cast chosen then: that is now
+            # how it is written, and a later choice of characters recasts it from there.
+            names = [c.name for c in current.characters]
+            written = [WrittenScene(scene=refined[w.scene.scene_id], cast=names) if w.scene.scene_id in refined else w
+                       for w in current.written_scenes]
+            return current.model_copy(update={"scenes": scenes, "written_scenes": written})
+
+        await self.data.update_comic(comic.id, keep)
         await self.runner.advance(job_id, status="awaiting_input", step="scenes_ready")
 
     # -- wizard: cast and generation --------------------------------------------------------------
@@ -172,7 +183,10 @@ class ComicPipeline:
         def recast(comic: Comic) -> Comic:
             if comic.status != "scenes_ready":
                 raise Conflict("characters can only be chosen while the scenes await review")
-            comic.scenes = recast_scenes(comic.scenes, comic.characters, cast)
+            if not comic.written_scenes:  # the first choice: the scenes are still as written
+                names = [c.name for c in comic.characters]
+                comic.written_scenes = [WrittenScene(scene=s, cast=names) for s in comic.scenes]
+            comic.scenes = recast_written(comic.written_scenes, cast)  # never from an earlier recast
             comic.characters = cast
             return comic
 
