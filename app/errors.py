@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class FableError(Exception):
-    """Base of every error the service raises on purpose."""
+    """Base of every error the service raises on purpose.
+
+    Each class says what it is: `code` is the word a failed job records (JobError.code), `status` the HTTP
+    status the one handler answers with (app/api/errors.py). A subclass inherits both unless it says otherwise;
+    an UpstreamError sets its own per instance (the vendor's code; 503 when a retry may help, else 502).
+    """
+
+    code: str = "job_error"
+    status: int = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -14,20 +22,29 @@ class FableError(Exception):
 class NotFound(FableError):
     """The record does not exist (or is not the caller's to see)."""
 
+    code = "not_found"
+    status = 404
+
 
 class Conflict(FableError):
     """The record exists but is not in a state that allows this (wrong step, stale version)."""
 
+    code = "conflict"
+    status = 409
+
 
 class InvalidInput(FableError):
     """The request is well-formed but asks for something that cannot be done."""
+
+    code = "invalid_input"
+    status = 422
 
 
 class ContentRefused(InvalidInput):
     """Content unfit for a children's comic: a kind message that never repeats what matched, and a safer
     topic to try. Answered as 422 with `detail` = {code, category, message, suggestion}."""
 
-    code = "content_refused"
+    code = "content_refused"  # also the `code` in its 422 detail
 
     def __init__(self, *, category: str, message: str, suggestion: str) -> None:
         super().__init__(message)
@@ -42,13 +59,22 @@ class ContentRefused(InvalidInput):
 class Unauthorized(FableError):
     """No valid credential was presented (only raised when auth is configured)."""
 
+    code = "unauthorized"
+    status = 401
+
 
 class Forbidden(FableError):
     """The request carries a proof that does not hold (a tampered or expired signed link)."""
 
+    code = "forbidden"
+    status = 403
+
 
 class TooBusy(FableError):
     """The caller already has as much work running as allowed; try again after `retry_after` seconds."""
+
+    code = "too_busy"
+    status = 429
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
@@ -57,6 +83,9 @@ class TooBusy(FableError):
 
 class StorageError(FableError):
     """Persistence failed (disk, database); the message says what, never a path to a secret."""
+
+    code = "storage_error"
+    status = 503
 
 
 class UpstreamError(FableError):
@@ -67,3 +96,4 @@ class UpstreamError(FableError):
         self.provider = provider
         self.retryable = retryable
         self.code = code
+        self.status = 503 if retryable else 502

@@ -12,24 +12,20 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.validation_errors import body_fields, known_names, path_pattern, safe_errors
-from app.errors import (Conflict, ContentRefused, FableError, Forbidden, InvalidInput, NotFound, StorageError, TooBusy,
-                        Unauthorized, UpstreamError)
+from app.errors import ContentRefused, FableError, TooBusy, Unauthorized, UpstreamError
 
 log = logging.getLogger(__name__)
-
-STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, InvalidInput: 422, TooBusy: 429,
-          StorageError: 503}
 
 
 async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FableError)
+    status = exc.status  # each error class carries its own (app/errors.py)
     if isinstance(exc, ContentRefused):  # {code, category, message, suggestion}: a client shows it as it is
-        return JSONResponse({"detail": exc.detail}, status_code=422)
+        return JSONResponse({"detail": exc.detail}, status_code=status)
     if isinstance(exc, UpstreamError):
         headers = {"Retry-After": "30"} if exc.retryable else None
         return JSONResponse({"detail": exc.message, "provider": exc.provider, "retryable": exc.retryable},
-                            status_code=503 if exc.retryable else 502, headers=headers)
-    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+                            status_code=status, headers=headers)
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
     headers = None

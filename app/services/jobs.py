@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Callable
 
-from app.errors import Conflict, FableError, TooBusy, UpstreamError
+from app.errors import Conflict, FableError, TooBusy
 from app.models.schemas import Job, JobError
 from app.services.locks import KeyedLocks
 from app.services.usage import Usage, current_usage
@@ -23,13 +23,6 @@ log = logging.getLogger(__name__)
 
 class JobStopped(Conflict):
     """The job is already final; its work must stop."""
-
-
-def error_code(exc: FableError) -> str:
-    if isinstance(exc, UpstreamError) or isinstance(getattr(exc, "code", None), str):
-        return exc.code  # a vendor's own code, or a refusal's (content_refused)
-    return {"NotFound": "not_found", "Conflict": "conflict", "InvalidInput": "invalid_input",
-            "StorageError": "storage_error"}.get(type(exc).__name__, "job_error")
 
 
 def first_leaf(exc: BaseException) -> BaseException:
@@ -136,7 +129,7 @@ class JobRunner:
             await self._add_usage(job_id, usage)
             if isinstance(exc, FableError):
                 log.warning("job %s failed: %s", job_id, exc.message)
-                await self._fail_quietly(job_id, code=error_code(exc), message=exc.message)
+                await self._fail_quietly(job_id, code=exc.code, message=exc.message)
             elif isinstance(exc, Exception):
                 log.error("job %s crashed", job_id, exc_info=exc)
                 await self._fail_quietly(job_id, code="internal_error",
