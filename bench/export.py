@@ -44,7 +44,7 @@ def make(count: int) -> tuple[list[Comic], list[Job], list[ImageRecord]]:
                         dialogue=scenes[k].dialogue, status="rendered", image_id=new_id()) for k in range(6)]
         comic = Comic(title=f"Comic {n}", topic="road safety", scenes=scenes, characters=cast, panels=panels)
         job = Job(comic_id=comic.id, topic="road safety", status="completed", step="done", progress=100)
-        comic.job_id, comic.job_ids = job.id, [job.id]
+        comic.job_ids = [job.id]
         comics.append(comic)
         jobs.append(job)
         images += [ImageRecord(id=c.image_id, kind="character", comic_id=comic.id, character_id=c.id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from utils import new_id, utcnow
 
@@ -152,8 +152,7 @@ class Comic(VersionedRecord):
     age_group: str = "5-12"
     style: str = "cartoon"
     status: ComicStatus = "draft"
-    job_id: str | None = None
-    job_ids: list[str] = []  # every job that worked on it (the wizard's, each render-all)
+    job_ids: list[str] = []  # every job that worked on it, oldest first (the wizard's, each story, each render-all)
     prompt: str | None = None
     story: str = ""
     story_status: StoryStatus = "idle"
@@ -165,10 +164,19 @@ class Comic(VersionedRecord):
     characters: list[Character] = []
     panels: list[Panel] = []
 
-    @property
-    def all_job_ids(self) -> list[str]:
-        """Every job of the comic, once each: `job_ids`, and `job_id` (a story's job) when it is not among them."""
-        return list(dict.fromkeys([*self.job_ids, *([self.job_id] if self.job_id else [])]))
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_job_id(cls, stored: Any) -> Any:
+        """Comics stored before `job_ids` listed every job kept one in `job_id` (the wizard's, also in job_ids,
+        or a story's, only there): read, it joins `job_ids`; the next save writes the comic without it."""
+        if isinstance(stored, dict) and "job_id" in stored:
+            stored = dict(stored)
+            job_id = stored.pop("job_id")
+            job_ids = list(stored.get("job_ids") or [])
+            if job_id and job_id not in job_ids:
+                job_ids.append(job_id)
+            stored["job_ids"] = job_ids
+        return stored
 
     __table__ = TableSpec(
         name="comics",

@@ -143,7 +143,7 @@ class ProjectBuilder:
         """Stop the project's work (its jobs, and renders run for requests), then remove it with its images."""
         async with self.pipeline.renders.closed(comic_id):  # no render starts for it from here on
             comic = await self.data.get_comic(comic_id)
-            for job_id in comic.all_job_ids:
+            for job_id in comic.job_ids:
                 if self.runner.is_running(job_id):
                     try:
                         await self.runner.cancel(job_id)

@@ -75,7 +75,7 @@ class ComicPipeline:
                       age_group=request.age_group, style=request.style or "cartoon", owner_id=owner_id)
         job = Job(comic_id=comic.id, topic=request.topic, data={"num_scenes": request.num_scenes},
                   owner_id=owner_id)
-        comic.job_id, comic.job_ids = job.id, [job.id]
+        comic.job_ids = [job.id]
         async with self.quota.admit(owner_id):
             await self.data.create_comic(comic)  # first: a job names its comic (a foreign key on Supabase)
             try:

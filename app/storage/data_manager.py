@@ -157,7 +157,7 @@ class DataManager:
             comic = await self.backend.get_comic(comic_id)
             for image in await self.backend.list_images(comic_id=comic.id):
                 await self.backend.delete_image(image.id)
-            for job_id in comic.all_job_ids:
+            for job_id in comic.job_ids:
                 try:
                     await self.backend.delete_job(job_id)
                 except NotFound:
@@ -176,7 +176,7 @@ class DataManager:
         """One comic, its jobs and its images, as the export bundle (see app/storage/export.py)."""
         comic = await self.backend.get_comic(comic_id)
         jobs = []
-        for job_id in comic.all_job_ids:
+        for job_id in comic.job_ids:
             try:
                 jobs.append(await self.backend.get_job(job_id))
             except NotFound:

@@ -79,7 +79,7 @@
   const REVIEW = "Its scenes are written and wait for review: read them, change or recast them if you like, " +
     "then generate the comic.";
 
-  async function wizardJob(jobId) {
+  async function readJob(jobId) {
     try {
       const answer = await fetch(`${API}/jobs/${encodeURIComponent(jobId)}`, { headers: headers() });
       return answer.ok ? await answer.json() : null;
@@ -92,10 +92,12 @@
   // or planning panels) or waiting for its owner's next step, which is then said instead of "being written".
   async function describeEmpty(comic) {
     if (comic.story_status === "streaming") return { working: "The story is being written…" };
-    if (comic.job_id) { // made by the wizard
-      if (comic.status === "scenes_ready") return { next: REVIEW };
-      const job = await wizardJob(comic.job_id);
-      if (!job) return { next: "Its progress cannot be read just now." };
+    // Only the wizard's scenes wait for review; a comic made by the wizard has the wizard's job first.
+    if (comic.status === "scenes_ready") return { next: REVIEW };
+    const first = (comic.job_ids || [])[0];
+    const job = first ? await readJob(first) : null;
+    if (first && !job && comic.story_status === "idle") return { next: "Its progress cannot be read just now." };
+    if (job && job.kind === "wizard") {
       if (job.status === "queued" || job.status === "running") return { working: WORKING[job.step] || "The comic is being made…" };
       if (job.status === "awaiting_input") return { next: REVIEW };
       if (job.status === "failed") return { next: `Making it stopped: ${job.error ? job.error.message : "the job failed"}.` };

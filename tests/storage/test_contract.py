@@ -119,7 +119,7 @@ async def test_a_list_for_an_owner_holds_only_their_comics_in_pages(data: DataMa
 async def test_delete_comic_takes_its_images_and_job(data: DataManager) -> None:
     comic = await data.create_comic(Comic(title="t", topic="t"))
     job = await data.create_job(Job(comic_id=comic.id, topic="t"))
-    await data.update_comic(comic.id, lambda c: c.model_copy(update={"job_id": job.id}))
+    await data.update_comic(comic.id, lambda c: c.model_copy(update={"job_ids": [job.id]}))
     image = await data.store_image(PNG, kind="panel", comic_id=comic.id)
     someone_else = await data.create_comic(Comic(title="other", topic="t"))
     other = await data.store_image(PNG, kind="panel", comic_id=someone_else.id)
