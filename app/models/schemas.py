@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from utils import new_id, utcnow
 
@@ -193,15 +193,94 @@ class JobError(BaseModel):
     message: str
 
 
+class JobUsage(BaseModel):
+    """What a job spent on vendors, over every run of it (a resumed job keeps its earlier runs')."""
+
+    tokens: int = 0
+    text_calls: int = 0
+    image_calls: int = 0
+
+    def plus(self, *, tokens: int = 0, text_calls: int = 0, image_calls: int = 0) -> JobUsage:
+        return JobUsage(tokens=self.tokens + tokens, text_calls=self.text_calls + text_calls,
+                        image_calls=self.image_calls + image_calls)
+
+
+class JobPayload(BaseModel):
+    """What a job carries besides its status (stored as `data`): its kind's own inputs, and what it spent.
+
+    Stored as before this was typed: a key is written once it has a value, and keys this version does not
+    know (from an older or a newer one) are left out when read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    usage: JobUsage | None = None
+
+    def with_spent(self, *, tokens: int = 0, text_calls: int = 0, image_calls: int = 0) -> Self:
+        """A copy with this run's spending added to the total."""
+        total = (self.usage or JobUsage()).plus(tokens=tokens, text_calls=text_calls, image_calls=image_calls)
+        return self.model_copy(update={"usage": total})
+
+    @model_serializer(mode="wrap")
+    def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class SceneRefinement(BaseModel):
+    """A refine request, kept on its job until the rewrite is done, so a restart can redo it."""
+
+    feedback: str
+    scene_ids: list[str]
+
+
+class WizardPayload(JobPayload):
+    num_scenes: int = 6
+    refine: SceneRefinement | None = None  # the refinement under way, while the step is refining_scenes
+    character_ids: list[str] | None = None  # the reader's last choice of characters
+
+
+class RenderPanelsPayload(JobPayload):
+    """A render-all renders whatever its comic's panels need: it carries nothing of its own."""
+
+
+class StoryPayload(JobPayload):
+    """A story's prompt and text live on its comic: its job carries nothing of its own."""
+
+
+JobKind = Literal["wizard", "render_panels", "story"]
+PAYLOADS: dict[str, type[JobPayload]] = {"wizard": WizardPayload, "render_panels": RenderPanelsPayload,
+                                         "story": StoryPayload}
+P = TypeVar("P", bound=JobPayload)
+
+
 class Job(VersionedRecord):
     comic_id: str
-    kind: Literal["wizard", "render_panels", "story"] = "wizard"
+    kind: JobKind = "wizard"
     topic: str
     status: JobStatus = "queued"
     step: JobStep = "generating_scenes"
     progress: int = Field(default=0, ge=0, le=100)
     error: JobError | None = None
-    data: dict[str, Any] = {}
+    data: WizardPayload | RenderPanelsPayload | StoryPayload = Field(default_factory=WizardPayload)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payload_of_its_kind(cls, given: Any) -> Any:
+        """`data` is read (from a dict, a stored file or row) as the payload of the job's kind."""
+        if not isinstance(given, dict):
+            return given
+        payload_type = PAYLOADS.get(given.get("kind") or "wizard")
+        payload = given.get("data")
+        if payload_type is None or isinstance(payload, payload_type):
+            return given
+        if isinstance(payload, BaseModel):
+            payload = payload.model_dump()
+        return {**given, "data": payload_type.model_validate(payload or {})}
+
+    def payload(self, kind: type[P]) -> P:
+        """The job's payload as the kind its caller works on; a job of another kind is a bug, not input."""
+        if not isinstance(self.data, kind):
+            raise TypeError(f"job {self.id} is a {self.kind} job, not one carrying {kind.__name__}")
+        return self.data
 
     __table__ = TableSpec(
         name="jobs",

@@ -145,8 +145,7 @@ class JobRunner:
             return
 
         def mutate(job: Job) -> Job:
-            total = job.data.get("usage", {})
-            job.data = {**job.data, "usage": {k: int(total.get(k, 0)) + v for k, v in spent.items()}}
+            job.data = job.data.with_spent(**spent)
             return job
 
         try:

@@ -15,7 +15,8 @@ from typing import Any
 
 from app.errors import Conflict, FableError, InvalidInput, NotFound, UpstreamError
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
-from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene, WrittenScene
+from app.models.schemas import (Character, Comic, ImageKind, ImageRecord, Job, JobStep, Panel, Scene, SceneRefinement,
+                                WizardPayload, WrittenScene)
 from app.services.assets import cast_of, shows
 from app.services.catalog import characters_by_ids, default_cast
 from app.services.comic_writes import Change, ComicWrites
@@ -73,7 +74,7 @@ class ComicPipeline:
         await self.text.moderate([request.topic])  # refused before anything is stored or generated
         comic = Comic(title=f"Adventures in {topic_subject(request.topic).title()}", topic=request.topic,
                       age_group=request.age_group, style=request.style or "cartoon", owner_id=owner_id)
-        job = Job(comic_id=comic.id, topic=request.topic, data={"num_scenes": request.num_scenes},
+        job = Job(comic_id=comic.id, topic=request.topic, data=WizardPayload(num_scenes=request.num_scenes),
                   owner_id=owner_id)
         comic.job_ids = [job.id]
         async with self.quota.admit(owner_id):
@@ -117,7 +118,7 @@ class ComicPipeline:
         comic = await self.data.get_comic(job.comic_id)
         cast = comic.characters or default_cast(comic.topic)
         scenes = await self.text.write_scenes(topic=comic.topic, age_group=comic.age_group,
-                                              num_scenes=int(job.data.get("num_scenes", 6)), style=comic.style,
+                                              num_scenes=job.payload(WizardPayload).num_scenes, style=comic.style,
                                               cast=cast)
         await self.data.update_comic(comic.id, lambda c: c.model_copy(
             update={"scenes": scenes, "characters": cast, "status": "scenes_ready"}))
@@ -146,7 +147,8 @@ class ComicPipeline:
         def claim(current: Job) -> Job:
             _require_awaiting_scenes(current, "refine scenes")
             current.status, current.step = "running", "refining_scenes"
-            current.data = {**current.data, "refine": {"feedback": request.feedback, "scene_ids": scene_ids}}
+            current.data = current.payload(WizardPayload).model_copy(
+                update={"refine": SceneRefinement(feedback=request.feedback, scene_ids=scene_ids)})
             return current
 
         async with self.quota.admit(job.owner_id):
@@ -156,12 +158,14 @@ class ComicPipeline:
 
     async def _refine(self, job_id: str) -> None:
         job = await self.data.get_job(job_id)
-        ask = job.data["refine"]
+        ask = job.payload(WizardPayload).refine
+        if ask is None:
+            raise Conflict(f"job {job_id} has no refinement to make")
         comic = await self.data.get_comic(job.comic_id)
-        scenes = await self.text.refine_scenes(scenes=comic.scenes, feedback=ask["feedback"],
-                                               scene_ids=ask["scene_ids"], age_group=comic.age_group,
+        scenes = await self.text.refine_scenes(scenes=comic.scenes, feedback=ask.feedback,
+                                               scene_ids=ask.scene_ids, age_group=comic.age_group,
                                                cast=comic.characters)
-        refined = {s.scene_id: s for s in scenes if s.scene_id in ask["scene_ids"]}
+        refined = {s.scene_id: s for s in scenes if s.scene_id in ask.scene_ids}
 
         def keep(current: Comic) -> Comic:
             # A refined scene was rewritten from what the reader saw, for the cast chosen then: that is now
@@ -192,7 +196,7 @@ class ComicPipeline:
 
         await self.data.update_comic(job.comic_id, recast)
         await self.runner.update_with(job_id, lambda j: j.model_copy(
-            update={"data": {**j.data, "character_ids": character_ids}}))
+            update={"data": j.payload(WizardPayload).model_copy(update={"character_ids": character_ids})}))
         return cast
 
     async def start_generation(self, job_id: str) -> Job:
@@ -502,7 +506,7 @@ class ComicPipeline:
             work = None
             if job.kind == "wizard" and job.step == "generating_scenes":
                 work = self._write_scenes(job.id)
-            elif job.kind == "wizard" and job.step == "refining_scenes" and "refine" in job.data:
+            elif job.kind == "wizard" and job.step == "refining_scenes" and job.payload(WizardPayload).refine:
                 work = self._refine(job.id)
             elif job.kind == "wizard" and job.step in GENERATION_STEPS:
                 work = self._generate(job.id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import NotFound, StorageError
-from app.models.schemas import Comic, Job
+from app.models.schemas import Comic, Job, JobUsage
 from app.storage import fsutil
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
@@ -168,8 +168,8 @@ async def test_polling_a_job_reads_no_file_and_never_sees_an_old_version(tmp_pat
         for _ in range(3):
             polled = await data.get_job(job.id)
             assert (polled.progress, polled.version) == (40, 2)
-        polled.data["mutated"] = True  # a caller changing its copy changes nothing stored
-    assert "mutated" not in (await data.get_job(job.id)).data
+        polled.data.usage = JobUsage(tokens=1)  # a caller changing its copy changes nothing stored
+    assert (await data.get_job(job.id)).data.usage is None
     await data.delete_job(job.id)
     with pytest.raises(NotFound):
         await data.get_job(job.id)

@@ -10,10 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.models.schemas import Comic
+import pytest
+
+from app.models.schemas import (Comic, Job, JobUsage, RenderPanelsPayload, SceneRefinement, StoryPayload,
+                                WizardPayload)
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
-from app.storage.rows import comic_from_rows, comic_rows
+from app.storage.rows import comic_from_rows, comic_rows, job_from_row, job_row
 
 WIZARD_JOB = "01a20772-ec0a-700d-93cd-a9739ef55249"
 STORY_JOB = "01a20772-ec0a-700d-93cd-a9739ef5524a"
@@ -43,7 +46,8 @@ def old_comic(**changes: Any) -> dict[str, Any]:
                         "image_history": []}],
         "panels": [{"panel_id": "01a20772-ec18-7277-86e3-857cdce207b5", "scene_id": "scene-1",
                     "title": "A Day About Road Safety", "description": "Max and Bolt meet on the street.",
-                    "characters": ["Max"], "dialogue": [{"speaker": "Max", "text": "Today we learn about road safety!"}],
+                    "characters": ["Max"],
+                    "dialogue": [{"speaker": "Max", "text": "Today we learn about road safety!"}],
                     "narration": "Max and Bolt meet on the street.",
                     "image_url": "/api/v1/images/01a20772-ee21-7343-8783-db2ad3508998",
                     "image_path": "images/panels/01a20772-ee21-7343-8783-db2ad3508998.png",
@@ -107,3 +111,46 @@ def test_an_old_supabase_comic_row_loads_with_its_job_id_among_job_ids() -> None
     comic = comic_from_rows(head, rows["scenes"], rows["characters"], rows["panels"])
     assert comic.job_ids == [RENDER_JOB, STORY_JOB]
     assert "job_id" not in comic_rows(comic)["comics"][0]["data"]
+
+
+OLD_PAYLOADS = {  # a job's `data` as the previous version wrote it, by kind
+    "wizard": {"num_scenes": 4, "character_ids": ["max", "luna"],
+               "refine": {"feedback": "make it funnier", "scene_ids": ["scene-2"]},
+               "usage": {"tokens": 42, "text_calls": 3, "image_calls": 9}},
+    "render_panels": {"usage": {"tokens": 0, "text_calls": 0, "image_calls": 12}},
+    "story": {},
+}
+
+
+async def test_old_jobs_load_with_a_typed_payload_and_are_written_back_as_they_were(tmp_path: Path) -> None:
+    ids = {"wizard": WIZARD_JOB, "render_panels": RENDER_JOB, "story": STORY_JOB}
+    data = await opened_with(tmp_path, old_comic(job_ids=list(ids.values())),
+                             [old_job(ids[kind], kind, payload) for kind, payload in OLD_PAYLOADS.items()])
+    wizard = (await data.get_job(WIZARD_JOB)).payload(WizardPayload)
+    assert wizard.num_scenes == 4 and wizard.character_ids == ["max", "luna"]
+    assert wizard.refine == SceneRefinement(feedback="make it funnier", scene_ids=["scene-2"])
+    assert wizard.usage == JobUsage(tokens=42, text_calls=3, image_calls=9)
+    assert (await data.get_job(RENDER_JOB)).payload(RenderPanelsPayload).usage == JobUsage(image_calls=12)
+    assert (await data.get_job(STORY_JOB)).payload(StoryPayload).usage is None
+
+    for kind, job_id in ids.items():  # a write that changes something else leaves `data` as it was
+        await data.update_job(job_id, lambda j: j.model_copy(update={"progress": 100, "topic": "road safety!"}))
+        stored = json.loads((tmp_path / "jobs" / f"{job_id}.json").read_text())
+        assert stored["data"] == OLD_PAYLOADS[kind] and stored["topic"] == "road safety!"
+    await data.close()
+
+
+def test_an_old_supabase_job_row_round_trips_its_payload() -> None:
+    row = {**old_job(WIZARD_JOB, "wizard", {**OLD_PAYLOADS["wizard"], "_version": 18}), "version": None}
+    job = job_from_row(row)
+    assert job.version == 18 and job.payload(WizardPayload).refine is not None
+    assert job_row(job)["data"] == {**OLD_PAYLOADS["wizard"], "_version": 18}
+
+
+def test_a_payload_is_read_as_its_jobs_kind() -> None:
+    job = Job(comic_id=COMIC_ID, kind="render_panels", topic="t", data={"num_scenes": 3, "from_the_future": True})
+    assert isinstance(job.data, RenderPanelsPayload) and job.data.model_dump() == {}  # not a wizard's: dropped
+    with pytest.raises(TypeError):
+        job.payload(WizardPayload)
+    spent = job.data.with_spent(tokens=5, image_calls=2).with_spent(image_calls=1)
+    assert spent.usage == JobUsage(tokens=5, text_calls=0, image_calls=3) and job.data.usage is None

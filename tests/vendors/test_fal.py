@@ -271,7 +271,7 @@ async def test_the_wizard_renders_on_fal_and_keeps_every_image_with_its_source(
         number = int(record.source_url.removeprefix("https://v3.fal.media/files/req-").removesuffix(".png"))
         assert (await http.get(panel["art_url"])).content == png(64, 48, number)  # the bytes fal made
     job = await data.get_job(job_id)
-    assert job.data["usage"]["image_calls"] == len(fake.submissions) == len(cast) + len(panels)
+    assert job.data.model_dump()["usage"]["image_calls"] == len(fake.submissions) == len(cast) + len(panels)
 
 
 async def test_one_failing_panel_leaves_the_others_rendered(http: httpx.AsyncClient, fal_app: FastAPI,

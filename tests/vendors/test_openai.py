@@ -93,7 +93,7 @@ async def test_scenes_use_strict_json_schema_and_moderation(http: httpx.AsyncCli
     assert [s["title"] for s in scenes] == ["Scene 1", "Scene 2"]
     assert scenes[1]["dialogue"] == []  # a speaker outside the cast is dropped, never invented
     job = await openai_app.state.data.get_job(job_id)
-    assert job.data["usage"] == {"tokens": 42, "text_calls": 1, "image_calls": 0}
+    assert job.data.model_dump()["usage"] == {"tokens": 42, "text_calls": 1, "image_calls": 0}
 
 
 @respx.mock
