@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.api.urls import image_url
 from app.errors import FableError
 from app.models.api import GenerateScenesRequest
 from app.services.catalog import catalog, unknown_ids
@@ -45,7 +46,8 @@ async def services(settings: Settings) -> AsyncIterator[ComicPipeline]:
     text, images = build_text_model(settings), build_image_model(settings)
     try:
         yield ComicPipeline(data=data, runner=runner, text=text, images=images,
-                            max_concurrent_renders=settings.max_concurrent_renders, max_panels=settings.max_panels)
+                            max_concurrent_renders=settings.max_concurrent_renders, max_panels=settings.max_panels,
+                            image_link=image_url)
     finally:
         await runner.shutdown()
         await data.close()

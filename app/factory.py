@@ -15,6 +15,7 @@ from app.api.head import HeadAsGet
 from app.api.idempotency import Idempotency
 from app.api.limits import BodyLimit
 from app.api.redaction import install_log_redaction
+from app.api.urls import API_PREFIX, image_url
 from app.models.api import ERROR_RESPONSES
 from app.services.builder import ProjectBuilder
 from app.services.events import ProjectEvents
@@ -27,7 +28,6 @@ from app.storage.registry import build_backend
 from config import Settings, get_settings
 
 log = logging.getLogger(__name__)
-API_PREFIX = "/api/v1"
 # Response headers a browser's script may read across origins (beyond the CORS-safelisted ones): a
 # download's name and its ETag, where a 201 points, and how long to wait after a 429 or 503.
 EXPOSED_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After"]
@@ -43,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
                              max_concurrent_renders=settings.max_concurrent_renders,
                              max_active_jobs_per_owner=settings.max_active_jobs_per_owner,
-                             max_panels=settings.max_panels)
+                             max_panels=settings.max_panels, image_link=image_url)
     events = ProjectEvents()
     data.on_comic_saved.append(events.publish)
     data.on_comic_deleted.append(events.deleted)

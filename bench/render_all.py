@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
 
+from app.api.urls import image_url  # noqa: E402
 from app.models.schemas import Character, Comic, DialogueLine, Panel, Scene  # noqa: E402
 from app.services.jobs import JobRunner  # noqa: E402
 from app.services.offline_text import OfflineTextModel  # noqa: E402
@@ -102,7 +103,7 @@ async def child(panels: int, latency: float, renders: int, strategy: str) -> dic
         data.backend.save_comic = counted  # type: ignore[method-assign]
         runner = JobRunner(data)
         pipeline = ComicPipeline(data=data, runner=runner, text=OfflineTextModel(), images=FakeImages(latency),
-                                 max_concurrent_renders=renders)
+                                 max_concurrent_renders=renders, image_link=image_url)
         if strategy == "unbounded":
             pipeline.render_panels = lambda job_id, comic_id, *, span: unbounded(  # type: ignore[method-assign]
                 pipeline, job_id, comic_id, span=span)

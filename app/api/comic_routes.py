@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from app.api.auth import CallerDep
 from app.api.deps import JobId, PipelineDep, RunnerDep, StorageDep
 from app.api.signing import signed_for
+from app.api.urls import job_status_url
 from app.errors import FableError, NotFound
 from app.models.api import (CharacterCatalog, CharacterSelection, ComicResult, GenerateScenesRequest, JobAccepted,
                             JobStatusDocument, RefineScenesRequest, ScenesResponse, SelectCharactersRequest)
@@ -24,7 +25,7 @@ KEEPALIVE_SECONDS = 15.0
 
 
 def accepted(job: Job, response: Response) -> JobAccepted:
-    status_url = f"/api/v1/comics/{job.id}/status"
+    status_url = job_status_url(job.id)
     response.headers["Location"] = status_url
     return JobAccepted(job_id=job.id, status=job.status, status_url=status_url)
 

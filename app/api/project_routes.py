@@ -15,6 +15,7 @@ from app.api.auth import CallerDep, caller
 from app.api.comic_routes import accepted
 from app.api.deps import ProjectId
 from app.api.signing import signed_for, signed_urls
+from app.api.urls import project_url
 from app.errors import NotFound, Unauthorized
 from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
@@ -51,7 +52,7 @@ async def list_projects(request: Request, who: CallerDep, limit: Annotated[int, 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Comic)
 async def create_project(body: CreateProjectRequest, request: Request, response: Response, who: CallerDep) -> Comic:
     comic = await builder(request).create(body, owner_id=who.owner_id)
-    response.headers["Location"] = f"/api/v1/projects/{comic.id}"
+    response.headers["Location"] = project_url(comic.id)
     return signed_for(request, comic)
 
 

@@ -4,7 +4,7 @@ An `<img>` sends no Authorization header, so with auth on an answer's image URL 
 `/api/v1/images/{id}?exp=<unix time>&sig=<HMAC>`, the HMAC over the image id, its owner and the expiry
 under a server secret (IMAGE_URL_SECRET, or one derived from API_KEYS and SUPABASE_JWT_SECRET). Nothing
 secret is in the URL: not the key, not the owner. URLs are signed in the API layer as answers leave;
-stored records keep the plain server-relative `/api/v1/images/{id}`.
+stored records keep the plain server-relative `/api/v1/images/{id}` (app/api/urls.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 
+from app.api.urls import image_url
 from app.errors import Forbidden
 from app.models.schemas import Character, Comic, Panel
 from config import Settings
@@ -28,7 +29,7 @@ from config import Settings
 URL_LIFETIME_SECONDS = 3600
 # Expiries are rounded up to this step, so one image keeps one URL for a while and browsers cache it.
 EXPIRY_STEP_SECONDS = 300
-_IMAGE_URL = re.compile(r"^/api/v1/images/([A-Za-z0-9_-]{1,64})$")
+_IMAGE_URL = re.compile(rf"^{re.escape(image_url(''))}([A-Za-z0-9_-]{{1,64}})$")
 _SIGNATURE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _DIGITS = re.compile(r"^[0-9]{1,12}$")
 

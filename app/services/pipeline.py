@@ -40,8 +40,10 @@ NOT_STARTED = "the request that made this job was refused before the job started
 GENERATION_STEPS: tuple[JobStep, ...] = ("rendering_characters", "generating_panels", "rendering_panels", "assembling")
 
 
-def image_url(record: ImageRecord) -> str:
-    return f"/api/v1/images/{record.id}"
+# An image id -> the URL answers name that image by. The API layer owns its routes and their prefix
+# (app/api/urls.py) and hands this in; the URL is kept on the record beside the id, for the export
+# bundle's image_url column and for readers of the records as stored.
+ImageLink = Callable[[str], str]
 
 
 def _require_awaiting_scenes(job: Job, action: str) -> None:
@@ -55,9 +57,10 @@ def _require_awaiting_scenes(job: Job, action: str) -> None:
 
 class ComicPipeline:
     def __init__(self, *, data: DataManager, runner: JobRunner, text: TextModel, images: ImageModel,
-                 max_concurrent_renders: int, max_active_jobs_per_owner: int | None = None,
+                 max_concurrent_renders: int, image_link: ImageLink, max_active_jobs_per_owner: int | None = None,
                  max_panels: int = DEFAULT_MAX_PANELS) -> None:
         self.data = data
+        self.image_link = image_link
         self.max_panels = max_panels
         self.runner = runner
         self.quota = JobQuota(data, max_active_jobs_per_owner)
@@ -281,7 +284,7 @@ class ComicPipeline:
 
         def attach(current: Comic) -> Comic:
             member = _find(current.characters, "id", character_id, "character")
-            _set_image(member, record)
+            _set_image(member, record, link=self.image_link)
             member.reference_url = record.source_url
             for panel in current.panels:
                 if shows(panel, member) and panel.status == "rendered":
@@ -326,8 +329,8 @@ class ComicPipeline:
 
         def attach(current: Comic) -> Comic:
             target = _find(current.panels, "panel_id", panel_id, "panel")
-            _set_image(target, record)
-            target.art_id, target.art_url = art.id, image_url(art)
+            _set_image(target, record, link=self.image_link)
+            target.art_id, target.art_url = art.id, self.image_link(art.id)
             target.image_path = f"images/{record.local_path}" if record.local_path else None
             target.status, target.error, target.retryable, target.stale = "rendered", None, False, False
             return current
@@ -458,10 +461,10 @@ class ComicPipeline:
             if image_id not in target.image_history:
                 raise InvalidInput(f"image '{image_id}' is not an earlier image of this "
                                    f"{'panel' if panel_id else 'character'}; see its image_history")
-            _set_image(target, record)
+            _set_image(target, record, link=self.image_link)
             if isinstance(target, Panel):
                 target.art_id = record.art_id or record.id
-                target.art_url = f"/api/v1/images/{target.art_id}"
+                target.art_url = self.image_link(target.art_id)
                 target.image_path = f"images/{record.local_path}" if record.local_path else None
                 target.status, target.error, target.stale = "rendered", None, False
             else:
@@ -547,13 +550,13 @@ def _find(items: list[Any], key: str, wanted: str | None, what: str) -> Any:
     raise NotFound(f"{what} '{str(wanted)[:80]}' not found in this project")
 
 
-def _set_image(target: Panel | Character, record: ImageRecord) -> None:
+def _set_image(target: Panel | Character, record: ImageRecord, *, link: ImageLink) -> None:
     """Make `record` the target's image; the one it replaces goes to the end of its history."""
     history = [i for i in target.image_history if i != record.id]
     if target.image_id and target.image_id != record.id:
         history.append(target.image_id)
     target.image_history = history
-    target.image_id, target.image_url = record.id, image_url(record)
+    target.image_id, target.image_url = record.id, link(record.id)
 
 
 def _with_panel(comic: Comic, panel_id: str, changes: dict[str, Any]) -> Comic:

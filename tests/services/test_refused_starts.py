@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.api.urls import image_url
 from app.errors import StorageError
 from app.models.schemas import Comic, Job, Panel
 from app.services.jobs import JobRunner
@@ -45,7 +46,7 @@ async def pipeline_on(backend: RefusingBackend) -> ComicPipeline:
     data = DataManager(backend)
     await data.open()
     return ComicPipeline(data=data, runner=JobRunner(data), text=OfflineTextModel(), images=OfflineImageModel(),
-                         max_concurrent_renders=2, max_active_jobs_per_owner=1)
+                         max_concurrent_renders=2, max_active_jobs_per_owner=1, image_link=image_url)
 
 
 async def planned_comic(pipeline: ComicPipeline) -> Comic:
