@@ -79,9 +79,9 @@ async def unbounded(pipeline: ComicPipeline, job_id: str, comic_id: str, *, span
                 return c
 
             await pipeline.data.update_comic(comic_id, claim)
-            await pipeline.data.update_comic(comic_id, await pipeline._draw(current, panel_id))
+            await pipeline.data.update_comic(comic_id, await pipeline.renderer.draw(current, panel_id))
         done += 1
-        await pipeline._report(job_id, span, done, len(comic.panels))
+        await pipeline.runner.report(job_id, span=span, done=done, total=len(comic.panels))
 
     async with asyncio.TaskGroup() as group:
         for panel in comic.panels:
@@ -105,8 +105,10 @@ async def child(panels: int, latency: float, renders: int, strategy: str) -> dic
         pipeline = ComicPipeline(data=data, runner=runner, text=OfflineTextModel(), images=FakeImages(latency),
                                  max_concurrent_renders=renders, image_link=image_url)
         if strategy == "unbounded":
-            pipeline.render_panels = lambda job_id, comic_id, *, span: unbounded(  # type: ignore[method-assign]
-                pipeline, job_id, comic_id, span=span)
+            async def render_panels(job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
+                await unbounded(pipeline, job_id, comic_id, span=span)
+
+            pipeline.render_all.render_panels = render_panels  # type: ignore[method-assign]
         comic = await data.create_comic(story_comic(panels))
         writes = 0
         started = time.perf_counter()

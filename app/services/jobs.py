@@ -57,6 +57,11 @@ class JobRunner:
 
         return await self.update_with(job_id, mutate)
 
+    async def report(self, job_id: str, *, span: tuple[int, int], done: int, total: int) -> None:
+        """Progress `done` of `total` through a step that owns `span` (from, to) of the job's 0-100."""
+        low, high = span
+        await self.advance(job_id, progress=low + (high - low) * done // max(1, total))
+
     async def fail(self, job_id: str, *, code: str, message: str) -> None:
         """End a live job as failed. When storage refuses the write now (a full disk), the failure is held:
         reads and the quota see the job failed at once, and the write is retried until it lands."""

@@ -108,3 +108,12 @@ class ImageModel(Protocol):
     async def render_panel(
         self, *, panel: Panel, scene: Scene | None, cast: list[Character], style: str
     ) -> RenderedImage: ...
+
+
+@dataclass
+class Providers:
+    """The text and image models in use: chosen from config at start-up and shared by every piece that
+    writes or draws, so replacing one here (as the tests and benches do) replaces it everywhere."""
+
+    text: TextModel
+    images: ImageModel
