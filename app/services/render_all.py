@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from app.models.schemas import Comic, Job
@@ -19,6 +21,7 @@ from app.services.jobs import JobQuota, JobRunner, first_leaf
 from app.services.listed_jobs import ListedJobs
 from app.services.live_renders import LiveRenders
 from app.services.rendering import Renderer, claim_panel, stopped_panels
+from app.services.resume import CannotResume
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)
@@ -69,13 +72,19 @@ class RenderAll:
                     owner_id=comic.owner_id),
                 listed_by=lambda job: self.data.update_comic(comic.id, lambda c: c.model_copy(
                     update={"job_ids": [*c.job_ids, job.id]})))
-            self.runner.start(job.id, self.work(job.id))
+            self.runner.start(job.id, self._work(job.id))
         return job
 
-    async def work(self, job_id: str) -> None:
+    async def _work(self, job_id: str) -> None:
         job = await self.runner.advance(job_id, status="running", step="rendering_panels")
         await self.render_panels(job_id, job.comic_id, span=(0, 99))
         await self.runner.advance(job_id, status="completed", step="done", progress=100)
+
+    async def resume(self, job: Job) -> Coroutine[Any, Any, None]:
+        """The work that takes an interrupted render-all up again (it skips the panels already rendered)."""
+        if job.step != "rendering_panels":
+            raise CannotResume(job)
+        return self._work(job.id)
 
     async def render_panels(self, job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
         """Render every panel not rendered yet, or stale, reporting progress through `span` of the job's.
