@@ -48,7 +48,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     data.on_comic_saved.append(events.publish)
     data.on_comic_deleted.append(events.deleted)
     app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
-    app.state.builder, app.state.events = ProjectBuilder(pipeline), events
+    app.state.builder = ProjectBuilder(data=data, runner=runner, quota=pipeline.quota, jobs=pipeline.jobs,
+                                       providers=pipeline.providers, planner=pipeline.planner,
+                                       renderer=pipeline.renderer, render_all=pipeline.render_all,
+                                       history=pipeline.history)
+    app.state.events = events
     app.state.exporter = ComicExporter(data)
     resumed = await pipeline.resume_unfinished()
     log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",

@@ -20,8 +20,14 @@ from app.errors import Conflict, FableError, InvalidInput, StorageError
 from app.models.api import CreateProjectRequest, UpdateProjectRequest
 from app.models.schemas import Character, Comic, DialogueLine, Job, Panel, Scene
 from app.services.assets import resolve
-from app.services.pipeline import ComicPipeline
-from app.services.providers import TextModel
+from app.services.image_history import ImageHistory
+from app.services.jobs import JobQuota, JobRunner
+from app.services.listed_jobs import ListedJobs
+from app.services.panel_planner import PanelPlanner
+from app.services.providers import Providers, TextModel
+from app.services.render_all import RenderAll
+from app.services.rendering import Renderer
+from app.storage.data_manager import DataManager
 from utils import slugify
 
 log = logging.getLogger(__name__)
@@ -100,15 +106,23 @@ def ndjson(**fields: Any) -> str:
 
 
 class ProjectBuilder:
-    def __init__(self, pipeline: ComicPipeline) -> None:
-        self.pipeline = pipeline
-        self.data = pipeline.data
-        self.runner = pipeline.runner
+    def __init__(self, *, data: DataManager, runner: JobRunner, quota: JobQuota, jobs: ListedJobs,
+                 providers: Providers, planner: PanelPlanner, renderer: Renderer, render_all: RenderAll,
+                 history: ImageHistory) -> None:
+        self.data = data
+        self.runner = runner
+        self.quota = quota
+        self.jobs = jobs
+        self.providers = providers
+        self.planner = planner
+        self.renderer = renderer
+        self.render_all = render_all
+        self.history = history
         self._claim = asyncio.Lock()
 
     @property
     def text(self) -> TextModel:
-        return self.pipeline.text
+        return self.providers.text
 
     # -- projects ---------------------------------------------------------------------------------
     async def create(self, body: CreateProjectRequest, *, owner_id: str | None = None) -> Comic:
@@ -141,7 +155,7 @@ class ProjectBuilder:
 
     async def delete(self, comic_id: str) -> None:
         """Stop the project's work (its jobs, and renders run for requests), then remove it with its images."""
-        async with self.pipeline.renders.closed(comic_id):  # no render starts for it from here on
+        async with self.renderer.renders.closed(comic_id):  # no render starts for it from here on
             comic = await self.data.get_comic(comic_id)
             for job_id in comic.job_ids:
                 if self.runner.is_running(job_id):
@@ -171,9 +185,8 @@ class ProjectBuilder:
             current.job_ids = [*current.job_ids, job.id]
             return current
 
-        async with self.pipeline.quota.admit(comic.owner_id):
-            job, comic = await self.pipeline.create_listed_job(job, listed_by=lambda _: self.data.update_comic(
-                comic_id, claim))
+        async with self.quota.admit(comic.owner_id):
+            job, comic = await self.jobs.create(job, listed_by=lambda _: self.data.update_comic(comic_id, claim))
         return self._stream_story(comic, job.id, prompt)
 
     async def _stream_story(self, comic: Comic, job_id: str, prompt: str) -> AsyncIterator[str]:
@@ -245,23 +258,22 @@ class ProjectBuilder:
             raise Conflict(f"panels are planned from a finished story (story is {comic.story_status})")
         if not comic.characters:
             raise Conflict("there is no cast yet: extract the characters first")
-        scenes = story_scenes(comic.story, comic.characters, max_scenes=self.pipeline.max_panels)
-        plan = await self.pipeline.plan_panels(scenes=scenes, cast=comic.characters)
+        scenes = story_scenes(comic.story, comic.characters, max_scenes=self.planner.max_panels)
+        plan = await self.planner.plan(scenes=scenes, cast=comic.characters)
         comic = await self.data.update_comic(comic_id, lambda c: c.model_copy(
             update={"scenes": scenes, "panels": plan.panels}))
         return comic, plan.dropped
 
     async def render_character(self, comic_id: str, character_id: str) -> Character:
-        return await self.pipeline.render_character(comic_id, character_id)
+        return await self.renderer.render_character(comic_id, character_id)
 
     async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
-        return await self.pipeline.render_panel(comic_id, panel_id)
+        return await self.renderer.render_panel(comic_id, panel_id)
 
     async def restore_image(self, comic_id: str, image_id: str, *, panel_id: str | None = None,
                             character_id: str | None = None) -> Comic:
-        return await self.pipeline.restore_image(comic_id, panel_id=panel_id, character_id=character_id,
-                                                 image_id=image_id)
+        return await self.history.restore(comic_id, panel_id=panel_id, character_id=character_id, image_id=image_id)
 
     async def start_render_all(self, comic_id: str) -> Job:
         async with self._claim:  # one check-then-start at a time, so two requests cannot both start a job
-            return await self.pipeline.start_render_all(comic_id)
+            return await self.render_all.start(comic_id)

@@ -3,23 +3,22 @@
 Each piece does one job in a module of its own: the wizard's requests (wizard.py) and its job's steps
 (wizard_steps.py), the panel plan (panel_planner.py), rendering a sheet or a panel (rendering.py), rendering
 every panel (render_all.py), an image's history (image_history.py), jobs their comic lists (listed_jobs.py)
-and resuming after a restart (resume.py).
+and resuming after a restart (resume.py). ProjectBuilder is handed the pieces it needs.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
-from app.models.schemas import Character, Comic, Job, Panel, Scene
+from app.models.schemas import Character, Comic, Job, Scene
 from app.services.comic_writes import ComicWrites
 from app.services.image_history import ImageHistory, ImageLink
 from app.services.jobs import JobQuota, JobRunner
 from app.services.listed_jobs import ListedJobs
 from app.services.live_renders import LiveRenders
 from app.services.panel_planner import PanelPlanner
-from app.services.providers import DEFAULT_MAX_PANELS, ImageModel, PanelPlan, Providers, TextModel
+from app.services.providers import DEFAULT_MAX_PANELS, ImageModel, Providers, TextModel
 from app.services.render_all import RenderAll
 from app.services.rendering import Renderer
 from app.services.resume import Resumer
@@ -96,27 +95,7 @@ class ComicPipeline:
     async def get_result(self, job_id: str) -> Comic:
         return await self.wizard.get_result(job_id)
 
-    # -- what the builder uses -----------------------------------------------------------------------
-    @property
-    def max_panels(self) -> int:
-        return self.planner.max_panels
-
-    async def create_listed_job(self, job: Job, *, listed_by: Callable[[Job], Awaitable[Comic]]) -> tuple[Job, Comic]:
-        return await self.jobs.create(job, listed_by=listed_by)
-
-    async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
-        return await self.planner.plan(scenes=scenes, cast=cast)
-
-    async def render_character(self, comic_id: str, character_id: str) -> Character:
-        return await self.renderer.render_character(comic_id, character_id)
-
-    async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
-        return await self.renderer.render_panel(comic_id, panel_id)
-
-    async def restore_image(self, comic_id: str, *, panel_id: str | None = None, character_id: str | None = None,
-                            image_id: str) -> Comic:
-        return await self.history.restore(comic_id, panel_id=panel_id, character_id=character_id, image_id=image_id)
-
+    # -- rendering every panel (the builder's "render all") -------------------------------------------
     async def start_render_all(self, comic_id: str) -> Job:
         return await self.render_all.start(comic_id)
 
