@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+MAX_POSITIONS = 10  # positions named in one message; the rest are counted
+
 
 class FableError(Exception):
     """Base of every error the service raises on purpose.
@@ -38,6 +42,16 @@ class InvalidInput(FableError):
 
     code = "invalid_input"
     status = 422
+
+    @classmethod
+    def at_positions(cls, field: str, positions: Sequence[int], *, problem: str, hint: str) -> InvalidInput:
+        """Values of a list this service does not know, named by their positions (`scene_ids[0] and
+        scene_ids[3] are not ...`): a 422 never repeats what the caller sent, not even an id."""
+        shown = [f"{field}[{n}]" for n in positions[:MAX_POSITIONS]]
+        if len(positions) > MAX_POSITIONS:
+            shown.append(f"{len(positions) - MAX_POSITIONS} more")
+        where = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+        return cls(f"{where} {'is' if len(positions) == 1 else 'are'} {problem}; {hint}")
 
 
 class ContentRefused(InvalidInput):

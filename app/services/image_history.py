@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.errors import InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.models.schemas import Character, Comic, ImageRecord, Panel
 from app.services.assets import shows
 from app.services.comic_parts import character_of, panel_of
@@ -34,14 +34,17 @@ class ImageHistory:
     async def restore(self, comic_id: str, *, panel_id: str | None = None, character_id: str | None = None,
                       image_id: str) -> Comic:
         """Bring back an earlier image of a panel or a character; the current one joins the history."""
-        record = await self.data.get_image(image_id)
+        try:
+            record: ImageRecord | None = await self.data.get_image(image_id)
+        except NotFound:  # said as for any image that is not this one's: the id is not repeated
+            record = None
 
         def restore(current: Comic) -> Comic:
             target: Panel | Character = (panel_of(current, panel_id) if panel_id
                                          else character_of(current, character_id))
-            if image_id not in target.image_history:
-                raise InvalidInput(f"image '{image_id}' is not an earlier image of this "
-                                   f"{'panel' if panel_id else 'character'}; see its image_history")
+            if image_id not in target.image_history or record is None:
+                raise InvalidInput(f"image_id is not an earlier image of this {'panel' if panel_id else 'character'} "
+                                   "that is still kept; see its image_history")
             set_image(target, record, link=self.image_link)
             if isinstance(target, Panel):
                 target.art_id = record.art_id or record.id

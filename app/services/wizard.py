@@ -79,9 +79,10 @@ class Wizard:
         comic = await self.data.get_comic(job.comic_id)
         known = [s.scene_id for s in comic.scenes]
         scene_ids = request.scene_ids or known
-        unknown = [i for i in scene_ids if i not in known]
+        unknown = [n for n, i in enumerate(scene_ids) if i not in known]
         if unknown:
-            raise InvalidInput(f"unknown scene_ids: {', '.join(unknown)}; this comic has {', '.join(known)}")
+            raise InvalidInput.at_positions("scene_ids", unknown, problem="not a scene of this comic",
+                                            hint=f"its scenes are {', '.join(known)}")
         await self.providers.text.moderate([request.feedback])
 
         def claim(current: Job) -> Job:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from fastapi import FastAPI
 
 from app.services.offline_text import OfflineTextModel
 from config import Settings
-from tests.conftest import scenes_ready, settle, tree_digest
+from tests.conftest import finished_comic, scenes_ready, settle, tree_digest
 
 API = "/api/v1"
 UNKNOWN = "01a1f000-0000-7000-8000-000000000000"
@@ -179,7 +180,7 @@ async def test_generate_twice_is_409(client: httpx.AsyncClient, app: FastAPI) ->
 
 
 @pytest.mark.parametrize("body, status, mentions", [
-    ({"character_ids": ["no-such-character"]}, 422, "no-such-character"),
+    ({"character_ids": ["no-such-character"]}, 422, "character_ids[0] is not in the catalog"),
     ({"character_ids": []}, 422, "character_ids"),
     ({"character_ids": ["max", "max"]}, 422, "repeat"),
     ({"character_ids": ["../x"]}, 422, "character_ids"),
@@ -194,7 +195,7 @@ async def test_bad_selections_are_refused_and_change_nothing(client: httpx.Async
 
 
 @pytest.mark.parametrize("body, mentions", [
-    ({"feedback": "shorter", "scene_ids": ["scene-99"]}, "scene-99"),
+    ({"feedback": "shorter", "scene_ids": ["scene-99"]}, "scene_ids[0] is not a scene of this comic"),
     ({"feedback": ""}, "feedback"),
     ({"feedback": "x" * 5000}, "feedback"),
     ({"feedback": "shorter", "extra": 1}, "extra"),
@@ -203,6 +204,28 @@ async def test_bad_refinements_are_422_and_change_nothing(client: httpx.AsyncCli
                                                           settings: Settings, body: dict, mentions: str) -> None:
     job_id = await scenes_ready(client, app)
     await assert_refused(client, settings, f"/comics/{job_id}/scenes/refine", body, status=422, mentions=mentions)
+
+
+async def test_ids_it_does_not_know_are_named_by_position_never_repeated(client: httpx.AsyncClient,
+                                                                        app: FastAPI) -> None:
+    """A 422 never repeats the caller's values, not even an id: it says which position is wrong and where
+    the right ones are listed."""
+    job_id = await scenes_ready(client, app, num_scenes=2)
+    chosen = await client.post(f"{API}/comics/{job_id}/characters/select",
+                               json={"character_ids": ["max", "MAX", "bolt", "Zed-77"]})
+    assert chosen.status_code == 422, chosen.text
+    assert detail_of(chosen) == ("character_ids[1] and character_ids[3] are not in the catalog; "
+                                 "GET /api/v1/comics/characters lists them")
+    refined = await client.post(f"{API}/comics/{job_id}/scenes/refine",
+                                json={"feedback": "shorter please", "scene_ids": ["scene-99"]})
+    assert refined.status_code == 422 and "scene_ids[0] is not a scene of this comic" in detail_of(refined)
+    _, comic = await finished_comic(client, app, num_scenes=2)
+    panel = (await client.get(f"{API}/projects/{comic['comic_id']}")).json()["panels"][0]
+    restored = await client.post(f"{API}/projects/{comic['comic_id']}/panels/{panel['panel_id']}/restore",
+                                 json={"image_id": "img-zz-42"})
+    assert restored.status_code in (404, 422), restored.text
+    for answer in (chosen, refined, restored):
+        assert not {"MAX", "Zed-77", "scene-99", "img-zz-42"} & set(re.findall(r"[\w-]+", answer.text)), answer.text
 
 
 async def test_errors_carry_no_stack_trace(client: httpx.AsyncClient, tmp_path: Path) -> None:
