@@ -9,6 +9,7 @@ import threading
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 # Ids are the only user-controlled strings that ever become file names: this pattern is the gate.
@@ -61,21 +62,47 @@ def stable_seed(*parts: object) -> int:
 
 
 AGE_GROUP_RULE = "ages 3 to 16, youngest first, for example 5-12"
-AGE_GROUP_MAX_LENGTH = 20
-# What people write for a range of reader ages: 5-12, 5–12 (en dash), 5—12 (em dash), 5 to 12, spaces
-# (or tabs, or no-break spaces) around any of it. The same expression is the OpenAPI schema's pattern, so
-# the two cannot disagree; it means the same to Python and to ECMAScript (no \s, whose sets differ).
-_AGE = "(?:[3-9]|1[0-6])"
-_GAP = r"[ \t\u00a0]*"
-AGE_GROUP_PATTERN = f"^{_GAP}({_AGE}){_GAP}(?:-|–|—|to){_GAP}({_AGE}){_GAP}$"
-_AGE_GROUP_RE = re.compile(AGE_GROUP_PATTERN)
+AGE_GROUP_MAX_LENGTH = 32
+# What people write for a range of reader ages: 5-12, 5 to 12 (any case), with any Unicode hyphen or dash
+# (U+2010-2014, U+2212, and the small and full-width hyphen-minus), "age"/"ages"/"aged" before and
+# "years (old)"/"yrs" after, full-width digits and letters, spaces (tabs, no-break, ideographic) around it all.
+# The service reads the value after Unicode NFKC and in lower case; the OpenAPI schema's pattern is built from
+# the same template for the text as typed (ECMAScript has no flags there), and a test holds the two to the
+# same answers. Neither uses \s, whose sets differ between Python and ECMAScript.
+_TYPED_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"
+_NORMAL_DASHES = "-\u2010\u2012\u2013\u2014\u2212"  # NFKC: U+2011 -> U+2010; U+FE63, U+FF0D -> '-'
+
+
+def _wide(char: str) -> str:
+    """The full-width form of an ASCII letter or digit."""
+    return chr(ord(char) + 0xFEE0)
+
+
+def _age_group_pattern(*, word: Callable[[str], str], digits: Callable[[str, str], str], gap: str,
+                       dash: str) -> str:
+    age = f"(?:{digits('3', '9')}|{digits('1', '1')}{digits('0', '6')})"
+    before = f"(?:{word('age')}(?:{word('s')}|{word('d')})?{gap})?"
+    after = f"(?:(?:{word('year')}|{word('yr')}){word('s')}?(?:{gap}{word('old')})?{gap})?"
+    return f"^{gap}{before}({age}){gap}(?:{dash}|{word('to')}){gap}({age}){gap}{after}$"
+
+
+# as typed: either case, plain or full-width
+AGE_GROUP_PATTERN = _age_group_pattern(
+    word=lambda w: "".join(f"[{c}{c.upper()}{_wide(c)}{_wide(c.upper())}]" for c in w),
+    digits=lambda low, high: f"[{low}-{high}{_wide(low)}-{_wide(high)}]" if low != high else f"[{low}{_wide(low)}]",
+    gap=r"[ \t\u00a0\u2009\u202f\u3000]*", dash=f"[{_TYPED_DASHES}]")
+# as read, after NFKC and in lower case
+_AGE_GROUP_RE = re.compile(_age_group_pattern(word=lambda w: w, digits=lambda low, high: f"[{low}-{high}]",
+                                              gap=r"[ \t]*", dash=f"[{_NORMAL_DASHES}]"))
 
 
 def parse_age_group(value: str) -> tuple[int, int]:
-    """'5-12', '5–12', '5 to 12' -> (5, 12). Raises ValueError with the rule in words (never the value)."""
-    match = _AGE_GROUP_RE.fullmatch(value) if len(value) <= AGE_GROUP_MAX_LENGTH else None
+    """'5-12', '5–12', '5 TO 12', 'ages 5-12 years', '５－１２' -> (5, 12). Raises ValueError with the rule in words
+    (never the value)."""
+    match = (_AGE_GROUP_RE.fullmatch(unicodedata.normalize("NFKC", value).lower())
+             if len(value) <= AGE_GROUP_MAX_LENGTH else None)
     if not match or int(match.group(1)) > int(match.group(2)):
-        raise ValueError(f"age_group should be {AGE_GROUP_RULE}")
+        raise ValueError(AGE_GROUP_RULE)
     return int(match.group(1)), int(match.group(2))
 
 

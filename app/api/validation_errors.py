@@ -15,6 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.models.api import AGE_GROUP_ERROR
+
 MAX_ERRORS = 20
 MAX_MESSAGE = 300
 MAX_LOC = 8
@@ -30,6 +32,8 @@ _ENDS_WITH_A_COMPLAINT = frozenset({
     "datetime_from_date_parsing", "time_delta_parsing", "url_parsing", "url_syntax_violation", "uuid_parsing",
     "bytes_invalid_encoding"})
 _COMPLAINT = re.compile(r"(?:, |: ).*", re.DOTALL)
+# Errors of our own types whose message is one fixed sentence, never built from the input.
+FIXED_SENTENCES = frozenset({AGE_GROUP_ERROR})
 # ...and those that quote it mid-sentence: said plainly instead.
 _PLAIN = {"union_tag_invalid": "Input tag does not match any of the expected tags",
           "no_such_attribute": "Object has no such attribute",
@@ -76,7 +80,11 @@ def safe_loc(loc: Iterable[Any], known_names: frozenset[str]) -> list[str | int]
 def safe_message(error: dict[str, Any]) -> str:
     kind = str(error.get("type", ""))
     message = str(error.get("msg", ""))
-    if kind in _PLAIN:
+    if kind in FIXED_SENTENCES:  # a rule in words, which may share a word with what was sent ("ages")
+        return message[:MAX_MESSAGE]
+    if kind == "value_error":  # our validators' own sentences: pydantic's "Value error, " adds nothing
+        message = message.removeprefix("Value error, ")
+    elif kind in _PLAIN:
         message = _PLAIN[kind]
     elif kind in _ENDS_WITH_A_COMPLAINT:
         message = _COMPLAINT.sub("", message, count=1)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, computed_field,
                       field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
 from app.models.schemas import Character, Comic, Job, JobError, JobStatus, JobStep, Panel, Scene
 from utils import AGE_GROUP_MAX_LENGTH, AGE_GROUP_PATTERN, AGE_GROUP_RULE, ID_PATTERN, normal_age_group
@@ -25,11 +26,23 @@ Style = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Feedback = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000),
                      AfterValidator(_has_words)]
 RecordIdStr = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
-# Written as people write it (5-12, 5–12, 5—12, 5 to 12), kept as 5-12. The validator gives the rule in words
-# (pydantic's own pattern check would quote a regular expression); the schema states the same pattern.
-AgeGroup = Annotated[str, AfterValidator(normal_age_group), WithJsonSchema({
+AGE_GROUP_ERROR = "age_group"  # the error type of a wrong one: its message is the rule, a fixed sentence
+
+
+def _age_group(value: str) -> str:
+    try:
+        return normal_age_group(value)
+    except ValueError:
+        raise PydanticCustomError(AGE_GROUP_ERROR, AGE_GROUP_RULE) from None
+
+
+# Written as people write it (5-12, 5–12, 5 TO 12, ages 5-12 years, ５－１２...), kept as 5-12. A wrong one is told
+# the rule in words (pydantic's own pattern check would quote a regular expression); the schema states the
+# same pattern.
+AgeGroup = Annotated[str, AfterValidator(_age_group), WithJsonSchema({
     "type": "string", "maxLength": AGE_GROUP_MAX_LENGTH, "pattern": AGE_GROUP_PATTERN,
-    "description": f"the readers' ages: {AGE_GROUP_RULE} (also 5–12, 5—12 or 5 to 12; kept as 5-12)"})]
+    "description": f"the readers' ages: {AGE_GROUP_RULE} (also 5–12, 5 to 12, ages 5-12, 5-12 years; "
+                   "kept as 5-12)"})]
 
 
 # Control characters (other than tab and newline) and unpaired surrogates: nothing a person types, and

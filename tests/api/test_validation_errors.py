@@ -47,7 +47,7 @@ def test_messages_that_would_carry_the_input_do_not() -> None:
     assert [e["msg"] for e in shaped] == [
         "Input tag does not match any of the expected tags",
         "Input should be a valid UUID",
-        "Value error, style '(your value)' is not one we draw",
+        "style '(your value)' is not one we draw",
         "Input should be 'a' or 'b'",
     ]
     assert "<" not in str(shaped)
