@@ -29,8 +29,9 @@ from config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 # Response headers a browser's script may read across origins (beyond the CORS-safelisted ones): a
-# download's name and its ETag, where a 201 points, and how long to wait after a 429 or 503.
-EXPOSED_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After"]
+# download's name and its ETag, where a 201 points, how long to wait after a 429 or 503, and whether a
+# POST's answer is the replay of an earlier one with the same Idempotency-Key.
+EXPOSED_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After", "Idempotent-Replayed"]
 
 
 @asynccontextmanager

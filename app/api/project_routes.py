@@ -148,7 +148,12 @@ async def _until_the_project_goes(lines: AsyncIterator[str]) -> AsyncIterator[st
 
 
 def _unchanged(tag: str | None, request: Request) -> bool:
-    return tag is not None and tag in request.headers.get("if-none-match", "")
+    """If-None-Match as RFC 9110 (13.1.2) reads it, over every line of it: `*` matches any current
+    representation (there is one when its tag is known), and entity tags compare weakly (W/ is ignored)."""
+    if tag is None:
+        return False
+    sent = {part.strip() for line in request.headers.getlist("if-none-match") for part in line.split(",")}
+    return "*" in sent or tag.removeprefix("W/") in {part.removeprefix("W/") for part in sent}
 
 
 @router.get("/{project_id}/export/{fmt}", response_class=Response, responses={

@@ -57,6 +57,17 @@ def summary(comic: Comic) -> str:
     return text
 
 
+def _not_drawn(comic: Comic) -> str | None:
+    """Why the comic cannot be printed yet, or None when every panel has a lettered image."""
+    if not comic.panels:
+        return "this comic has no panels yet: plan and render them first"
+    missing = [p for p in comic.panels if p.status != "rendered" or not p.image_id]
+    if missing:
+        return (f"{len(missing)} of {len(comic.panels)} panels are not drawn yet "
+                f"(first: '{missing[0].title}', {missing[0].status}); render them first")
+    return None
+
+
 def etag(comic: Comic, fmt: str) -> str:
     return '"' + hashlib.sha256(f"{comic.id}:{comic.version}:{fmt}:{LAYOUT_VERSION}".encode()).hexdigest()[:32] + '"'
 
@@ -70,18 +81,16 @@ class ComicExporter:
         self._slots = asyncio.Semaphore(max_concurrent)
 
     async def current_etag(self, comic_id: str, fmt: ExportFormat) -> str | None:
-        """The ETag the export would have, known before making it; None for `json`, whose rows (its jobs
-        too) can change while the comic's version does not: its ETag is a digest of the bytes."""
-        return None if fmt == "json" else etag(await self.data.get_comic(comic_id), fmt)
+        """The ETag the export would have, known before making it. None when there is no file to make yet
+        (a panel not drawn), and for `json`, whose rows (its jobs too) can change while the comic's version
+        does not: its ETag is a digest of the bytes."""
+        comic = await self.data.get_comic(comic_id)
+        return None if fmt == "json" or _not_drawn(comic) else etag(comic, fmt)
 
     async def book(self, comic: Comic) -> Book:
         """The comic's pages; 409 unless every panel has a lettered image."""
-        if not comic.panels:
-            raise Conflict("this comic has no panels yet: plan and render them first")
-        missing = [p for p in comic.panels if p.status != "rendered" or not p.image_id]
-        if missing:
-            raise Conflict(f"{len(missing)} of {len(comic.panels)} panels are not drawn yet "
-                           f"(first: '{missing[0].title}', {missing[0].status}); render them first")
+        if problem := _not_drawn(comic):
+            raise Conflict(problem)
         panels = []
         for panel in comic.panels:
             try:

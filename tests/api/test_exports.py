@@ -121,6 +121,28 @@ async def test_the_png_is_the_first_page_and_unchanged_files_answer_304(client: 
     assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
 
 
+@pytest.mark.parametrize("fmt", ["pdf", "json"])
+async def test_if_none_match_follows_rfc_9110(client: httpx.AsyncClient, app: FastAPI, fmt: str) -> None:
+    """`*` matches any current representation; entity tags compare weakly, in a list, over several header
+    lines; a project with no file to make yet has no representation, so `*` does not make that a 304."""
+    _, comic = await finished_comic(client, app, num_scenes=1)
+    url = f"{API}/projects/{comic['comic_id']}/export/{fmt}"
+    tag = (await client.get(url)).headers["etag"]
+    for sent in (["*"], [f"W/{tag}"], [f'"other", {tag}'], ['"other"', tag], [f" {tag} "]):
+        answer = await client.get(url, headers=[("If-None-Match", value) for value in sent])
+        assert answer.status_code == 304 and answer.content == b"" and answer.headers["etag"] == tag, sent
+        head = await client.head(url, headers=[("If-None-Match", value) for value in sent])
+        assert head.status_code == 304, sent
+    for sent in ('"other"', tag[:-2] + '"', tag.strip('"'), "W/*"):
+        assert (await client.get(url, headers={"If-None-Match": sent})).status_code == 200, sent
+    empty = (await client.post(f"{API}/projects", json={"title": "Empty"})).json()
+    unmade = await client.get(f"{API}/projects/{empty['id']}/export/{fmt}", headers={"If-None-Match": "*"})
+    assert unmade.status_code == (409 if fmt == "pdf" else 304)  # the json bundle of an empty project exists
+    missing = await client.get(f"{API}/projects/01a1f000-0000-7000-8000-000000000000/export/{fmt}",
+                               headers={"If-None-Match": "*"})
+    assert missing.status_code == 404
+
+
 async def test_exports_wait_for_every_panel_and_refuse_unknown_formats(client: httpx.AsyncClient, app: FastAPI) -> None:
     empty = (await client.post(f"{API}/projects", json={"title": "Empty"})).json()
     answer = await client.get(f"{API}/projects/{empty['id']}/export/pdf")

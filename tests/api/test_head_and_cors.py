@@ -87,3 +87,12 @@ async def test_a_browser_script_may_read_the_download_name_and_etag(client: http
     exposed = {h.strip().lower() for h in answer.headers["access-control-expose-headers"].split(",")}
     assert {"content-disposition", "etag"} <= exposed
     assert answer.headers["content-disposition"] and answer.headers["etag"]
+
+
+async def test_a_browser_script_may_read_that_an_answer_was_replayed(client: httpx.AsyncClient) -> None:
+    key = {**ORIGIN, "Idempotency-Key": "cors-replay-1"}
+    first = await client.post("/api/v1/projects", json={"title": "Once"}, headers=key)
+    again = await client.post("/api/v1/projects", json={"title": "Once"}, headers=key)
+    assert first.status_code == again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    exposed = {h.strip().lower() for h in again.headers["access-control-expose-headers"].split(",")}
+    assert {"idempotent-replayed", "content-disposition", "etag", "location", "retry-after"} <= exposed
