@@ -7,9 +7,11 @@ configuration stops start-up with `settings_error_lines()`: one line per variabl
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 import annotated_types
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -24,6 +26,28 @@ def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+# What a host pattern of ALLOWED_IMAGE_HOSTS may be: a name or an IPv4 address, `*.` before a domain, or an
+# [IPv6] address, each with an optional :port. A URL (`http://evil`) or a path is not a host.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_PATTERN = re.compile(rf"^(?:(?:\*\.)?{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9a-f:.]+\])(?::[0-9]{{1,5}})?$",
+                           re.IGNORECASE)
+HOSTS_RULE = "host names separated by commas, without a scheme or path (host, *.domain or host:port)"
+URL_RULE = "an http:// or https:// URL with a host"
+ORIGINS_RULE = ("origins separated by commas, each a scheme and host with an optional port and no path "
+                "(http://localhost:3000), or *")
+
+
+def _is_url(value: str, *, path_allowed: bool = True) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+            and (path_allowed or (parts.path in ("", "/") and not value.endswith("/")
+                                  and not (parts.query or parts.fragment or parts.username or parts.password))))
 
 
 class Settings(BaseSettings):
@@ -77,10 +101,39 @@ class Settings(BaseSettings):
         return _split_csv(value)
 
     @field_validator("openai_api_key", "fal_key", "supabase_key", "supabase_jwt_secret", "image_url_secret",
-                     mode="before")
+                     "openai_base_url", "supabase_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    # Each rule below is said as what follows "VARIABLE must be " (see settings_error_lines), never with the value.
+    @field_validator("openai_base_url", "supabase_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not _is_url(value.strip()):
+            raise ValueError(URL_RULE)
+        return value.strip() if value is not None else None
+
+    @field_validator("allowed_image_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        if not all(_HOST_PATTERN.fullmatch(host) for host in hosts):
+            raise ValueError(HOSTS_RULE)
+        return hosts
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        if not all(origin == "*" or _is_url(origin, path_allowed=False) for origin in origins):
+            raise ValueError(ORIGINS_RULE)
+        return origins
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_given(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():  # Path("") is the working directory, silently
+            raise ValueError("a directory path, not empty")
+        return value
 
     @model_validator(mode="after")
     def _settings_agree(self) -> "Settings":
@@ -103,6 +156,13 @@ class Settings(BaseSettings):
     @property
     def auth_enabled(self) -> bool:
         return bool(self.api_keys) or self.supabase_jwt_secret is not None
+
+    @property
+    def cors_credentials(self) -> bool:
+        """Whether browsers may send credentials (cookies) cross-origin: not with `*`, which browsers refuse
+        with credentials and Starlette would answer by echoing every origin. The API's credential is a bearer
+        header, which needs no credentials mode, so `*` means: any site, with a key it holds."""
+        return "*" not in self.cors_origins
 
     @property
     def images_dir(self) -> Path:
@@ -187,6 +247,8 @@ def _rule(error: Any, info: FieldInfo) -> str:
         return "a number" + _bounds(info)
     if kind in ("bool_parsing", "bool_type"):
         return "true or false"
+    if kind == "value_error":  # our validators say their rule in these words
+        return str(error["msg"]).removeprefix("Value error, ")
     return "valid (" + str(error["msg"]).removeprefix("Value error, ").rstrip(".").lower() + ")"
 
 

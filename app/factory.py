@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth = Authenticator(app.state.settings)
     app.add_middleware(Idempotency)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413
-    app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins, allow_credentials=True,
+    app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins,
+                       allow_credentials=app.state.settings.cors_credentials,
                        allow_methods=["*"], allow_headers=["*"], expose_headers=EXPOSED_HEADERS)
     app.add_middleware(HeadAsGet)  # outermost: every layer (CORS too) answers a HEAD as the GET it stands for
     errors.install(app)

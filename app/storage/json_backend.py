@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import os
 import threading
+import uuid
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from pydantic import ValidationError
 from app.errors import Conflict, NotFound, StorageError
 from app.models.schemas import Comic, ImageRecord, Job, Record, StorageStats, StoredAnswer
 from app.storage.base import ImageContent
-from app.storage.fsutil import atomic_write, describe, remove_stale_temp_files
+from app.storage.fsutil import TEMP_SUFFIX, atomic_write, describe, remove_stale_temp_files
 from app.storage.image_index import ImageIndex
 from utils import is_valid_id, utcnow
 
@@ -60,7 +62,28 @@ class JsonBackend:
 
     # -- life cycle ---------------------------------------------------------------------------
     async def open(self) -> None:
+        await asyncio.to_thread(self._check_root)
         await self._run(self._open_sync)
+
+    def _check_root(self) -> None:
+        """DATA_DIR is a directory (made if missing) that takes a new file; otherwise one sentence that names
+        the variable, for the operator starting the service (open runs only at start-up, never for a request)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".write-check.{uuid.uuid4().hex}{TEMP_SUFFIX}"
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            probe.unlink()
+        except OSError as exc:
+            if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+                why = "is not a directory"
+            elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                why = f"cannot be written ({exc.strerror or 'permission denied'})"
+            elif exc.errno == errno.ENOENT:
+                why = "cannot be made (a directory above it cannot hold it)"
+            else:
+                why = f"cannot be used ({describe(exc)})"
+            raise StorageError(f"DATA_DIR must be a directory this service can write to; {self.root} {why}; "
+                               "for example DATA_DIR=data") from None
 
     async def close(self) -> None:
         await self._run(self.images.close)

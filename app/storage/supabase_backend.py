@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from postgrest.exceptions import APIError
@@ -127,7 +128,15 @@ class SupabaseBackend:
         options = AsyncClientOptions(httpx_client=self._http, postgrest_client_retry=False,
                                      auto_refresh_token=False, persist_session=False)
         self._client = await acreate_client(self.url, self._key, options)
-        await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(), what="connect")
+        # only at start-up: the caller says why it stops, once, so the failure is not logged here too
+        await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(),
+                        what=f"connect to {self.origin} (SUPABASE_URL)", logged=False)
+
+    @property
+    def origin(self) -> str:
+        """SUPABASE_URL as it may be shown: scheme, host and port, nothing that could carry a secret."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
 
     async def close(self) -> None:
         if self._own_http and self._http is not None:
@@ -140,8 +149,11 @@ class SupabaseBackend:
             raise StorageError("the Supabase backend is not open")
         return self._client
 
-    async def call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False) -> T:
-        """One PostgREST/Storage call with the retry policy; errors in the project's own terms."""
+    async def call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False,
+                   logged: bool = True) -> T:
+        """One PostgREST/Storage call with the retry policy; errors in the project's own terms (and logged,
+        unless the caller reports them itself)."""
+        error = log.error if logged else log.debug
         try:
             return await with_retries(call, provider="Supabase", classify=classify_supabase(write=write),
                                       policy=self._policy)
@@ -149,7 +161,7 @@ class SupabaseBackend:
             status = _status(exc)
             message = getattr(exc, "message", None) or "refused"
             if isinstance(exc, APIError) and exc.code in SCHEMA_MISSING:
-                log.error("supabase %s: the schema is missing (%s)", what, exc.code)
+                error("supabase %s: the schema is missing (%s)", what, exc.code)
                 raise StorageError(NO_SCHEMA) from None
             if status == 404 or (isinstance(exc, APIError) and exc.code == "PGRST116"):
                 raise NotFound(f"{what}: not found") from None
@@ -158,10 +170,10 @@ class SupabaseBackend:
             if status == 409:  # our functions' PT409: their message is written for people
                 raise Conflict(f"{what}: {message}") from None
             code = getattr(exc, "code", None) or status
-            log.error("supabase %s refused (%s)", what, code)
+            error("supabase %s refused (%s)", what, code)
             raise Refused(f"Supabase refused to {what} ({code})", f"{message} ({code})") from None
         except UpstreamError as exc:
-            log.error("supabase %s failed: %s", what, exc.message)
+            error("supabase %s failed: %s", what, exc.message)
             raise StorageError(f"could not {what}: {exc.message}") from None
 
     # -- jobs -----------------------------------------------------------------------------------
