@@ -164,6 +164,16 @@ class Settings(BaseSettings):
         header, which needs no credentials mode, so `*` means: any site, with a key it holds."""
         return "*" not in self.cors_origins
 
+    def secret_values(self) -> list[str]:
+        """Every secret this configuration holds (its SecretStr values), to keep out of the logs."""
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, SecretStr) and item.get_secret_value():
+                    found.append(item.get_secret_value())
+        return found
+
     @property
     def images_dir(self) -> Path:
         return self.data_dir / "images"

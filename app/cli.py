@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.api.redaction import install_log_redaction
 from app.api.urls import image_url
 from app.errors import FableError
 from app.models.api import GenerateScenesRequest
@@ -250,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:  # one line per variable, no traceback
         print("\n".join(f"configuration error: {line}" for line in settings_error_lines(exc)), file=sys.stderr)
         return 2
+    install_log_redaction(settings.secret_values())
     try:
         return asyncio.run(args.run(settings, args))
     except ValidationError as exc:  # a command's own input (a topic too short, ages the wrong way round)

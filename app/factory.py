@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Fable Tales comic backend", version="2.0.0", lifespan=lifespan,
                   description="Turns a topic into a finished, lettered children's comic.")
     app.state.settings = settings or get_settings()
-    install_log_redaction()  # before the server logs its first request; its dictConfig leaves this in place
+    # before the server logs its first request (its dictConfig leaves this in place); the configured secrets too
+    install_log_redaction(app.state.settings.secret_values())
     app.state.auth = Authenticator(app.state.settings)
     app.add_middleware(Idempotency)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413

@@ -91,6 +91,51 @@ def test_the_key_never_reaches_the_server_log(service: tuple[str, Path]) -> None
     assert output.count("=[redacted]") >= len(SPELLINGS) + 2
 
 
+SECRETS = {"API_KEYS": "second-key-4b1e77d0a9", "OPENAI_API_KEY": "sk-openai-5c2d8e1f3a",
+           "FAL_KEY": "fal-id-91ab:fal-secret-77cd", "SUPABASE_JWT_SECRET": "jwt-secret-3e9f0a6b1c",
+           "IMAGE_URL_SECRET": "url-secret-8d4c2b7e6f", "SUPABASE_KEY": "sb-service-6a0f1e9d2c"}
+
+
+def spellings(secret: str) -> list[str]:
+    """Ways a secret can travel in a URL: as it is, every character escaped (either case of hex), one
+    character escaped, and (for a key) `access+token`, which Starlette reads as `access token`."""
+    every = "".join(f"%{b:02X}" for b in secret.encode())
+    return [secret, every, every.lower(), f"%{ord(secret[0]):02x}{secret[1:]}", secret.replace("-", "%2D")]
+
+
+@pytest.fixture
+def secretive(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "ENV": "development",
+           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", **SECRETS,
+           "API_KEYS": f"{KEY},{SECRETS['API_KEYS']}"}  # the Supabase key is only held: storage stays json
+    log = tmp_path / "service.log"
+    with running(["main.py"], env=env, ready=f"http://127.0.0.1:{port}/health", log=log):
+        yield f"127.0.0.1:{port}", log
+
+
+def test_every_configured_secret_is_kept_out_of_the_log_however_it_is_spelled(
+        secretive: tuple[str, Path]) -> None:
+    host, log = secretive
+    with httpx.Client(base_url=f"http://{host}", timeout=30) as http:
+        events = "/api/v1/comics/01a1f000-0000-7000-8000-000000000000/events"  # takes ?access_token=
+        assert http.get(f"{events}?access_token={KEY}").status_code == 404  # the key is accepted: no such job
+        refused = http.get(f"{events}?access+token={KEY}")
+        assert refused.status_code == 401  # `access token` is not the credential's name: refused, still logged
+        for secret in (KEY, *SECRETS.values()):
+            for spelled in spellings(secret):
+                for url in (f"/api/v1/{spelled}", f"/view/{spelled}", f"/api/v1/projects?q={spelled}&limit=1",
+                            f"/{spelled}/x?access+token={spelled}"):
+                    assert http.get(url).status_code < 500, url
+        http.get("/health")  # a line after, so the log has flushed
+    output = log.read_text()
+    assert output.count('"GET /api/v1/') > 6 * 5 * 2 and "[redacted]" in output  # the lines were written...
+    for secret in (KEY, *SECRETS.values()):  # ...without any secret, in any of its spellings
+        fragments = {secret[1:], secret[:-1], *(s[3:] for s in spellings(secret)[1:3])}
+        found = [line for line in output.splitlines() if any(f in line for f in fragments)]
+        assert found == [], "\n".join(found)
+
+
 @pytest.mark.parametrize("text, expected", [
     ("/ws?access_token=K1", "/ws?access_token=[redacted]"),
     ("/e?access%5Ftoken=K1&a=1", "/e?access%5Ftoken=[redacted]&a=1"),
@@ -104,6 +149,14 @@ def test_the_key_never_reaches_the_server_log(service: tuple[str, Path]) -> None
 ])
 def test_every_spelling_of_the_query_credential_is_redacted(text: str, expected: str) -> None:
     assert redact_credentials(text) == expected
+
+
+def test_a_configured_secret_is_blanked_wherever_and_however_it_is_written() -> None:
+    install_log_redaction(["unit secret+9z"])
+    for spelled in ("unit secret+9z", "unit+secret%2B9z", "%75nit%20secret%2b9z", "%75%6E%69%74%20%73ecret+9z"):
+        assert redact_credentials(f"GET /a/{spelled}/b?x={spelled}") == "GET /a/[redacted]/b?x=[redacted]"
+    for other in ("unit secret+9", "UNIT SECRET+9Z", "unit secret 9z"):  # a part of it, or another value
+        assert redact_credentials(f"GET /a/{other}") == f"GET /a/{other}"
 
 
 def test_redaction_covers_every_logger_and_survives_a_logging_reconfiguration(
