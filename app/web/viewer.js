@@ -14,6 +14,7 @@
   let finished = false;
   let empty = null; // for a comic without panels: "working" (someone is on it) or "idle" (its owner's turn)
   let described = 0; // the latest description of an empty comic wins over slower earlier ones
+  let deleted = false; // once told, nothing more is loaded or shown
 
   const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.get("access_token")) {
@@ -156,7 +157,25 @@
     updateReady();
   }
 
+  // The project's socket says `state.deleted` and closes with 4404 (or, deleted before it connected, only
+  // closes so): the page says so and stops, instead of reconnecting to a comic that is gone.
+  function showDeleted() {
+    if (deleted) return;
+    deleted = true;
+    described++; // a description still on its way is for the comic that was
+    document.title = "Comic deleted · Fable Tales";
+    $("#title").textContent = "Comic deleted";
+    $("#meta").textContent = "";
+    for (const part of ["#progress", "#downloads", "#empty", "#sign-in"]) $(part).hidden = true;
+    $("#panels").replaceChildren();
+    for (const url of images.values()) url.then(URL.revokeObjectURL, () => {});
+    images.clear();
+    say("This comic was deleted.");
+    document.body.dataset.state = "deleted";
+  }
+
   function updateReady() {
+    if (deleted) return;
     const imgs = [...document.querySelectorAll("#panels img")];
     const loaded = imgs.every((img) => img.dataset.loaded === "true");
     if (empty) document.body.dataset.state = empty === "idle" ? "empty" : "working";
@@ -169,9 +188,13 @@
     socket = new WebSocket(`${scheme}://${location.host}${API}/projects/${encodeURIComponent(id)}/ws${query}`);
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
-      if (message.state) render(message.state);
+      if (message.event === "state.deleted") showDeleted();
+      else if (message.state && !deleted) render(message.state);
     });
-    socket.addEventListener("close", () => { if (!finished) setTimeout(load, 3000); });
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4404) showDeleted();
+      if (!finished && !deleted) setTimeout(load, 3000);
+    });
   }
 
   async function load() {

@@ -168,3 +168,42 @@ def test_a_wizard_comic_awaiting_review_says_so(service: str, browser: Browser) 
     assert shown["state"] == "empty" and not shown["progress"], shown
     assert "Nothing drawn yet" in shown["text"] and "wait for review" in shown["text"]
     assert "being written" not in shown["text"]
+
+
+# Before any script of the page: its WebSockets and timers are recorded, and (when asked) a socket's
+# `state.deleted` message is held back, so the close code alone must tell the viewer.
+WATCH_JS = """
+window.__sockets = []; window.__delays = []; window.__holdDeleted = false;
+const NativeSocket = window.WebSocket;
+window.WebSocket = class extends NativeSocket {
+  constructor(...args) { super(...args); window.__sockets.push(this); }
+  addEventListener(type, listener, ...rest) {
+    const held = (event) => {
+      if (window.__holdDeleted && JSON.parse(event.data).event === 'state.deleted') return;
+      listener(event);
+    };
+    super.addEventListener(type, type === 'message' ? held : listener, ...rest);
+  }
+};
+const nativeTimeout = window.setTimeout;
+window.setTimeout = (fn, delay, ...rest) => { window.__delays.push(delay || 0); return nativeTimeout(fn, delay, ...rest); };
+"""
+
+
+@pytest.mark.parametrize("told_by", ["message", "close code"])
+def test_a_comic_deleted_while_shown_says_so_and_stops_reconnecting(service: str, browser: Browser,
+                                                                     told_by: str) -> None:
+    browser.call("Page.addScriptToEvaluateOnNewDocument", source=WATCH_JS)
+    with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
+        project = api.post("/api/v1/projects", json={"title": "Soon Gone", "prompt": "sharing toys"}).json()
+        browser.open(f"{service}/view/{project['id']}#access_token={KEY}")
+        browser.wait_for("document.body.dataset.state === 'empty' && window.__sockets.length === 1 && "
+                         "window.__sockets[0].readyState === 1")
+        browser.evaluate(f"window.__holdDeleted = {'true' if told_by == 'close code' else 'false'}")
+        assert api.delete(f"/api/v1/projects/{project['id']}").status_code == 204
+    browser.wait_for("window.__sockets[0].readyState === 3")  # closed: its close handler has run
+    shown = json.loads(browser.evaluate(EMPTY_JS))
+    assert shown["state"] == "deleted" and "This comic was deleted" in shown["text"], shown
+    assert "Soon Gone" not in shown["text"] and not shown["empty"] and not shown["progress"]
+    assert browser.evaluate("window.__sockets.length") == 1
+    assert browser.evaluate("window.__delays.filter(d => d > 0).length") == 0  # no reconnect is scheduled
