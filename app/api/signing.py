@@ -16,7 +16,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
@@ -88,7 +88,7 @@ def signed_urls(model: Signed, *, signer: ImageUrlSigner | None, owner_id: str |
     Unchanged while the API is open. The original, which may be a stored record, is not touched."""
     if signer is None or owner_id is None:
         return model
-    return _sign(model, signer, owner_id)
+    return cast(Signed, _sign(model, signer, owner_id))
 
 
 def _sign(value: object, signer: ImageUrlSigner, owner_id: str) -> object:

@@ -109,7 +109,7 @@ def _split_long(piece: str, font: fonts.ImageFont.FreeTypeFont, width: float) ->
 
 def wrap(text: str, font: fonts.ImageFont.FreeTypeFont, width: float) -> list[str]:
     """Lines no wider than `width`, as even as that many lines can be (no lone last word)."""
-    pieces = []
+    pieces: list[tuple[str, bool, float]] = []
     for piece, spaced in _pieces(text):
         parts = _split_long(piece, font, width) if font.getlength(piece) > width else [piece]
         pieces.extend((part, spaced and i == 0, font.getlength(part)) for i, part in enumerate(parts))

@@ -100,7 +100,7 @@ def _sun(draw: ImageDraw.ImageDraw, cx: int, cy: int) -> None:
 
 def _tufts(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, top: int, bottom: int, color: Color) -> None:
     """Little grass tufts and pebbles, so the ground is not one flat colour."""
-    dark = tuple(max(0, c - 45) for c in color)
+    dark = (max(0, color[0] - 45), max(0, color[1] - 45), max(0, color[2] - 45))
     for _ in range(26):
         x, y = rng.randint(0, w), rng.randint(top + 8, bottom - 4)
         if rng.random() < 0.7:

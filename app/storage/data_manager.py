@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
 from app.errors import Conflict, NotFound, StorageError
-from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, Record, StoredAnswer
+from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, StoredAnswer, VersionedRecord
 from app.storage import export
 from app.storage.base import ImageContent, StorageBackend
 from app.storage.pending import Kind, PendingWrites
 from utils import utcnow
 
 log = logging.getLogger(__name__)
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=VersionedRecord)
 Mutation = Callable[[R], "R | None"]
 
 _MAX_ATTEMPTS = 100

@@ -108,7 +108,7 @@ def image_row(image: ImageRecord, *, comic_link: str | None, panel_link: str | N
 def image_links(image: ImageRecord, *, comic_ids: set[str], panel_ids: set[str]) -> tuple[str | None, str | None]:
     """The comic and panel rows an image points at, when those rows are among the ones given."""
     comic = image.comic_id if image.comic_id in comic_ids else None
-    panel = child_id(image.comic_id, "panel", image.panel_id) if comic and image.panel_id else None
+    panel = child_id(comic, "panel", image.panel_id) if comic and image.panel_id else None
     return comic, panel if panel in panel_ids else None
 
 

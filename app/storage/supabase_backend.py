@@ -282,7 +282,7 @@ class SupabaseBackend:
             record = record.model_copy(update={"local_path": path, "url": self.public_url(path),
                                                "size_bytes": len(data)})
         comic_link = record.comic_id if is_uuid(record.comic_id) else None
-        panel_link = child_id(record.comic_id, "panel", record.panel_id) if comic_link and record.panel_id else None
+        panel_link = child_id(comic_link, "panel", record.panel_id) if comic_link and record.panel_id else None
         row = image_row(record, comic_link=comic_link, panel_link=panel_link)
         await self.call(lambda: self.db.rpc("fable_put_image", {"p_row": row}).execute(),
                          what=f"save image {record.id}", write=True)
