@@ -39,65 +39,16 @@ def _export_fal_hosts(env_file: str = ".env") -> None:
 _export_fal_hosts()
 import fal_client  # noqa: E402 - after the hosts are in the environment
 
-from app.services.netguard import AddressRefused, Resolver, guarded_client  # noqa: E402
+from app.infra.netguard import AddressRefused, Resolver, guarded_client  # noqa: E402
 
 from app.errors import UpstreamError
-from app.services.usage import record_usage
+from app.infra.retry import Failure, RetryPolicy, retry_after, with_retries
+from app.infra.usage import record_usage
 from config import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 6  # the first call and up to five retries
-    base_delay: float = 0.5
-    max_delay: float = 10.0
-    deadline: float = 60.0  # seconds from the first call to the last retry
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
-
-
-@dataclass(frozen=True)
-class Failure:
-    """What went wrong with a vendor call, in words a person can act on."""
-
-    reason: str
-    retryable: bool
-    code: str
-    retry_after: float | None = None
-
-
-async def with_retries(call: Callable[[], Awaitable[T]], *, provider: str, classify: Callable[[Exception], Failure | None],
-                       policy: RetryPolicy) -> T:
-    started = time.monotonic()
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            return await call()
-        except Exception as exc:  # noqa: BLE001 - classified below; unknown errors propagate unchanged
-            failure = classify(exc)
-            if failure is None:
-                raise
-            elapsed = time.monotonic() - started
-            delay = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-            if failure.retry_after is not None:
-                delay = max(delay, min(failure.retry_after, policy.max_delay))
-            last = attempt == policy.attempts or elapsed + delay > policy.deadline
-            if not failure.retryable or last:
-                retried = f", retried {attempt - 1} times over {elapsed:.0f} s" if attempt > 1 else ""
-                raise UpstreamError(f"{provider} {failure.reason}{retried}", provider=provider,
-                                    retryable=failure.retryable, code=failure.code) from None
-            log.warning("%s: %s; retry %d in %.1f s", provider, failure.reason, attempt, delay)
-            await policy.sleep(delay)
-    raise AssertionError("unreachable")
-
-
-def _retry_after(response: httpx.Response | None) -> float | None:
-    try:
-        return float(response.headers["retry-after"]) if response is not None else None
-    except (KeyError, ValueError):
-        return None
 
 
 def unreadable(exc: Exception) -> Failure | None:
@@ -110,7 +61,7 @@ def unreadable(exc: Exception) -> Failure | None:
 
 def classify_openai(exc: Exception) -> Failure | None:
     if isinstance(exc, openai.RateLimitError):
-        return Failure("rate limit (429)", True, "provider_rate_limited", _retry_after(exc.response))
+        return Failure("rate limit (429)", True, "provider_rate_limited", retry_after(exc.response))
     if isinstance(exc, openai.AuthenticationError):
         return Failure("rejected the key (401): check OPENAI_API_KEY", False, "provider_auth_failed")
     if isinstance(exc, openai.PermissionDeniedError):
@@ -228,7 +179,7 @@ def classify_fal(exc: Exception) -> Failure | None:
             return Failure("refused access (403): the key may lack this model or its balance is used up", False,
                            "provider_forbidden")
         if status == 429:
-            return Failure("rate limit (429)", True, "provider_rate_limited", _retry_after(exc.response))
+            return Failure("rate limit (429)", True, "provider_rate_limited", retry_after(exc.response))
         if "content_policy" in kind or "nsfw" in kind:
             return Failure("refused the picture under its content policy", False, "content_refused")
         if status == 404:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from app.api.redaction import install_log_redaction
 from app.api.urls import image_url
-from app.errors import FableError
+from app.errors import ConfigurationError, FableError
 from app.models.api import GenerateScenesRequest
 from app.services.catalog import catalog, unknown_ids
 from app.services.exports import Book, ComicExporter
@@ -33,7 +33,7 @@ from app.services.pipeline import ComicPipeline
 from app.services.registry import build_image_model, build_text_model, close_providers
 from app.storage.data_manager import DataManager
 from app.storage.fsutil import atomic_write
-from app.storage.registry import ConfigurationError, build_backend
+from app.storage.registry import build_backend
 from app.storage.sql_schema import render_schema
 from config import Settings, settings_error_lines
 from utils import slugify

@@ -111,3 +111,10 @@ class UpstreamError(FableError):
         self.retryable = retryable
         self.code = code
         self.status = 503 if retryable else 502
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration asks for something this service cannot do; the message says what to change.
+
+    Raised at start-up (storage, providers, the moderator), never from a request, so it is not a FableError
+    and has no HTTP status: the process refuses to start and says why."""

@@ -21,7 +21,7 @@ from app.api.auth import caller
 from app.api.limits import Scope, send_json
 from app.errors import FableError, Unauthorized
 from app.models.schemas import StoredAnswer
-from app.services.locks import KeyedLocks
+from app.infra.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from app.errors import Conflict, FableError, TooBusy
 from app.models.schemas import Job, JobError
-from app.services.locks import KeyedLocks
-from app.services.usage import Usage, current_usage
+from app.infra.locks import KeyedLocks
+from app.infra.usage import Usage, current_usage
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from app.services.providers import ImageModel, TextModel
 from app.services.safety import DEFAULT_SUPPORT, build_moderator
 from app.services.safety.checked import CheckedImageModel, CheckedTextModel
 from app.services.safety.moderator import Moderator
-from app.storage.registry import ConfigurationError
+from app.errors import ConfigurationError
 from config import Settings
 
 

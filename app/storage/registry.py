@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from app.errors import ConfigurationError
 from app.storage.base import StorageBackend
 from app.storage.json_backend import JsonBackend
 from config import Settings
 
 if TYPE_CHECKING:
     from app.storage.supabase_backend import SupabaseBackend
-
-
-class ConfigurationError(RuntimeError):
-    """The configuration asks for something this service cannot do; the message says what to change."""
 
 
 def supabase_backend(settings: Settings) -> "SupabaseBackend":

@@ -30,7 +30,7 @@ from app.models.schemas import Comic, ImageRecord, Job, StorageStats, StoredAnsw
 from app.storage.base import ImageContent
 from app.storage.json_backend import IMAGE_EXTENSIONS, IMAGE_KIND_DIRS
 from app.storage.rows import child_id, comic_from_rows, comic_rows, image_from_row, image_row, job_from_row, job_row
-from external_services import Failure, RetryPolicy, with_retries
+from app.infra.retry import Failure, RetryPolicy, with_retries
 from utils import is_valid_id, utcnow
 
 log = logging.getLogger(__name__)

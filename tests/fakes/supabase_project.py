@@ -9,7 +9,7 @@ import httpx
 import psycopg
 
 from app.storage.supabase_backend import SupabaseBackend
-from external_services import RetryPolicy
+from app.infra.retry import RetryPolicy
 from tests.conftest import Sleeps
 from tests.fakes.supabase import FakeSupabase
 

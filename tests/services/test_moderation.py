@@ -13,7 +13,7 @@ from app.errors import ContentRefused
 from app.services import safety
 from app.services.safety import build_moderator, classifier
 from app.services.safety.categories import CATEGORIES
-from app.storage.registry import ConfigurationError
+from app.errors import ConfigurationError
 from config import Settings
 
 UNSAFE = {

@@ -22,7 +22,7 @@ from app.storage.data_manager import DataManager
 from app.storage.rows import comic_rows
 from app.storage.supabase_backend import SupabaseBackend
 from config import Settings
-from external_services import RetryPolicy
+from app.infra.retry import RetryPolicy
 from tests.conftest import Sleeps, finished_comic
 from tests.fakes.supabase import FakeSupabase
 from tests.fakes.supabase_project import KEY, URL, supabase_backend

@@ -13,7 +13,7 @@ import httpcore
 import pytest
 from PIL import Image
 
-from app.services.netguard import AddressRefused, GuardedNetwork
+from app.infra.netguard import AddressRefused, GuardedNetwork
 from external_services import DownloadFailed, ImageFetcher
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from app.services.safety.classifier import WEIGHTS, Classifier, ModelUnavailable, load
 from app.services.safety.moderator import Moderator
-from app.storage.registry import ConfigurationError
+from app.errors import ConfigurationError
 
 PROTECTED = WEIGHTS.with_name("protected_words.json")
 DEFAULT_SUPPORT = ("If you are feeling very sad or want to hurt yourself, please talk to a grown-up you trust "
