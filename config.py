@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o"
     fal_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"),
                                       examples=["your-key-id:your-key-secret"])
+    # where fal.ai's API is reached (a proxy, a local fake); the queue defaults to queue.<FAL_RUN_HOST>
+    fal_run_host: str = Field(default="fal.run", min_length=1, examples=["fal.run"])
+    fal_queue_run_host: str | None = Field(default=None, examples=["queue.fal.run"])
 
     supabase_url: str | None = Field(default=None, examples=["https://your-project.supabase.co"])
     supabase_key: SecretStr | None = Field(default=None, examples=["your-service-role-key"])
@@ -101,7 +104,7 @@ class Settings(BaseSettings):
         return _split_csv(value)
 
     @field_validator("openai_api_key", "fal_key", "supabase_key", "supabase_jwt_secret", "image_url_secret",
-                     "openai_base_url", "supabase_url", mode="before")
+                     "openai_base_url", "supabase_url", "fal_queue_run_host", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -134,6 +137,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():  # Path("") is the working directory, silently
             raise ValueError("a directory path, not empty")
         return value
+
+    @field_validator("fal_run_host", mode="before")
+    @classmethod
+    def _blank_is_fal_run(cls, value: object) -> object:
+        return "fal.run" if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _settings_agree(self) -> "Settings":
@@ -173,6 +181,10 @@ class Settings(BaseSettings):
                 if isinstance(item, SecretStr) and item.get_secret_value():
                     found.append(item.get_secret_value())
         return found
+
+    @property
+    def fal_queue_host(self) -> str:
+        return self.fal_queue_run_host or f"queue.{self.fal_run_host}"
 
     @property
     def images_dir(self) -> Path:

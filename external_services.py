@@ -1,8 +1,9 @@
 """Vendor clients: OpenAI for words, fal.ai for pictures, and the one door images come in through.
 
-Each call has a timeout and goes through `with_retries`: backoff with jitter on 429, 5xx and
-timeouts, bounded by a total deadline; anything else fails at once. Failures become UpstreamError
-with a sentence a person can act on, never a key or a raw vendor body.
+Each call has a timeout and goes through `with_retries` (app/infra/retry.py): backoff with jitter on 429,
+5xx and timeouts, bounded by a total deadline; anything else fails at once. Failures become UpstreamError
+with a sentence a person can act on, never a key or a raw vendor body. Importing this module does
+nothing else: fal-client loads when a FalClient is built, its hosts come from Settings.
 """
 
 from __future__ import annotations
@@ -11,40 +12,26 @@ import asyncio
 import fnmatch
 import io
 import logging
-import os
-import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 import openai
-from dotenv import dotenv_values
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
-
-def _export_fal_hosts(env_file: str = ".env") -> None:
-    """fal-client reads FAL_RUN_HOST / FAL_QUEUE_RUN_HOST from the environment when it is imported;
-    let `.env` set them too, as it sets every other variable (the real environment still wins)."""
-    values = dotenv_values(env_file) if os.path.exists(env_file) else {}
-    for name in ("FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
-        value = values.get(name)
-        if value and name not in os.environ:
-            os.environ[name] = value
-
-
-_export_fal_hosts()
-import fal_client  # noqa: E402 - after the hosts are in the environment
-
-from app.infra.netguard import AddressRefused, Resolver, guarded_client  # noqa: E402
-
 from app.errors import UpstreamError
+from app.infra.netguard import AddressRefused, Resolver, guarded_client
 from app.infra.retry import Failure, RetryPolicy, retry_after, with_retries
 from app.infra.usage import record_usage
 from config import Settings
+
+if TYPE_CHECKING:
+    import fal_client
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -169,8 +156,25 @@ class OpenAIClient:
 
 # -- fal.ai -------------------------------------------------------------------------------------------
 
+def load_fal_client(*, run_host: str, queue_host: str) -> ModuleType:
+    """fal-client, imported when a FalClient is first built and pointed at FAL_RUN_HOST / FAL_QUEUE_RUN_HOST.
+
+    The SDK reads its hosts from the environment once, when it is imported, and takes no argument for them;
+    it reads these URL prefixes at each call, so setting them here points it where Settings say without
+    touching os.environ (and whichever of the two is imported first)."""
+    import fal_client
+    import fal_client.client as sdk
+
+    sdk.RUN_URL_FORMAT = f"https://{run_host}/"
+    sdk.QUEUE_URL_FORMAT = f"https://{queue_host}/"
+    sdk.REALTIME_URL_FORMAT = f"wss://{run_host}/"
+    return fal_client
+
+
 def classify_fal(exc: Exception) -> Failure | None:
-    if isinstance(exc, fal_client.client.FalClientHTTPError):
+    from fal_client.client import FalClientHTTPError  # loaded by now: only FalClient's calls are classified
+
+    if isinstance(exc, FalClientHTTPError):
         status = exc.status_code
         kind = (exc.error_type or "").lower()
         if status == 401:
@@ -209,7 +213,9 @@ class FalClient:
     def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, poll_interval: float = 0.1,
                  fetcher: ImageFetcher | None = None) -> None:
         assert settings.fal_key is not None
-        self.sdk = fal_client.AsyncClient(key=settings.fal_key.get_secret_value(), default_timeout=60.0)
+        self.fal = load_fal_client(run_host=settings.fal_run_host, queue_host=settings.fal_queue_host)
+        self.sdk: fal_client.AsyncClient = self.fal.AsyncClient(key=settings.fal_key.get_secret_value(),
+                                                                default_timeout=60.0)
         self.policy = policy or RetryPolicy(deadline=max(60.0, settings.image_timeout_seconds))
         self.timeout = settings.image_timeout_seconds
         self.poll_interval = poll_interval
@@ -235,7 +241,7 @@ class FalClient:
         """Poll often while a picture may be ready soon, then gently (fal bills the picture, not the polls,
         but a long queue should not cost a request every tenth of a second)."""
         started = time.monotonic()
-        while not isinstance(await self._patiently(handle.status), fal_client.Completed):
+        while not isinstance(await self._patiently(handle.status), self.fal.Completed):
             waited = time.monotonic() - started
             await asyncio.sleep(self.poll_interval if waited < 5 else max(self.poll_interval, 0.5))
 

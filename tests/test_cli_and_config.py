@@ -279,13 +279,33 @@ def test_lists_and_aliases_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert "fal-secret" not in repr(settings)
 
 
-def test_fal_hosts_in_dotenv_reach_fal_client(tmp_path: Path) -> None:
-    """fal-client reads FAL_QUEUE_RUN_HOST at import; a `.env` line must count as an environment one."""
-    root = Path(__file__).resolve().parent.parent
-    (tmp_path / ".env").write_text("FAL_QUEUE_RUN_HOST=queue.example.test:9443\n")
+def test_fal_hosts_in_dotenv_reach_fal_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAL_QUEUE_RUN_HOST in `.env` counts as an environment one: it is a setting, and the fal client built
+    from those settings submits there (FAL_RUN_HOST alone moves the queue to queue.<host>)."""
+    from external_services import FalClient
+
+    for name in ("FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST", "FAL_KEY", "FAL_AI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("FAL_KEY=id:secret\nFAL_QUEUE_RUN_HOST=queue.example.test:9443\n")
+    client = FalClient(Settings(_env_file=env_file))
+    assert client.fal.client.QUEUE_URL_FORMAT == "https://queue.example.test:9443/"
+    env_file.write_text("FAL_KEY=id:secret\nFAL_RUN_HOST=fal.example.test\nFAL_QUEUE_RUN_HOST=\n")
+    client = FalClient(Settings(_env_file=env_file))
+    assert client.fal.client.QUEUE_URL_FORMAT == "https://queue.fal.example.test/"
+    assert client.fal.client.RUN_URL_FORMAT == "https://fal.example.test/"
+    client = FalClient(Settings(_env_file=None, fal_key="id:secret"))
+    assert client.fal.client.QUEUE_URL_FORMAT == "https://queue.fal.run/"
+
+
+def test_importing_the_vendor_clients_changes_nothing(tmp_path: Path) -> None:
+    """No side effects at import: with a `.env` naming fal hosts in the working directory, importing
+    external_services leaves os.environ as it was and does not load fal-client (a FalClient does)."""
+    (tmp_path / ".env").write_text("FAL_RUN_HOST=fal.example.test\nFAL_QUEUE_RUN_HOST=queue.example.test:9443\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_")}
-    probe = (f"import sys; sys.path.insert(0, {str(root)!r}); import external_services, fal_client.client as c; "
-             "print(c.QUEUE_URL_FORMAT)")
+    probe = (f"import os, sys; sys.path.insert(0, {str(ROOT)!r}); before = dict(os.environ); "
+             "import external_services; "
+             "print(dict(os.environ) == before, 'fal_client' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
-    assert done.stdout.strip() == "https://queue.example.test:9443/", done.stderr
+    assert done.stdout.split() == ["True", "False"], done.stderr

@@ -93,6 +93,20 @@ async def test_a_character_sheet_goes_through_submit_status_and_result(fal_setti
                                                              "fal-ai/nano-banana", "image/png")
 
 
+async def test_the_queue_host_comes_from_settings(fal_settings: Settings, sleeps: Sleeps) -> None:
+    """FAL_QUEUE_RUN_HOST (a setting, not an environment variable read by fal-client at import) is where
+    pictures are submitted; the next client built with the default goes back to queue.fal.run."""
+    fake = FakeFal(queue="https://queue.example.test:9443")
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host="queue.example.test").mock(side_effect=fake.handle)
+        router.route(host="v3.fal.media").mock(side_effect=fake.handle)
+        artist = model(fal_settings.model_copy(update={"fal_queue_run_host": "queue.example.test:9443"}), sleeps)
+        await artist.render_character(character=hero(), style="cartoon")
+        await artist.close()
+    assert fake.calls[0] == ("POST", "https://queue.example.test:9443/fal-ai/nano-banana")
+    assert FalClient(fal_settings).fal.client.QUEUE_URL_FORMAT == "https://queue.fal.run/"
+
+
 async def test_a_panel_with_cast_references_uses_the_edit_model(fal_settings: Settings, sleeps: Sleeps,
                                                                 fake: FakeFal, vendor: respx.MockRouter) -> None:
     artist = model(fal_settings, sleeps)
