@@ -14,8 +14,6 @@ import logging
 import os
 import sys
 import textwrap
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,33 +24,14 @@ from app.api.urls import image_url
 from app.errors import ConfigurationError, FableError
 from app.models.api import GenerateScenesRequest
 from app.services.catalog import catalog, unknown_ids
-from app.services.exports import Book, ComicExporter
-from app.services.jobs import JobRunner
+from app.services.exports import Book
 from app.services.pages import png_bytes
-from app.services.pipeline import ComicPipeline
-from app.services.registry import build_image_model, build_text_model, close_providers
+from app.services.wiring import build_services, open_storage
 from app.storage.data_manager import DataManager
 from app.storage.fsutil import atomic_write
-from app.storage.registry import build_backend
 from app.storage.sql_schema import render_schema
 from config import Settings, settings_error_lines
 from utils import slugify
-
-
-@asynccontextmanager
-async def services(settings: Settings) -> AsyncIterator[ComicPipeline]:
-    data = DataManager(build_backend(settings))
-    await data.open()
-    runner = JobRunner(data)
-    text, images = build_text_model(settings), build_image_model(settings)
-    try:
-        yield ComicPipeline(data=data, runner=runner, text=text, images=images,
-                            max_concurrent_renders=settings.max_concurrent_renders, max_panels=settings.max_panels,
-                            image_link=image_url)
-    finally:
-        await runner.shutdown()
-        await data.close()
-        await close_providers(text, images)
 
 
 CHARACTERS_HINT = "run python -m app.cli characters to see them"
@@ -65,20 +44,21 @@ async def make(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:  # before any work is started, and pointing at this tool, not at the HTTP route
         print(f"error: unknown character ids: {', '.join(unknown[:10])}; {CHARACTERS_HINT}", file=sys.stderr)
         return 2
-    async with services(settings) as pipeline:
+    async with build_services(settings, image_link=image_url) as services:
+        pipeline = services.pipeline
         job = await pipeline.start_scenes(request)
-        await pipeline.runner.wait_idle()
+        await services.runner.wait_idle()
         if args.characters:
             await pipeline.select_characters(job.id, args.characters)
         await pipeline.start_generation(job.id)
-        await pipeline.runner.wait_idle()
-        job = await pipeline.data.get_job(job.id)
+        await services.runner.wait_idle()
+        job = await services.data.get_job(job.id)
         if job.status != "completed":
             print(f"error: the comic was not finished: {job.error.message if job.error else job.status}",
                   file=sys.stderr)
             return 1
-        comic = await pipeline.data.get_comic(job.comic_id)
-        book = await ComicExporter(pipeline.data).book(comic)
+        comic = await services.data.get_comic(job.comic_id)
+        book = await services.exporter.book(comic)
     root = Path(settings.data_dir)
     out = args.out or root / "exports" / comic.id
     written = await asyncio.to_thread(write_book, book, out)
@@ -123,22 +103,14 @@ async def characters(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:
-    data = DataManager(build_backend(settings))
-    await data.open()
-    try:
+    async with open_storage(settings) as data:
         print(json.dumps(await data.stats(), indent=2))
-    finally:
-        await data.close()
     return 0
 
 
 async def cleanup(settings: Settings, args: argparse.Namespace) -> int:
-    data = DataManager(build_backend(settings))
-    await data.open()
-    try:
+    async with open_storage(settings) as data:
         report = await data.cleanup(older_than=timedelta(hours=args.older_than_hours), dry_run=args.dry_run)
-    finally:
-        await data.close()
     verb = "would remove" if report.dry_run else "removed"
     print(f"{verb} {len(report.temp_images)} temp image(s) older than {args.older_than_hours} h "
           f"and {len(report.orphan_images)} orphan image(s), {report.bytes_freed} bytes; "
@@ -154,12 +126,8 @@ async def schema(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def export_data(settings: Settings, args: argparse.Namespace) -> int:
-    data = DataManager(build_backend(settings))
-    await data.open()
-    try:
+    async with open_storage(settings) as data:
         bundle = await (data.export_comic_data(args.comic) if args.comic else data.export_all_data())
-    finally:
-        await data.close()
     text = json.dumps(bundle, ensure_ascii=False)
     if args.out == "-":
         print(text)

@@ -1,4 +1,4 @@
-"""create_app(): the FastAPI application, its clients built once in the lifespan."""
+"""create_app(): the FastAPI application, its services built once in the lifespan by build_services()."""
 
 from __future__ import annotations
 
@@ -17,14 +17,7 @@ from app.api.limits import BodyLimit
 from app.api.redaction import install_log_redaction
 from app.api.urls import API_PREFIX, image_url
 from app.models.api import ERROR_RESPONSES
-from app.services.builder import ProjectBuilder
-from app.services.events import ProjectEvents
-from app.services.exports import ComicExporter
-from app.services.jobs import JobRunner
-from app.services.pipeline import ComicPipeline
-from app.services.registry import build_image_model, build_text_model, close_providers
-from app.storage.data_manager import DataManager
-from app.storage.registry import build_backend
+from app.services.wiring import build_services
 from config import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -37,33 +30,12 @@ EXPOSED_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After", "Id
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    text, images = build_text_model(settings), build_image_model(settings)
-    data = DataManager(build_backend(settings))
-    await data.open()
-    runner = JobRunner(data)
-    pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
-                             max_concurrent_renders=settings.max_concurrent_renders,
-                             max_active_jobs_per_owner=settings.max_active_jobs_per_owner,
-                             max_panels=settings.max_panels, image_link=image_url)
-    events = ProjectEvents()
-    data.on_comic_saved.append(events.publish)
-    data.on_comic_deleted.append(events.deleted)
-    app.state.data, app.state.runner, app.state.pipeline = data, runner, pipeline
-    app.state.builder = ProjectBuilder(data=data, runner=runner, quota=pipeline.quota, jobs=pipeline.jobs,
-                                       providers=pipeline.providers, planner=pipeline.planner,
-                                       renderer=pipeline.renderer, render_all=pipeline.render_all,
-                                       history=pipeline.history)
-    app.state.events = events
-    app.state.exporter = ComicExporter(data)
-    resumed = await pipeline.resume_unfinished()
-    log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
-             settings.storage_backend, text.name, images.name, len(resumed))
-    try:
+    async with build_services(settings, image_link=image_url) as services:
+        app.state.services = services  # read by the dependencies in app/api/deps.py, nowhere else
+        resumed = await services.pipeline.resume_unfinished()
+        log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
+                 settings.storage_backend, services.text.name, services.images.name, len(resumed))
         yield
-    finally:
-        await runner.shutdown()
-        await data.close()
-        await close_providers(text, images)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

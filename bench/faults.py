@@ -63,11 +63,11 @@ async def _drive(http: httpx.AsyncClient, app: Any, topic: str, scenes: int) -> 
     if answer.status_code != 202:
         return f"refused:{answer.status_code}"
     job_id = answer.json()["job_id"]
-    await app.state.runner.wait_idle()
+    await app.state.services.runner.wait_idle()
     started = await http.post(f"/api/v1/comics/{job_id}/generate")
     if started.status_code >= 500:
         return f"refused:{started.status_code}"
-    await app.state.runner.wait_idle()
+    await app.state.services.runner.wait_idle()
     return job_id
 
 
@@ -90,7 +90,7 @@ async def run(jobs: int, rate: float, scenes: int = 3, seed: int = 7, delay_scal
                             fal_key=SecretStr("bench:key"), max_active_jobs_per_owner=10_000)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            pipeline = app.state.pipeline
+            pipeline = app.state.services.pipeline
             await close_providers(pipeline.text, pipeline.images)  # the ones built from config, replaced below
             pipeline.text = OpenAITextModel(OpenAIClient(settings, policy=policy))
             pipeline.images = FalImageModel(FalClient(settings, policy=policy, poll_interval=0.001),

@@ -65,19 +65,19 @@ async def run(panels: int, text_latency: float, image_latency: float, renders: i
                             image_provider="fal", fal_key=SecretStr("bench:key"), max_concurrent_renders=renders)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            app.state.pipeline.text = SlowText(text_latency)
+            app.state.services.pipeline.text = SlowText(text_latency)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as http:
                 started = time.perf_counter()
                 answer = await http.post("/api/v1/comics/scenes/generate",
                                          json={"topic": "teaching kids about safety", "num_scenes": panels})
                 job_id = answer.json()["job_id"]
-                await app.state.runner.wait_idle()
+                await app.state.services.runner.wait_idle()
                 scenes_done = time.perf_counter()
                 await http.post(f"/api/v1/comics/{job_id}/generate")
-                await app.state.runner.wait_idle()
+                await app.state.services.runner.wait_idle()
                 finished = time.perf_counter()
                 comic = (await http.get(f"/api/v1/comics/{job_id}/result")).json()
-            await app.state.pipeline.images.close()
+            await app.state.services.pipeline.images.close()
     rendered = sum(p["status"] == "rendered" for p in comic["panels"])
     cast = len(comic["characters"])
     if rendered != len(comic["panels"]) or len(comic["panels"]) != panels:

@@ -30,12 +30,11 @@ from PIL import Image  # noqa: E402
 
 from app.api.urls import image_url  # noqa: E402
 from app.models.schemas import Character, Comic, DialogueLine, Panel, Scene  # noqa: E402
-from app.services.jobs import JobRunner  # noqa: E402
 from app.services.offline_text import OfflineTextModel  # noqa: E402
 from app.services.pipeline import ComicPipeline  # noqa: E402
 from app.services.providers import RenderedImage  # noqa: E402
-from app.storage.data_manager import DataManager  # noqa: E402
-from app.storage.json_backend import JsonBackend  # noqa: E402
+from app.services.wiring import build_services  # noqa: E402
+from config import Settings  # noqa: E402
 
 
 DIALOGUE = [DialogueLine(speaker="Max", text="Which way do we look first?"),
@@ -90,34 +89,33 @@ async def unbounded(pipeline: ComicPipeline, job_id: str, comic_id: str, *, span
 
 async def child(panels: int, latency: float, renders: int, strategy: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        data = DataManager(JsonBackend(Path(tmp)))
-        await data.open()
-        writes = 0
-        save = data.backend.save_comic
+        settings = Settings(_env_file=None, data_dir=Path(tmp), storage_backend="json",
+                            max_concurrent_renders=renders)
+        async with build_services(settings, image_link=image_url, text=OfflineTextModel(),
+                                  images=FakeImages(latency)) as services:
+            data, runner, pipeline = services.data, services.runner, services.pipeline
+            writes = 0
+            save = data.backend.save_comic
 
-        async def counted(comic: Comic, *, expected_version: int | None) -> Comic:
-            nonlocal writes
-            writes += 1
-            return await save(comic, expected_version=expected_version)
+            async def counted(comic: Comic, *, expected_version: int | None) -> Comic:
+                nonlocal writes
+                writes += 1
+                return await save(comic, expected_version=expected_version)
 
-        data.backend.save_comic = counted  # type: ignore[method-assign]
-        runner = JobRunner(data)
-        pipeline = ComicPipeline(data=data, runner=runner, text=OfflineTextModel(), images=FakeImages(latency),
-                                 max_concurrent_renders=renders, image_link=image_url)
-        if strategy == "unbounded":
-            async def render_panels(job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
-                await unbounded(pipeline, job_id, comic_id, span=span)
+            data.backend.save_comic = counted  # type: ignore[method-assign]
+            if strategy == "unbounded":
+                async def render_panels(job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
+                    await unbounded(pipeline, job_id, comic_id, span=span)
 
-            pipeline.render_all.render_panels = render_panels  # type: ignore[method-assign]
-        comic = await data.create_comic(story_comic(panels))
-        writes = 0
-        started = time.perf_counter()
-        job = await pipeline.start_render_all(comic.id)
-        await runner.wait_idle()
-        seconds = time.perf_counter() - started
-        final = await data.get_comic(comic.id)
-        status = (await data.get_job(job.id)).status
-        await data.close()
+                pipeline.render_all.render_panels = render_panels  # type: ignore[method-assign]
+            comic = await data.create_comic(story_comic(panels))
+            writes = 0
+            started = time.perf_counter()
+            job = await pipeline.start_render_all(comic.id)
+            await runner.wait_idle()
+            seconds = time.perf_counter() - started
+            final = await data.get_comic(comic.id)
+            status = (await data.get_job(job.id)).status
     if status != "completed" or any(p.status != "rendered" for p in final.panels):
         raise SystemExit(f"{strategy} at {panels} panels did not render every panel (job {status})")
     return {"seconds": seconds, "writes": writes, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

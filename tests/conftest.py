@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app.errors import UpstreamError
 from app.factory import create_app
 from app.services.offline_text import OfflineTextModel
+from app.services.wiring import Services
 from config import Settings
 
 
@@ -77,9 +78,16 @@ def tree_digest(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def services(app: FastAPI) -> Services:
+    """The services build_services() wired for this app (its lifespan must be running): what a test
+    inspects, or whose model it swaps for a fake (pipeline.text / pipeline.images replace it for every
+    piece). A route's whole service is swapped with `app.dependency_overrides` (app/api/deps.py)."""
+    return app.state.services
+
+
 async def settle(app: FastAPI) -> None:
     """Wait until the job runner has no work in flight (no sleeps, no polling)."""
-    await app.state.runner.wait_idle()
+    await services(app).runner.wait_idle()
 
 
 async def scenes_ready(client: httpx.AsyncClient, app: FastAPI, **body: object) -> str:

@@ -13,7 +13,7 @@ from config import Settings
 from external_services import OpenAIClient, RetryPolicy
 from app.services.openai_text import OpenAITextModel
 from app.factory import create_app
-from tests.conftest import Sleeps, tree_digest
+from tests.conftest import Sleeps, services, tree_digest
 from tests.fakes.faults import KINDS, FaultInjector
 from tests.fakes.openai import FakeOpenAI
 
@@ -44,10 +44,10 @@ async def test_garbage_from_the_vendor_is_a_clear_failure_never_a_500(settings: 
         router.route(host="api.openai.test").mock(side_effect=faults.wrap(FakeOpenAI().handle))
         async with app.router.lifespan_context(app), httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            app.state.pipeline.text = OpenAITextModel(OpenAIClient(openai_settings, policy=RetryPolicy(sleep=sleeps)))
+            services(app).pipeline.text = OpenAITextModel(OpenAIClient(openai_settings, policy=RetryPolicy(sleep=sleeps)))
             answer = await client.post("/api/v1/comics/scenes/generate", json={"topic": "road safety"})
             assert answer.status_code == 202, answer.text
-            await app.state.runner.wait_idle()
+            await services(app).runner.wait_idle()
             job = (await client.get(answer.json()["status_url"])).json()
     assert job["status"] == "failed" and job["error"]["message"].startswith("OpenAI sent an answer that could not be read")
     assert "Traceback" not in job["error"]["message"]

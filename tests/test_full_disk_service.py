@@ -18,6 +18,7 @@ from app.models.schemas import Job
 from config import Settings
 from tests.full_disk import fill, tiny_disk  # noqa: F401 - the fixture
 from tests.processes import free_port, running
+from tests.conftest import services
 
 
 @pytest.fixture
@@ -31,13 +32,13 @@ def stored(settings: Settings, kind: str, record_id: str) -> dict:
 
 
 async def storage_is_back(app: FastAPI) -> None:
-    app.state.data.pending.first_delay = app.state.data.pending.max_delay = 0.01  # retry quickly from here
-    await asyncio.wait_for(app.state.data.pending.wait_settled(), timeout=30)  # a guard, not a wait
+    services(app).data.pending.first_delay = services(app).data.pending.max_delay = 0.01  # retry quickly from here
+    await asyncio.wait_for(services(app).data.pending.wait_settled(), timeout=30)  # a guard, not a wait
 
 
 async def test_a_job_failing_on_a_full_disk_frees_its_slot_and_ends_failed_on_disk(
         app: FastAPI, client: httpx.AsyncClient, settings: Settings, tiny_disk: Path) -> None:
-    data, runner = app.state.data, app.state.runner
+    data, runner = services(app).data, services(app).runner
     job = await data.create_job(Job(comic_id="c", topic="road safety", status="running", owner_id=None))
     filler: list[Path] = []
 
@@ -50,7 +51,7 @@ async def test_a_job_failing_on_a_full_disk_frees_its_slot_and_ends_failed_on_di
     assert stored(settings, "jobs", job.id)["status"] == "running"  # the failure could not be written
     status = (await client.get(f"/api/v1/jobs/{job.id}")).json()
     assert status["status"] == "failed", status
-    assert await app.state.pipeline.quota.busy(None) == 0  # MAX_ACTIVE_JOBS_PER_OWNER=1: the slot is free
+    assert await services(app).pipeline.quota.busy(None) == 0  # MAX_ACTIVE_JOBS_PER_OWNER=1: the slot is free
     answer = await client.post("/api/v1/comics/scenes/generate", json={"topic": "road safety"})
     assert answer.status_code == 503 and answer.headers["retry-after"], answer.text  # full, not 429
 
@@ -64,7 +65,7 @@ async def test_a_story_whose_end_cannot_be_written_ends_error_and_does_not_block
         app: FastAPI, client: httpx.AsyncClient, settings: Settings, tiny_disk: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     project = (await client.post("/api/v1/projects", json={"prompt": "a dog learns to cross the road"})).json()
-    text = app.state.pipeline.text
+    text = services(app).pipeline.text
     real = text.stream_story
     filler: list[Path] = []
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.api.auth import CallerDep
-from app.api.deps import JobId, PipelineDep, RunnerDep, StorageDep
+from app.api.deps import EventsDep, JobId, PipelineDep, RunnerDep, StorageDep
 from app.api.signing import signed_for
 from app.api.urls import job_status_url
 from app.errors import FableError, NotFound
@@ -78,7 +78,8 @@ async def job_status(job_id: JobId, storage: StorageDep) -> JobStatusDocument:
 
 @router.get("/{job_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "progress events"}})
-async def job_events(job_id: JobId, storage: StorageDep, runner: RunnerDep, request: Request) -> StreamingResponse:
+async def job_events(job_id: JobId, storage: StorageDep, runner: RunnerDep, events: EventsDep,
+                     request: Request) -> StreamingResponse:
     """Server-Sent Events: one `progress` event per status change, ending at a final state, or with an
     `error` event when the job can no longer be read (its project was deleted)."""
     comic_id = (await storage.get_job(job_id)).comic_id  # 404 before the stream starts
@@ -86,7 +87,7 @@ async def job_events(job_id: JobId, storage: StorageDep, runner: RunnerDep, requ
     async def stream() -> AsyncIterator[str]:
         last: str | None = None
         # the project's changes wake the stream too: its deletion takes the job with it
-        with request.app.state.events.listen(comic_id) as project_changes:
+        with events.listen(comic_id) as project_changes:
             while True:
                 changed = runner.change_signal(job_id)  # taken before reading, so no change slips between
                 try:

@@ -58,7 +58,7 @@ class Idempotency:
         scope_key = hashlib.sha256(f"{owner}\0".encode() + key).hexdigest()
         fingerprint = hashlib.sha256(b"\0".join([scope["method"].encode(), scope["path"].encode(),
                                                  scope.get("query_string", b""), body])).hexdigest()
-        data = scope["app"].state.data
+        data = scope["app"].state.services.data
 
         async with self._locks.hold(scope_key):
             try:
@@ -115,7 +115,7 @@ class Idempotency:
                 return
             answer.body = b"".join(chunks).decode("utf-8")
             try:
-                await scope["app"].state.data.put_answer(answer)
+                await scope["app"].state.services.data.put_answer(answer)
             except FableError as exc:  # the work is done: answer anyway, and say the key could not be kept
                 log.error("idempotency: could not store the answer: %s", exc.message)
             assert start is not None

@@ -13,17 +13,15 @@ from fastapi.responses import StreamingResponse
 
 from app.api.auth import CallerDep, caller
 from app.api.comic_routes import accepted
-from app.api.deps import ProjectId
+from app.api.deps import AuthenticatorDep, BuilderDep, EventsDep, ExporterDep, ProjectId, StorageDep
 from app.api.signing import signed_for, signed_urls
 from app.api.urls import project_url
 from app.errors import NotFound, Unauthorized
 from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
 from app.models.schemas import Character, Comic, Panel
-from app.services.builder import ProjectBuilder
 from app.services.events import ProjectDeleted
-from app.services.exports import MEDIA_TYPES, ComicExporter, ExportFormat
-from app.storage.data_manager import DataManager
+from app.services.exports import MEDIA_TYPES, ExportFormat
 from utils import ID_PATTERN
 
 router = APIRouter(prefix="/projects", tags=["builder"])
@@ -33,45 +31,39 @@ PanelId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a 
 CharacterId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a character id")]
 
 
-def builder(request: Request) -> ProjectBuilder:
-    return request.app.state.builder
-
-
-def storage(request: Request) -> DataManager:
-    return request.app.state.data
-
-
 @router.get("", response_model=ProjectList)
-async def list_projects(request: Request, who: CallerDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+async def list_projects(storage: StorageDep, who: CallerDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
                         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> ProjectList:
     """Your projects, newest first."""
-    comics = await storage(request).list_comics(limit=limit, offset=offset, owner_id=who.owner_id)
+    comics = await storage.list_comics(limit=limit, offset=offset, owner_id=who.owner_id)
     return ProjectList(projects=[ProjectSummary.of(c) for c in comics], limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Comic)
-async def create_project(body: CreateProjectRequest, request: Request, response: Response, who: CallerDep) -> Comic:
-    comic = await builder(request).create(body, owner_id=who.owner_id)
+async def create_project(body: CreateProjectRequest, request: Request, builder: BuilderDep, response: Response,
+                         who: CallerDep) -> Comic:
+    comic = await builder.create(body, owner_id=who.owner_id)
     response.headers["Location"] = project_url(comic.id)
     return signed_for(request, comic)
 
 
 @router.get("/{project_id}", response_model=Comic)
-async def get_project(project_id: ProjectId, request: Request) -> Comic:
+async def get_project(project_id: ProjectId, request: Request, storage: StorageDep) -> Comic:
     """The whole state: story, characters, panels (with auth on, image URLs signed for `<img src>`)."""
-    return signed_for(request, await storage(request).get_comic(project_id))
+    return signed_for(request, await storage.get_comic(project_id))
 
 
 @router.patch("/{project_id}", response_model=Comic)
-async def update_project(project_id: ProjectId, body: UpdateProjectRequest, request: Request) -> Comic:
+async def update_project(project_id: ProjectId, body: UpdateProjectRequest, request: Request,
+                         builder: BuilderDep) -> Comic:
     """Change some fields; `version` must be the one you read (409 otherwise, and nothing changes)."""
-    return signed_for(request, await builder(request).update(project_id, body))
+    return signed_for(request, await builder.update(project_id, body))
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_project(project_id: ProjectId, request: Request) -> Response:
+async def delete_project(project_id: ProjectId, builder: BuilderDep) -> Response:
     """The project, its jobs and its image files."""
-    await builder(request).delete(project_id)  # live clients (WebSocket, SSE) hear of it (ProjectEvents.deleted)
+    await builder.delete(project_id)  # live clients (WebSocket, SSE) hear of it (ProjectEvents.deleted)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -79,60 +71,61 @@ async def delete_project(project_id: ProjectId, request: Request) -> Response:
              responses={200: {"content": {"application/x-ndjson": {}},
                               "description": 'NDJSON: {"type":"delta","text"} lines, then {"type":"done","story"} '
                                              'or {"type":"error","message"}'}})
-async def write_story(project_id: ProjectId, request: Request,
+async def write_story(project_id: ProjectId, builder: BuilderDep,
                       body: StoryRequest | None = None) -> StreamingResponse:
     """Write the story, streamed as it is written (409 while one is already streaming)."""
-    lines = await builder(request).start_story(project_id, body.prompt if body else None)
+    lines = await builder.start_story(project_id, body.prompt if body else None)
     return StreamingResponse(_until_the_project_goes(lines), media_type="application/x-ndjson",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.post("/{project_id}/characters/extract", response_model=ExtractedCharacters)
-async def extract_characters(project_id: ProjectId, request: Request) -> ExtractedCharacters:
+async def extract_characters(project_id: ProjectId, request: Request, builder: BuilderDep) -> ExtractedCharacters:
     """Read the characters out of the finished story into rich profiles (the project's cast)."""
     return signed_for(request, ExtractedCharacters(project_id=project_id,
-                                                   characters=await builder(request).extract_characters(project_id)))
+                                                   characters=await builder.extract_characters(project_id)))
 
 
 @router.post("/{project_id}/characters/{character_id}/render", response_model=Character)
-async def render_character(project_id: ProjectId, character_id: CharacterId, request: Request) -> Character:
+async def render_character(project_id: ProjectId, character_id: CharacterId, request: Request,
+                           builder: BuilderDep) -> Character:
     """Draw the character's reference sheet; panels that show the character become stale."""
-    return signed_for(request, await builder(request).render_character(project_id, character_id))
+    return signed_for(request, await builder.render_character(project_id, character_id))
 
 
 @router.post("/{project_id}/characters/{character_id}/restore", response_model=Comic)
 async def restore_character_image(project_id: ProjectId, character_id: CharacterId, body: RestoreImageRequest,
-                                  request: Request) -> Comic:
+                                  request: Request, builder: BuilderDep) -> Comic:
     """Make an earlier sheet the character's reference again."""
-    return signed_for(request, await builder(request).restore_image(project_id, body.image_id,
+    return signed_for(request, await builder.restore_image(project_id, body.image_id,
                                                                     character_id=character_id))
 
 
 @router.post("/{project_id}/panels/generate", response_model=PanelPlanResponse)
-async def plan_panels(project_id: ProjectId, request: Request) -> PanelPlanResponse:
+async def plan_panels(project_id: ProjectId, request: Request, builder: BuilderDep) -> PanelPlanResponse:
     """Plan the panels from the story and the cast; names outside the cast are dropped and listed."""
-    comic, dropped = await builder(request).plan_panels(project_id)
+    comic, dropped = await builder.plan_panels(project_id)
     return signed_for(request, PanelPlanResponse(project_id=project_id, panels=comic.panels,
                                                  dropped_characters=dropped))
 
 
 @router.post("/{project_id}/panels/render", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
-async def render_all_panels(project_id: ProjectId, request: Request, response: Response) -> JobAccepted:
+async def render_all_panels(project_id: ProjectId, builder: BuilderDep, response: Response) -> JobAccepted:
     """A job rendering every panel that is missing, failed or stale, all at once within the render limit."""
-    return accepted(await builder(request).start_render_all(project_id), response)
+    return accepted(await builder.start_render_all(project_id), response)
 
 
 @router.post("/{project_id}/panels/{panel_id}/render", response_model=Panel)
-async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Request) -> Panel:
+async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Request, builder: BuilderDep) -> Panel:
     """Draw (or redraw) one panel; the others are not touched, and its earlier image is kept."""
-    return signed_for(request, await builder(request).render_panel(project_id, panel_id))
+    return signed_for(request, await builder.render_panel(project_id, panel_id))
 
 
 @router.post("/{project_id}/panels/{panel_id}/restore", response_model=Comic)
 async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: RestoreImageRequest,
-                              request: Request) -> Comic:
+                              request: Request, builder: BuilderDep) -> Comic:
     """Make an earlier image the panel's image again."""
-    return signed_for(request, await builder(request).restore_image(project_id, body.image_id, panel_id=panel_id))
+    return signed_for(request, await builder.restore_image(project_id, body.image_id, panel_id=panel_id))
 
 
 async def _until_the_project_goes(lines: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -162,10 +155,9 @@ def _unchanged(tag: str | None, request: Request) -> bool:
                          for fmt, media in MEDIA_TYPES.items() if fmt != "json"},
                       MEDIA_TYPES["json"]: {"schema": {"type": "object"}}}},
     304: {"description": "unchanged since the ETag sent in If-None-Match"}})
-async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Request) -> Response:
+async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Request, exporter: ExporterDep) -> Response:
     """The comic as a file: `pdf` (a page per comic page), `cbz` (with ComicInfo.xml) or `png` (the first
     page), 409 until every panel is drawn; or `json`, its rows of the Supabase tables (the export bundle)."""
-    exporter: ComicExporter = request.app.state.exporter
     tag = await exporter.current_etag(project_id, fmt)
     if _unchanged(tag, request):  # before any page is composed
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag or ""})
@@ -178,12 +170,12 @@ async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Reques
 
 
 @ws_router.websocket("/{project_id}/ws")
-async def project_updates(websocket: WebSocket, project_id: str) -> None:
+async def project_updates(websocket: WebSocket, project_id: str, data: StorageDep, events: EventsDep,
+                          authenticator: AuthenticatorDep) -> None:
     """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change, and
     `{"event":"state.deleted"}` then close 4404 when the project is deleted. Text frames from the client are
     ignored; a binary frame closes with 1003. The credential comes in the Authorization header or, from a
     browser, `?access_token=`."""
-    data: DataManager = websocket.app.state.data
     await websocket.accept()
     try:
         who = caller(websocket, allow_query=True)
@@ -197,8 +189,8 @@ async def project_updates(websocket: WebSocket, project_id: str) -> None:
     except NotFound:
         await websocket.close(code=4404, reason="project not found")
         return
-    signer = websocket.app.state.auth.image_urls  # the state's image URLs, signed as in every answer
-    with websocket.app.state.events.listen(project_id) as queue:
+    signer = authenticator.image_urls  # the state's image URLs, signed as in every answer
+    with events.listen(project_id) as queue:
         await websocket.send_json(_event("state.snapshot", signed_urls(comic, signer=signer, owner_id=who.owner_id)))
         hangup = asyncio.create_task(_until_closed(websocket))
         try:

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.api.auth import api_key_owner
 from app.factory import create_app
 from config import Settings
-from tests.conftest import settle, tree_digest
+from tests.conftest import services, settle, tree_digest
 
 API = "/api/v1"
 ALICE_KEY = "alice-key-5b1e0f7c9d2a"
@@ -122,9 +122,9 @@ async def test_records_carry_their_owner_and_lists_show_only_your_own(
     comic_file = settings.data_dir / "comics" / f"{alice_world['project_id']}.json"
     assert f'"owner_id":"{alice_owner}"' in comic_file.read_text()
     assert ALICE_KEY not in "".join(p.read_text() for p in settings.data_dir.rglob("*.json"))
-    image = await app.state.data.get_image(alice_world["image_id"])
+    image = await services(app).data.get_image(alice_world["image_id"])
     assert image.owner_id == alice_owner
-    assert (await app.state.data.get_job(alice_world["job_id"])).owner_id == alice_owner
+    assert (await services(app).data.get_job(alice_world["job_id"])).owner_id == alice_owner
 
     bobs = await client.post(f"{API}/projects", headers=BOB, json={"title": "Bob's comic"})
     assert bobs.status_code == 201 and bobs.json()["owner_id"] == BOB_ID
@@ -212,7 +212,7 @@ class HeldText:
 
 @pytest.fixture
 async def held(app: FastAPI) -> AsyncIterator[HeldText]:
-    pipeline = app.state.pipeline
+    pipeline = services(app).pipeline
     original = pipeline.text
     pipeline.text = HeldText(original)
     pipeline.quota.limit = 2
@@ -234,7 +234,7 @@ async def test_an_owner_gets_429_with_retry_after_beyond_their_running_jobs(
     refused = next(a for a in answers if a.status_code == 429)
     assert int(refused.headers["retry-after"]) > 0 and "MAX_ACTIVE_JOBS_PER_OWNER=2" in refused.json()["detail"]
     jobs = [a.json()["job_id"] for a in answers if a.status_code == 202]
-    assert len(await app.state.data.active_jobs()) == 2  # the refused ones stored nothing
+    assert len(await services(app).data.active_jobs()) == 2  # the refused ones stored nothing
 
     assert (await start(BOB)).status_code == 202  # another owner has slots of their own
     held.release.set()

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from app.services.offline_text import OfflineTextModel
 from config import Settings
-from tests.conftest import finished_comic, scenes_ready, settle, tree_digest
+from tests.conftest import finished_comic, scenes_ready, services, settle, tree_digest
 
 API = "/api/v1"
 UNKNOWN = "01a1f000-0000-7000-8000-000000000000"
@@ -40,7 +40,7 @@ class GatedText(OfflineTextModel):
 @pytest.fixture
 async def gated(app: FastAPI) -> AsyncIterator[GatedText]:
     text = GatedText()
-    app.state.pipeline.text = text
+    services(app).pipeline.text = text
     yield text
     text.gate.set()
 
@@ -308,7 +308,7 @@ async def test_real_world_unicode_is_kept_exactly(client: httpx.AsyncClient, app
     topic = "crossing roads 🚦 with 👩‍👧 safely — e\u0301te\u0301, 安全, أمان"
     answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": topic, "num_scenes": 1})
     assert answer.status_code == 202, answer.text
-    await app.state.runner.wait_idle()
+    await services(app).runner.wait_idle()
     status = (await client.get(answer.json()["status_url"])).json()
     assert status["topic"] == topic and status["status"] == "awaiting_input"
 

@@ -19,7 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app.services import pages
-from tests.conftest import finished_comic
+from tests.conftest import finished_comic, services
 
 API = "/api/v1"
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parent.parent / "fixtures" / "ComicInfo-v2.0.xsd"))
@@ -152,7 +152,7 @@ async def test_exports_wait_for_every_panel_and_refuse_unknown_formats(client: h
     assert bogus.status_code == 422
     (error,) = bogus.json()["detail"]
     assert error["loc"] == ["path", "fmt"] and all(f"'{fmt}'" in error["msg"] for fmt in ("pdf", "cbz", "png", "json"))
-    await app.state.data.update_comic(comic["comic_id"], lambda c: c.model_copy(update={"panels": [
+    await services(app).data.update_comic(comic["comic_id"], lambda c: c.model_copy(update={"panels": [
         c.panels[0].model_copy(update={"status": "failed"}), *c.panels[1:]]}))
     waiting = await client.get(f"{API}/projects/{comic['comic_id']}/export/cbz")
     assert waiting.status_code == 409 and "1 of 2 panels are not drawn" in waiting.json()["detail"]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import finished_comic, scenes_ready
+from tests.conftest import finished_comic, scenes_ready, services
 
 ORIGIN = {"Origin": "http://localhost:3000"}  # the default CORS_ORIGINS
 
@@ -23,7 +23,7 @@ async def get_urls(app: FastAPI, client: httpx.AsyncClient) -> list[str]:
     """Every GET operation of the OpenAPI document, its path filled with real ids of a finished comic (and
     every value of an enumerated parameter), and the undocumented GET routes."""
     job_id, result = await finished_comic(client, app, num_scenes=2)
-    comic = await app.state.data.get_comic(result["comic_id"])
+    comic = await services(app).data.get_comic(result["comic_id"])
     values = {"job_id": [job_id], "project_id": [comic.id], "comic_id": [comic.id],
               "image_id": [comic.panels[0].image_id], "panel_id": [comic.panels[0].panel_id],
               "character_id": [comic.characters[0].id]}

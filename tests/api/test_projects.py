@@ -16,7 +16,7 @@ from app.services.assets import resolve
 from app.services.offline_art import OfflineImageModel
 from config import Settings
 from tests.api.test_bad_input import detail_of
-from tests.conftest import BrokenWriter, settle, tree_digest
+from tests.conftest import BrokenWriter, services, settle, tree_digest
 
 API = "/api/v1"
 
@@ -116,7 +116,7 @@ async def test_the_story_streams_deltas_then_done_and_is_kept(client: httpx.Asyn
 
 async def test_a_vendor_failure_mid_stream_ends_in_error_with_the_partial_text(client: httpx.AsyncClient,
                                                                                app: FastAPI) -> None:
-    app.state.pipeline.text = BrokenWriter(fail=True)
+    services(app).pipeline.text = BrokenWriter(fail=True)
     project_id = (await new_project(client))["id"]
     lines = await read_story(client, project_id)
     assert [line["type"] for line in lines] == ["delta", "delta", "delta", "error"]
@@ -130,9 +130,9 @@ async def test_a_vendor_failure_mid_stream_ends_in_error_with_the_partial_text(c
 async def test_a_client_that_hangs_up_leaves_error_not_streaming(client: httpx.AsyncClient, app: FastAPI,
                                                                  how: str) -> None:
     writer = BrokenWriter(fail=False)
-    app.state.pipeline.text = writer
+    services(app).pipeline.text = writer
     project_id = (await new_project(client))["id"]
-    lines = await app.state.builder.start_story(project_id, None)  # what the route hands to the response
+    lines = await services(app).builder.start_story(project_id, None)  # what the route hands to the response
     assert json.loads(await anext(lines)) == {"type": "delta", "text": "Once "}
     busy = await client.post(f"{API}/projects/{project_id}/story")
     assert busy.status_code == 409 and "already being written" in detail_of(busy)
@@ -275,8 +275,8 @@ async def test_render_all_runs_panels_at_once_within_the_limit(client: httpx.Asy
     project_id, state = await cast_and_panels(client, app)
     panels = len(state["panels"])
     counting = CountingImages(target=min(limit, panels))
-    app.state.pipeline.images = counting
-    app.state.pipeline._render_slots = asyncio.Semaphore(limit)
+    services(app).pipeline.images = counting
+    services(app).pipeline._render_slots = asyncio.Semaphore(limit)
     answer = await client.post(f"{API}/projects/{project_id}/panels/render")
     again = await client.post(f"{API}/projects/{project_id}/panels/render")
     assert again.status_code == 409 and "already being rendered" in detail_of(again)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import BrokenWriter, scenes_ready
+from tests.conftest import BrokenWriter, scenes_ready, services
 
 API = "/api/v1"
 
@@ -35,7 +35,7 @@ def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
 def spy_on_waits(app: FastAPI) -> asyncio.Event:
     """An event set once an SSE stream waits for its job's next change (it has sent what it has)."""
     watching = asyncio.Event()
-    runner, real = app.state.runner, app.state.runner.change_signal
+    runner, real = services(app).runner, services(app).runner.change_signal
 
     def change_signal(job_id: str) -> asyncio.Event:
         signal = real(job_id)
@@ -76,7 +76,7 @@ async def test_a_story_whose_project_is_deleted_mid_stream_ends_with_an_error_li
         client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     writer = BrokenWriter(fail=False)
-    app.state.pipeline.text = writer
+    services(app).pipeline.text = writer
     project_id = (await client.post(f"{API}/projects", json={"prompt": "crossing the road safely"})).json()["id"]
 
     async def read() -> list[dict]:

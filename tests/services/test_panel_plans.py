@@ -17,7 +17,7 @@ from app.services.catalog import characters_by_ids
 from app.services.offline_text import OfflineTextModel, plan_panels, write_scenes
 from app.services.providers import PanelPlan, normalize_plan, scene_panel
 from config import Settings, settings_error_lines
-from tests.conftest import scenes_ready, settle
+from tests.conftest import scenes_ready, services, settle
 from tests.fakes.openai import FakeOpenAI
 from tests.vendors.test_openai import BASE, http, openai_app, openai_settings  # noqa: F401 - fixtures
 
@@ -71,7 +71,7 @@ class SkippingWriter(OfflineTextModel):
 
 async def test_the_wizard_draws_every_approved_scene_in_order(client: httpx.AsyncClient, app: FastAPI) -> None:
     writer = SkippingWriter()
-    app.state.pipeline.text = writer
+    services(app).pipeline.text = writer
     job_id = await scenes_ready(client, app, num_scenes=6)
     approved = (await client.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]
     assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 202

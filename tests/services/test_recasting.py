@@ -14,7 +14,7 @@ from app.models.schemas import DialogueLine, Scene
 from app.services.catalog import catalog, characters_by_ids, default_cast, recast_scenes
 from app.services.offline_text import write_scenes
 from app.services.recasting import OFFSTAGE
-from tests.conftest import scenes_ready, settle
+from tests.conftest import scenes_ready, services, settle
 
 API = "/api/v1"
 EVERYONE = [c.name for c in catalog()]
@@ -197,7 +197,7 @@ async def test_choosing_again_recasts_the_scenes_as_written(client: httpx.AsyncC
     again = await scenes_ready(client, app, num_scenes=12)
     await select(client, again, first)
     assert await select(client, again, final) == expected
-    stored = await app.state.data.get_comic((await app.state.data.get_job(again)).comic_id)
+    stored = await services(app).data.get_comic((await services(app).data.get_job(again)).comic_id)
     assert [w.scene for w in stored.written_scenes] == await scenes_of(client, await scenes_ready(client, app, num_scenes=12))
 
 

@@ -22,7 +22,7 @@ from app.services.providers import RenderedImage
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 from config import Settings
-from tests.conftest import settle
+from tests.conftest import services, settle
 
 API = "/api/v1"
 
@@ -127,11 +127,11 @@ async def a_comic(app: FastAPI, panels: int) -> Comic:
     comic = Comic(title="Safe Streets", topic="road safety", characters=cast, scenes=[scene],
                   panels=[Panel(scene_id="s1", title=f"Panel {n}", description=f"Max at crossing {n}",
                                 characters=["Max"]) for n in range(panels)])
-    return await app.state.data.create_comic(comic)
+    return await services(app).data.create_comic(comic)
 
 
 def count_comic_saves(app: FastAPI, inspect: Callable[[Comic], None] = lambda comic: None) -> list[Comic]:
-    backend = app.state.data.backend
+    backend = services(app).data.backend
     original = backend.save_comic
     saved: list[Comic] = []
 
@@ -153,9 +153,9 @@ def statuses(comic: Comic) -> list[str]:
 
 async def test_render_all_keeps_the_limit_in_flight_and_writes_the_comic_less_than_once_a_panel(
         client: httpx.AsyncClient, app: FastAPI) -> None:
-    panels, limit = 60, app.state.settings.max_concurrent_renders
+    panels, limit = 60, services(app).settings.max_concurrent_renders
     comic = await a_comic(app, panels)
-    app.state.pipeline.images = GatedImages(wave=limit)
+    services(app).pipeline.images = GatedImages(wave=limit)
     saves = count_comic_saves(app)
     answer = await client.post(f"{API}/projects/{comic.id}/panels/render")
     assert answer.status_code == 202, answer.text
@@ -163,7 +163,7 @@ async def test_render_all_keeps_the_limit_in_flight_and_writes_the_comic_less_th
 
     job = (await client.get(f"{API}/jobs/{answer.json()['job_id']}")).json()
     assert (job["status"], job["progress"]) == ("completed", 100)
-    assert statuses(await app.state.data.backend.get_comic(comic.id)) == ["rendered"] * panels
+    assert statuses(await services(app).data.backend.get_comic(comic.id)) == ["rendered"] * panels
     most_rendering = max(statuses(c).count("rendering") for c in saves)
     assert most_rendering <= limit  # never more panels in flight than the limit
     assert len(saves) <= panels + limit  # one write carries a panel's outcome and the next one's claim
@@ -209,14 +209,14 @@ async def test_changes_queued_during_a_write_share_the_next_one(tmp_path: Path) 
 
 async def test_cancelling_render_all_puts_the_panels_in_flight_back_to_pending(
         client: httpx.AsyncClient, app: FastAPI) -> None:
-    limit = app.state.settings.max_concurrent_renders
+    limit = services(app).settings.max_concurrent_renders
     comic = await a_comic(app, 12)
     images = GatedImages()
-    app.state.pipeline.images = images
+    services(app).pipeline.images = images
     job_id = (await client.post(f"{API}/projects/{comic.id}/panels/render")).json()["job_id"]
     await images.until_waiting(limit)
     assert (await client.post(f"{API}/jobs/{job_id}/cancel")).status_code == 200
-    stored = await app.state.data.backend.get_comic(comic.id)  # what is on disk, not a read-side repair
+    stored = await services(app).data.backend.get_comic(comic.id)  # what is on disk, not a read-side repair
     assert "rendering" not in statuses(stored)
     assert statuses(stored) == ["pending"] * 12
     assert (await client.get(f"{API}/jobs/{job_id}")).json()["status"] == "cancelled"
@@ -228,8 +228,8 @@ async def test_a_render_whose_result_cannot_be_saved_ends_failed_and_retryable(
         client: httpx.AsyncClient, app: FastAPI, settings: Settings, failure: Exception) -> None:
     comic = await a_comic(app, 2)
     panel_id = comic.panels[0].panel_id
-    app.state.pipeline.images = GatedImages()
-    app.state.pipeline.images.open = True
+    services(app).pipeline.images = GatedImages()
+    services(app).pipeline.images.open = True
 
     def refuse_outcomes(record: Comic) -> None:  # the claim is written; the image and the failure are not
         if not any(p.status == "rendering" for p in record.panels):
@@ -238,15 +238,15 @@ async def test_a_render_whose_result_cannot_be_saved_ends_failed_and_retryable(
     count_comic_saves(app, refuse_outcomes)
     answer = await client.post(f"{API}/projects/{comic.id}/panels/{panel_id}/render")
     assert answer.status_code >= 400 and "Traceback" not in answer.text
-    assert (await app.state.data.backend.get_comic(comic.id)).panels[0].status == "rendering"  # the write failed
+    assert (await services(app).data.backend.get_comic(comic.id)).panels[0].status == "rendering"  # the write failed
     shown = (await client.get(f"{API}/projects/{comic.id}")).json()["panels"][0]
     assert (shown["status"], shown["retryable"]) == ("failed", True)
 
     # with storage working again, a render-all redraws it (nothing is stuck)
-    app.state.data.backend.save_comic = type(app.state.data.backend).save_comic.__get__(app.state.data.backend)
+    services(app).data.backend.save_comic = type(services(app).data.backend).save_comic.__get__(services(app).data.backend)
     assert (await client.post(f"{API}/projects/{comic.id}/panels/render")).status_code == 202
     await settle(app)
-    assert statuses(await app.state.data.backend.get_comic(comic.id)) == ["rendered", "rendered"]
+    assert statuses(await services(app).data.backend.get_comic(comic.id)) == ["rendered", "rendered"]
 
 
 async def test_an_unexpected_error_in_a_render_marks_its_panel_failed_and_retryable(
@@ -259,10 +259,10 @@ async def test_an_unexpected_error_in_a_render_marks_its_panel_failed_and_retrya
                 raise RuntimeError("a bug")
             return self.result()
 
-    app.state.pipeline.images = Broken()
+    services(app).pipeline.images = Broken()
     job_id = (await client.post(f"{API}/projects/{comic.id}/panels/render")).json()["job_id"]
     await settle(app)
-    stored = await app.state.data.backend.get_comic(comic.id)
+    stored = await services(app).data.backend.get_comic(comic.id)
     assert statuses(stored) == ["rendered", "failed", "rendered"]  # one failing panel does not stop the others
     assert stored.panels[1].retryable and "a bug" not in (stored.panels[1].error or "")
     assert (await client.get(f"{API}/jobs/{job_id}")).json()["status"] == "completed"
@@ -274,7 +274,7 @@ async def test_deleting_a_project_mid_render_all_leaves_no_image_of_it(
         client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
     comic = await a_comic(app, 12)
     images = GatedImages(as_bytes=True)
-    app.state.pipeline.images = images
+    services(app).pipeline.images = images
     job_id = (await client.post(f"{API}/projects/{comic.id}/panels/render")).json()["job_id"]
     await images.until_waiting(4)
     images.release()  # the first four finish (their images are kept) while the next four are drawn
@@ -282,7 +282,7 @@ async def test_deleting_a_project_mid_render_all_leaves_no_image_of_it(
     assert (await client.delete(f"{API}/projects/{comic.id}")).status_code == 204
     images.release(for_good=True)  # anything still running would now record its images
     await settle(app)
-    assert await app.state.data.backend.list_images(comic_id=comic.id) == []
+    assert await services(app).data.backend.list_images(comic_id=comic.id) == []
     assert not list(settings.images_dir.rglob("*.png"))
     stats = (await client.get(f"{API}/storage/stats")).json()
     assert (stats["image_storage"]["total_images"], stats["json_storage"]["total_comics"]) == (0, 0)
@@ -293,13 +293,13 @@ async def test_deleting_a_project_stops_a_single_panel_render_in_flight(
         client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
     comic = await a_comic(app, 2)
     images = GatedImages(as_bytes=True)
-    app.state.pipeline.images = images
+    services(app).pipeline.images = images
     render = asyncio.create_task(client.post(f"{API}/projects/{comic.id}/panels/{comic.panels[0].panel_id}/render"))
     await images.until_waiting(1)
     assert (await client.delete(f"{API}/projects/{comic.id}")).status_code == 204
     images.release(for_good=True)
     answer = await render
-    assert await app.state.data.backend.list_images(comic_id=comic.id) == []
+    assert await services(app).data.backend.list_images(comic_id=comic.id) == []
     assert not list(settings.images_dir.rglob("*.png"))
     assert answer.status_code == 404 and "deleted" in answer.json()["detail"]
     assert (await client.get(f"{API}/storage/stats")).json()["image_storage"]["total_images"] == 0

@@ -15,6 +15,7 @@ from app.models.api import GenerateScenesRequest
 from app.models.schemas import Job
 from app.services.offline_art import OfflineImageModel
 from config import Settings
+from tests.conftest import services
 
 API = "/api/v1"
 
@@ -41,26 +42,25 @@ async def restarted(settings: Settings) -> AsyncIterator[FastAPI]:
     """The service started again on the same DATA_DIR, once its resumed work has settled."""
     again = create_app(settings)
     async with again.router.lifespan_context(again):
-        await again.state.runner.wait_idle()
+        await services(again).runner.wait_idle()
         yield again
 
 
 async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
-    first = create_app(settings)
+    first = create_app(settings.model_copy(update={"max_concurrent_renders": 1}))  # one at a time: exactly 2 finish
     async with first.router.lifespan_context(first):
         stalling = StallingImages(budget=2)
-        first.state.pipeline.images = stalling
-        first.state.pipeline._render_slots = asyncio.Semaphore(1)  # render one at a time: exactly 2 finish
+        services(first).pipeline.images = stalling
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as client:
             job_id = (await client.post(f"{API}/comics/scenes/generate",
                                         json={"topic": "safety", "num_scenes": 5})).json()["job_id"]
-            await first.state.runner.wait_idle()
+            await services(first).runner.wait_idle()
             await client.post(f"{API}/comics/{job_id}/generate")
             await stalling.stalled.wait()
             comic_id = (await client.get(f"{API}/jobs/{job_id}")).json()["comic_id"]
             while True:  # the second panel's write may still be landing: wait for its progress signal
-                changed = first.state.runner.change_signal(job_id)
-                before = await first.state.data.get_comic(comic_id)
+                changed = services(first).runner.change_signal(job_id)
+                before = await services(first).data.get_comic(comic_id)
                 if sum(p.status == "rendered" for p in before.panels) == 2:
                     break
                 await asyncio.wait_for(changed.wait(), 10)
@@ -70,8 +70,8 @@ async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
     assert len(kept) == 2
 
     async with restarted(settings) as second:
-        job = await second.state.data.get_job(job_id)
-        comic = await second.state.data.get_comic(comic_id)
+        job = await services(second).data.get_job(job_id)
+        comic = await services(second).data.get_comic(comic_id)
     assert (job.status, job.step, job.progress) == ("completed", "done", 100)
     assert all(p.status == "rendered" for p in comic.panels)
     assert {p.panel_id: p.image_id for p in comic.panels if p.panel_id in kept} == kept  # not redrawn
@@ -79,9 +79,9 @@ async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
 
 
 async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Settings, app: FastAPI) -> None:
-    data = app.state.data
-    comic_job = await app.state.pipeline.start_scenes(GenerateScenesRequest(topic="kindness"))
-    await app.state.runner.wait_idle()
+    data = services(app).data
+    comic_job = await services(app).pipeline.start_scenes(GenerateScenesRequest(topic="kindness"))
+    await services(app).runner.wait_idle()
     waiting = await data.get_job(comic_job.id)
     interrupted = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running",
                                             step="generating_scenes", progress=5, data={"num_scenes": 2}))
@@ -89,12 +89,12 @@ async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Se
                                     step="scenes_ready"))
     await data.update_comic(waiting.comic_id, lambda c: c.model_copy(  # as every start does: the comic lists them
         update={"job_ids": [*c.job_ids, interrupted.id, odd.id]}))
-    await app.state.runner.shutdown()
+    await services(app).runner.shutdown()
 
     async with restarted(settings) as again:
-        resumed = await again.state.data.get_job(interrupted.id)
-        still = await again.state.data.get_job(waiting.id)
-        failed = await again.state.data.get_job(odd.id)
+        resumed = await services(again).data.get_job(interrupted.id)
+        still = await services(again).data.get_job(waiting.id)
+        failed = await services(again).data.get_job(odd.id)
     assert (resumed.status, resumed.step) == ("awaiting_input", "scenes_ready")
     assert still.model_dump() == waiting.model_dump()
     assert failed.status == "failed" and failed.error is not None
@@ -106,12 +106,12 @@ async def test_a_crashing_step_fails_the_job_with_a_clear_error(settings: Settin
         async def render_character(self, **kwargs):  # type: ignore[no-untyped-def]
             raise RuntimeError("secret internal detail")
 
-    app.state.pipeline.images = Broken()
+    services(app).pipeline.images = Broken()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         job_id = (await client.post(f"{API}/comics/scenes/generate", json={"topic": "safety"})).json()["job_id"]
-        await app.state.runner.wait_idle()
+        await services(app).runner.wait_idle()
         await client.post(f"{API}/comics/{job_id}/generate")
-        await app.state.runner.wait_idle()
+        await services(app).runner.wait_idle()
         status = (await client.get(f"{API}/jobs/{job_id}")).json()
     assert status["status"] == "failed"
     assert status["error"]["code"] == "internal_error"
@@ -123,7 +123,7 @@ async def test_builder_work_interrupted_by_a_stop_resumes_or_ends_clearly(settin
     its partial text, never `streaming` forever."""
     from app.models.api import CreateProjectRequest
 
-    builder, data = app.state.builder, app.state.data
+    builder, data = services(app).builder, services(app).data
     project = await builder.create(CreateProjectRequest(prompt="crossing the road safely"))
     lines = await builder.start_story(project.id, None)
     story = "".join([json.loads(line).get("story", "") async for line in lines])
@@ -135,12 +135,12 @@ async def test_builder_work_interrupted_by_a_stop_resumes_or_ends_clearly(settin
                                         step="writing_story"))
     await data.update_comic(comic.id, lambda c: c.model_copy(update={
         "job_ids": [*c.job_ids, render.id, writing.id], "story_status": "streaming", "story": story[:40]}))
-    await app.state.runner.shutdown()
+    await services(app).runner.shutdown()
 
     async with restarted(settings) as again:
-        resumed = await again.state.data.get_job(render.id)
-        cut = await again.state.data.get_job(writing.id)
-        after = await again.state.data.get_comic(comic.id)
+        resumed = await services(again).data.get_job(render.id)
+        cut = await services(again).data.get_job(writing.id)
+        after = await services(again).data.get_comic(comic.id)
     assert (resumed.status, resumed.progress) == ("completed", 100)
     assert all(p.status == "rendered" for p in after.panels)
     assert cut.status == "failed" and cut.error is not None and cut.error.code == "resume_failed"

@@ -11,35 +11,36 @@ from app.models.api import GenerateScenesRequest
 from app.models.schemas import Job, JobKind
 from config import Settings
 from tests.services.test_resume import restarted
+from tests.conftest import services
 
 
 async def scenes_awaiting_review(app: FastAPI) -> Job:
-    job = await app.state.pipeline.start_scenes(GenerateScenesRequest(topic="kindness", num_scenes=3))
-    await app.state.runner.wait_idle()
-    return await app.state.data.get_job(job.id)
+    job = await services(app).pipeline.start_scenes(GenerateScenesRequest(topic="kindness", num_scenes=3))
+    await services(app).runner.wait_idle()
+    return await services(app).data.get_job(job.id)
 
 
 async def interrupt(app: FastAPI, job: Job, *, step: str, data: dict[str, Any]) -> None:
     """Leave the job `running` at `step` with `data` as the previous version stored it, then stop."""
-    await app.state.data.update_job(job.id, lambda j: Job.model_validate(
+    await services(app).data.update_job(job.id, lambda j: Job.model_validate(
         {**j.model_dump(), "status": "running", "step": step, "data": data}))
-    await app.state.runner.shutdown()
+    await services(app).runner.shutdown()
 
 
 def test_every_kind_of_job_has_a_way_to_resume(app: FastAPI) -> None:
-    assert set(app.state.pipeline.resumer.by_kind) == set(get_args(JobKind))
+    assert set(services(app).pipeline.resumer.by_kind) == set(get_args(JobKind))
 
 
 async def test_an_interrupted_refinement_is_redone_from_the_request_its_job_kept(settings: Settings,
                                                                                   app: FastAPI) -> None:
     job = await scenes_awaiting_review(app)
-    before = await app.state.data.get_comic(job.comic_id)
+    before = await services(app).data.get_comic(job.comic_id)
     ask = {"feedback": "make it funnier", "scene_ids": [before.scenes[1].scene_id]}
     await interrupt(app, job, step="refining_scenes", data={"num_scenes": 3, "refine": ask})
 
     async with restarted(settings) as again:
-        resumed = await again.state.data.get_job(job.id)
-        after = await again.state.data.get_comic(job.comic_id)
+        resumed = await services(again).data.get_job(job.id)
+        after = await services(again).data.get_comic(job.comic_id)
     assert (resumed.status, resumed.step) == ("awaiting_input", "scenes_ready")
     assert len(after.scenes[1].dialogue) == len(before.scenes[1].dialogue) + 1  # the joke the feedback asked for
     assert [after.scenes[0], after.scenes[2]] == [before.scenes[0], before.scenes[2]]
@@ -50,7 +51,7 @@ async def test_a_refinement_whose_request_was_not_kept_fails_saying_so(settings:
     await interrupt(app, job, step="refining_scenes", data={"num_scenes": 3})
 
     async with restarted(settings) as again:
-        failed = await again.state.data.get_job(job.id)
+        failed = await services(again).data.get_job(job.id)
     assert failed.status == "failed" and failed.error is not None
     assert failed.error.code == "resume_failed" and "'refining_scenes'" in failed.error.message
 
@@ -58,12 +59,12 @@ async def test_a_refinement_whose_request_was_not_kept_fails_saying_so(settings:
 async def test_generation_resumes_at_its_step_and_runs_the_steps_after_it_in_order(settings: Settings,
                                                                                     app: FastAPI) -> None:
     job = await scenes_awaiting_review(app)
-    await app.state.data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
+    await services(app).data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
     await interrupt(app, job, step="generating_panels", data={"num_scenes": 3})
 
     async with restarted(settings) as again:
-        done = await again.state.data.get_job(job.id)
-        comic = await again.state.data.get_comic(job.comic_id)
+        done = await services(again).data.get_job(job.id)
+        comic = await services(again).data.get_comic(job.comic_id)
     assert (done.status, done.step, done.progress) == ("completed", "done", 100)
     assert comic.status == "completed" and comic.panels and all(p.status == "rendered" for p in comic.panels)
     # resumed after rendering_characters: that step is not run again, so no sheet was drawn

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from app.storage.data_manager import DataManager
 from app.storage.push import SupabasePush
 from app.storage.supabase_backend import SupabaseBackend
-from tests.conftest import finished_comic
+from tests.conftest import finished_comic, services
 from tests.fakes.supabase import FakeSupabase
 from tests.fakes.supabase_project import KEY, URL
 from tests.processes import free_port, running
@@ -29,7 +29,7 @@ TABLES = ["comics", "jobs", "scenes", "characters", "panels", "images"]
 async def three_comics(client: httpx.AsyncClient, app: FastAPI) -> DataManager:
     for topic in ("teaching kids about safety", "sharing with friends", "brushing your teeth"):
         await finished_comic(client, app, topic=topic, num_scenes=3)
-    return app.state.data
+    return services(app).data
 
 
 def counts(dsn: str) -> dict[str, int]:

@@ -17,7 +17,7 @@ from app.models.schemas import SERVICE_MODELS, TABLE_MODELS
 from app.storage.export import insert_statements
 from app.storage.sql_schema import render_schema
 from config import Settings
-from tests.conftest import finished_comic
+from tests.conftest import finished_comic, services
 from tests.postgres import database  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ async def test_every_export_bundle_loads_with_its_constraints_holding(database: 
     await client.post(f"/api/v1/projects/{project['id']}/panels/{panel['panel_id']}/render")
     await client.post(f"/api/v1/projects/{project['id']}/panels/generate")  # re-planned: that image's panel is gone
 
-    whole = await app.state.data.export_all_data()
+    whole = await services(app).data.export_all_data()
     one = (await client.get(f"/api/v1/projects/{first['comic_id']}/export/json")).json()
     assert whole["format"] == "fable-export" and whole["version"] == 1 and list(whole["schema"]) == TABLES
     assert len(whole["tables"]["comics"]) == 3 and len(one["tables"]["comics"]) == 1

@@ -21,7 +21,7 @@ from app.models.schemas import Character, Panel
 from app.services.fal_images import FalImageModel
 from config import Settings
 from external_services import FalClient, ImageFetcher, RetryPolicy, host_allowed
-from tests.conftest import Sleeps, finished_comic
+from tests.conftest import Sleeps, finished_comic, services
 from tests.fakes.fal import FakeFal, Outcome, png
 
 KEY = "fal-test-key-id:fal-test-secret-5678"
@@ -250,10 +250,10 @@ def test_host_patterns(url: str, allowed: bool) -> None:
 async def fal_app(fal_settings: Settings, sleeps: Sleeps) -> AsyncIterator[FastAPI]:
     application = create_app(fal_settings)
     async with application.router.lifespan_context(application):
-        assert application.state.pipeline.images.name == "fal.ai"  # chosen by config, not injected
-        application.state.pipeline.images = model(fal_settings, sleeps)
+        assert services(application).pipeline.images.name == "fal.ai"  # chosen by config, not injected
+        services(application).pipeline.images = model(fal_settings, sleeps)
         yield application
-        await application.state.pipeline.images.close()
+        await services(application).pipeline.images.close()
 
 
 @pytest.fixture
@@ -273,7 +273,7 @@ async def test_the_wizard_renders_on_fal_and_keeps_every_image_with_its_source(
     references = {c["name"]: c["reference_url"] for c in cast}
     for submission in edits:  # every edit call carries the sheets of cast members fal rendered
         assert set(submission.arguments["image_urls"]) <= set(references.values())
-    data = fal_app.state.data
+    data = services(fal_app).data
     for panel in panels:
         lettered = await data.get_image(panel["image_id"])
         assert lettered.art_id == panel["art_id"] and lettered.source_url is None
@@ -316,9 +316,9 @@ async def test_a_bad_key_fails_the_job_with_a_sentence_and_no_secret(
         caplog: pytest.LogCaptureFixture) -> None:
     fake.plan = lambda endpoint, arguments: Outcome(submit_status=401)
     job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "num_scenes": 2})).json()["job_id"]
-    await fal_app.state.runner.wait_idle()
+    await services(fal_app).runner.wait_idle()
     assert (await http.post(f"{API}/comics/{job_id}/generate")).status_code == 202
-    await fal_app.state.runner.wait_idle()
+    await services(fal_app).runner.wait_idle()
     status = (await http.get(f"{API}/jobs/{job_id}")).json()
     assert status["status"] == "failed"
     assert status["error"] == {"code": "provider_auth_failed", "message": "fal.ai rejected the key (401): check FAL_KEY"}

@@ -16,7 +16,7 @@ from app.factory import create_app
 from app.services.openai_text import OpenAITextModel
 from config import Settings
 from external_services import OpenAIClient, RetryPolicy
-from tests.conftest import Sleeps, settle, tree_digest
+from tests.conftest import Sleeps, services, settle, tree_digest
 
 BASE = "http://openai.test/v1"
 API = "/api/v1"
@@ -52,9 +52,9 @@ def openai_settings(settings: Settings) -> Settings:
 async def openai_app(openai_settings: Settings, sleeps: Sleeps) -> AsyncIterator[FastAPI]:
     application = create_app(openai_settings)
     async with application.router.lifespan_context(application):
-        assert application.state.pipeline.text.name == "openai"  # chosen by config, not injected
+        assert services(application).pipeline.text.name == "openai"  # chosen by config, not injected
         client = OpenAIClient(openai_settings, policy=RetryPolicy(sleep=sleeps, deadline=600))
-        application.state.pipeline.text = OpenAITextModel(client)
+        services(application).pipeline.text = OpenAITextModel(client)
         yield application
 
 
@@ -92,7 +92,7 @@ async def test_scenes_use_strict_json_schema_and_moderation(http: httpx.AsyncCli
     scenes = (await http.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]
     assert [s["title"] for s in scenes] == ["Scene 1", "Scene 2"]
     assert scenes[1]["dialogue"] == []  # a speaker outside the cast is dropped, never invented
-    job = await openai_app.state.data.get_job(job_id)
+    job = await services(openai_app).data.get_job(job_id)
     assert job.data.model_dump()["usage"] == {"tokens": 42, "text_calls": 1, "image_calls": 0}
 
 

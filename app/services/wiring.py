@@ -1,0 +1,89 @@
+"""The composition root: `build_services(settings)` is the one place the app is wired.
+
+The FastAPI lifespan (app/factory.py), the CLI (app/cli.py) and the benches all build their services
+here, so each of them gets the same pieces wired the same way: storage, the models with their
+moderators, the job runner with the per-owner limit, the comic pipeline and its pieces, the project
+builder, the project events and the exporter. The API reads them through its dependencies (app/api/deps.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from app.services.builder import ProjectBuilder
+from app.services.events import ProjectEvents
+from app.services.exports import ComicExporter
+from app.services.image_history import ImageLink
+from app.services.jobs import JobRunner
+from app.services.pipeline import ComicPipeline
+from app.services.providers import ImageModel, TextModel
+from app.services.registry import build_image_model, build_text_model, close_providers
+from app.storage.data_manager import DataManager
+from app.storage.registry import build_backend
+from config import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the app runs on, built once and closed together."""
+
+    settings: Settings
+    data: DataManager
+    runner: JobRunner
+    pipeline: ComicPipeline
+    builder: ProjectBuilder
+    events: ProjectEvents
+    exporter: ComicExporter
+
+    @property
+    def text(self) -> TextModel:
+        return self.pipeline.text
+
+    @property
+    def images(self) -> ImageModel:
+        return self.pipeline.images
+
+
+@asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[DataManager]:
+    """Storage alone, opened and closed: what build_services stands on, and all a storage command needs
+    (the CLI's stats, cleanup and export load no model)."""
+    data = DataManager(build_backend(settings))
+    await data.open()
+    try:
+        yield data
+    finally:
+        await data.close()
+
+
+@asynccontextmanager
+async def build_services(settings: Settings, *, image_link: ImageLink, text: TextModel | None = None,
+                         images: ImageModel | None = None) -> AsyncIterator[Services]:
+    """The app's services, wired from `settings`; on exit the runner stops, storage closes, the models close.
+
+    `image_link` turns an image id into the URL a comic keeps beside it; the API layer owns its routes and
+    hands its builder in (app/api/urls.py: image_url). Unfinished jobs are not resumed here: the server
+    does that once it is up (`pipeline.resume_unfinished()`), a one-off command does not. `text` and
+    `images` replace the models the settings pick (with their moderators): a bench's own fakes, say.
+    """
+    async with AsyncExitStack() as stack:
+        text = text or build_text_model(settings)
+        images = images or build_image_model(settings)
+        stack.push_async_callback(close_providers, text, images)
+        data = await stack.enter_async_context(open_storage(settings))
+        runner = JobRunner(data)
+        stack.push_async_callback(runner.shutdown)  # first out: no job still writes when storage closes
+        pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
+                                 max_concurrent_renders=settings.max_concurrent_renders,
+                                 max_active_jobs_per_owner=settings.max_active_jobs_per_owner,
+                                 max_panels=settings.max_panels, image_link=image_link)
+        events = ProjectEvents()
+        data.on_comic_saved.append(events.publish)
+        data.on_comic_deleted.append(events.deleted)
+        builder = ProjectBuilder(data=data, runner=runner, quota=pipeline.quota, jobs=pipeline.jobs,
+                                 providers=pipeline.providers, planner=pipeline.planner, renderer=pipeline.renderer,
+                                 render_all=pipeline.render_all, history=pipeline.history)
+        yield Services(settings=settings, data=data, runner=runner, pipeline=pipeline, builder=builder,
+                       events=events, exporter=ComicExporter(data))
