@@ -20,9 +20,13 @@ from config import Settings
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                    image_provider="offline", api_keys=[], supabase_jwt_secret=None)
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Offline, open, on a fresh DATA_DIR; `@pytest.mark.settings(name=value)` changes any of them, so a
+    test configures the app it gets (a render limit, a job quota) instead of patching its services."""
+    marker = request.node.get_closest_marker("settings")
+    values: dict[str, Any] = {"data_dir": tmp_path / "data", "env": "test", "text_provider": "offline",
+                              "image_provider": "offline", "api_keys": [], "supabase_jwt_secret": None}
+    return Settings(_env_file=None, **{**values, **(marker.kwargs if marker else {})})
 
 
 @pytest.fixture

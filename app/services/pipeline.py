@@ -8,8 +8,6 @@ and resuming after a restart (resume.py). ProjectBuilder is handed the pieces it
 
 from __future__ import annotations
 
-import asyncio
-
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, Job, Scene
 from app.services.comic_writes import ComicWrites
@@ -66,15 +64,6 @@ class ComicPipeline:
     @images.setter
     def images(self, model: ImageModel) -> None:
         self.providers.images = model
-
-    @property
-    def _render_slots(self) -> asyncio.Semaphore:
-        """The image calls allowed in flight (Renderer.slots); tests narrow them here."""
-        return self.renderer.slots
-
-    @_render_slots.setter
-    def _render_slots(self, slots: asyncio.Semaphore) -> None:
-        self.renderer.slots = slots
 
     # -- the wizard ---------------------------------------------------------------------------------
     async def start_scenes(self, request: GenerateScenesRequest, *, owner_id: str | None = None) -> Job:

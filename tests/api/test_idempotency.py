@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from app.factory import create_app
 from config import Settings
-from tests.conftest import scenes_ready, services, settle, tree_digest
+from tests.conftest import scenes_ready, settle, tree_digest
 
 API = "/api/v1"
 BODY = {"topic": "teaching kids about safety", "num_scenes": 2}
@@ -99,9 +99,9 @@ async def test_work_starting_routes_replay_instead_of_answering_409(client: http
     assert len(project["job_ids"]) == 2  # the wizard's job and one render-all, not two
 
 
+@pytest.mark.settings(max_active_jobs_per_owner=1)
 async def test_errors_are_not_kept_so_the_same_key_can_succeed_later(client: httpx.AsyncClient, app: FastAPI) -> None:
     key = {"Idempotency-Key": "after-a-429"}
-    services(app).pipeline.quota.limit = 1
     blocker = await client.post(f"{API}/comics/scenes/generate", json=BODY)
     assert blocker.status_code == 202
     refused = await client.post(f"{API}/comics/scenes/generate", json=BODY, headers=key)

@@ -269,14 +269,13 @@ class CountingImages(OfflineImageModel):
             self.in_flight -= 1
 
 
-@pytest.mark.parametrize("limit", [2, 10])
+@pytest.mark.parametrize("limit", [pytest.param(n, marks=pytest.mark.settings(max_concurrent_renders=n)) for n in (2, 10)])
 async def test_render_all_runs_panels_at_once_within_the_limit(client: httpx.AsyncClient, app: FastAPI,
                                                                limit: int) -> None:
     project_id, state = await cast_and_panels(client, app)
     panels = len(state["panels"])
     counting = CountingImages(target=min(limit, panels))
     services(app).pipeline.images = counting
-    services(app).pipeline._render_slots = asyncio.Semaphore(limit)
     answer = await client.post(f"{API}/projects/{project_id}/panels/render")
     again = await client.post(f"{API}/projects/{project_id}/panels/render")
     assert again.status_code == 409 and "already being rendered" in detail_of(again)
