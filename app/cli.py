@@ -23,9 +23,9 @@ from app.api.redaction import install_log_redaction
 from app.api.urls import image_url
 from app.errors import ConfigurationError, FableError
 from app.models.api import GenerateScenesRequest
-from app.services.catalog import catalog, unknown_ids
-from app.services.exports import Book
-from app.services.pages import png_bytes
+from app.services.comics.catalog import catalog, unknown_ids
+from app.services.exports.exporter import Book
+from app.services.drawing.pages import png_bytes
 from app.services.wiring import build_services, open_storage
 from app.storage.data_manager import DataManager
 from app.storage.fsutil import atomic_write

@@ -30,9 +30,9 @@ import respx  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from app.factory import create_app  # noqa: E402
-from app.services.fal_images import FalImageModel  # noqa: E402
-from app.services.openai_text import OpenAITextModel  # noqa: E402
-from app.services.registry import close_providers  # noqa: E402
+from app.services.providers.fal_images import FalImageModel  # noqa: E402
+from app.services.providers.openai_text import OpenAITextModel  # noqa: E402
+from app.services.providers.registry import close_providers  # noqa: E402
 from config import Settings  # noqa: E402
 from external_services import FalClient, OpenAIClient, RetryPolicy  # noqa: E402
 from tests.fakes.fal import FakeFal  # noqa: E402

@@ -26,7 +26,7 @@ def rss_mb() -> float:
 
 def main() -> int:
     base_rss = rss_mb()
-    from app.services.moderation import legacy_unfit_words
+    from app.services.safety.checks import legacy_unfit_words
     from app.services.safety import build_moderator, corpus
 
     rows = corpus.load("heldout.jsonl")

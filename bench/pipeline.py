@@ -31,8 +31,8 @@ from pydantic import SecretStr  # noqa: E402
 
 from app.factory import create_app  # noqa: E402
 from app.models.schemas import Character, Scene  # noqa: E402
-from app.services.providers import PanelPlan  # noqa: E402
-from app.services.offline_text import OfflineTextModel  # noqa: E402
+from app.services.providers.protocols import PanelPlan  # noqa: E402
+from app.services.providers.offline_text import OfflineTextModel  # noqa: E402
 from config import Settings  # noqa: E402
 from tests.fakes.fal import FakeFal  # noqa: E402
 

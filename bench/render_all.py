@@ -30,9 +30,9 @@ from PIL import Image  # noqa: E402
 
 from app.api.urls import image_url  # noqa: E402
 from app.models.schemas import Character, Comic, DialogueLine, Panel, Scene  # noqa: E402
-from app.services.offline_text import OfflineTextModel  # noqa: E402
-from app.services.pipeline import ComicPipeline  # noqa: E402
-from app.services.providers import RenderedImage  # noqa: E402
+from app.services.providers.offline_text import OfflineTextModel  # noqa: E402
+from app.services.comics.pipeline import ComicPipeline  # noqa: E402
+from app.services.providers.protocols import RenderedImage  # noqa: E402
 from app.services.wiring import build_services  # noqa: E402
 from config import Settings  # noqa: E402
 

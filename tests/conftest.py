@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from app.errors import UpstreamError
 from app.factory import create_app
-from app.services.offline_text import OfflineTextModel
+from app.services.providers.offline_text import OfflineTextModel
 from app.services.wiring import Services
 from config import Settings
 

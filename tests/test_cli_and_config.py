@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from pydantic import ValidationError
 
 from app.cli import main
-from app.services.catalog import catalog
+from app.services.comics.catalog import catalog
 from config import Settings, env_name, settings_error_lines
 from tests.processes import free_port, running
 

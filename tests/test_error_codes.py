@@ -17,7 +17,7 @@ from app.api import errors as handlers
 from app.errors import (Conflict, ContentRefused, FableError, Forbidden, InvalidInput, NotFound, StorageError, TooBusy,
                         Unauthorized, UpstreamError)
 from app.models.schemas import Job
-from app.services.jobs import JobRunner
+from app.services.jobs.runner import JobRunner
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from bench.faults import OPENAI, run
 from config import Settings
 from external_services import OpenAIClient, RetryPolicy
-from app.services.openai_text import OpenAITextModel
+from app.services.providers.openai_text import OpenAITextModel
 from app.factory import create_app
 from tests.conftest import Sleeps, services, tree_digest
 from tests.fakes.faults import KINDS, FaultInjector

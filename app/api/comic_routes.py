@@ -17,7 +17,7 @@ from app.errors import FableError, NotFound
 from app.models.api import (CharacterCatalog, CharacterSelection, ComicResult, GenerateScenesRequest, JobAccepted,
                             JobStatusDocument, RefineScenesRequest, ScenesResponse, SelectCharactersRequest)
 from app.models.schemas import Job
-from app.services.catalog import catalog
+from app.services.comics.catalog import catalog
 
 router = APIRouter(prefix="/comics", tags=["wizard"])
 

@@ -9,11 +9,11 @@ from fastapi.requests import HTTPConnection
 
 from app.api.auth import Authenticator, CallerDep, caller, hide_unless_owned
 from app.errors import NotFound
-from app.services.builder import ProjectBuilder
-from app.services.events import ProjectEvents
-from app.services.exports import ComicExporter
-from app.services.jobs import JobRunner
-from app.services.pipeline import ComicPipeline
+from app.services.comics.builder import ProjectBuilder
+from app.services.jobs.events import ProjectEvents
+from app.services.exports.exporter import ComicExporter
+from app.services.jobs.runner import JobRunner
+from app.services.comics.pipeline import ComicPipeline
 from app.services.wiring import Services
 from app.storage.data_manager import DataManager
 from config import Settings

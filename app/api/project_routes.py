@@ -20,8 +20,8 @@ from app.errors import NotFound, Unauthorized
 from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
                             ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
 from app.models.schemas import Character, Comic, Panel
-from app.services.events import ProjectDeleted
-from app.services.exports import MEDIA_TYPES, ExportFormat
+from app.services.jobs.events import ProjectDeleted
+from app.services.exports.exporter import MEDIA_TYPES, ExportFormat
 from utils import ID_PATTERN
 
 router = APIRouter(prefix="/projects", tags=["builder"])

@@ -1,7 +1,7 @@
 """Where things are on this API: the prefix its routes are under, and the URLs answers name records by.
 
 Built here, from ids, and nowhere below the API layer: the services are handed `image_url` as their
-`image_link` (see app/services/image_history.py) for the image URLs a comic keeps beside each image id.
+`image_link` (see app/services/comics/image_history.py) for the image URLs a comic keeps beside each image id.
 """
 
 from __future__ import annotations

@@ -12,14 +12,14 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from app.services.builder import ProjectBuilder
-from app.services.events import ProjectEvents
-from app.services.exports import ComicExporter
-from app.services.image_history import ImageLink
-from app.services.jobs import JobRunner
-from app.services.pipeline import ComicPipeline
-from app.services.providers import ImageModel, TextModel
-from app.services.registry import build_image_model, build_text_model, close_providers
+from app.services.comics.builder import ProjectBuilder
+from app.services.jobs.events import ProjectEvents
+from app.services.exports.exporter import ComicExporter
+from app.services.comics.image_history import ImageLink
+from app.services.jobs.runner import JobRunner
+from app.services.comics.pipeline import ComicPipeline
+from app.services.providers.protocols import ImageModel, TextModel
+from app.services.providers.registry import build_image_model, build_text_model, close_providers
 from app.storage.data_manager import DataManager
 from app.storage.registry import build_backend
 from config import Settings

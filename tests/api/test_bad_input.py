@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.services.offline_text import OfflineTextModel
+from app.services.providers.offline_text import OfflineTextModel
 from config import Settings
 from tests.conftest import finished_comic, scenes_ready, services, settle, tree_digest
 

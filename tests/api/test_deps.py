@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from app.api.deps import get_exporter, get_storage
 from app.errors import NotFound
-from app.services.exports import ComicFile, ExportFormat
+from app.services.exports.exporter import ComicFile, ExportFormat
 
 API = "/api/v1"
 

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from PIL import Image
 from pypdf import PdfReader
 
-from app.services import pages
+from app.services.drawing import pages
 from tests.conftest import finished_comic, services
 
 API = "/api/v1"

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from app.models.schemas import Character
-from app.services.assets import resolve
-from app.services.offline_art import OfflineImageModel
+from app.services.comics.assets import resolve
+from app.services.providers.offline_art import OfflineImageModel
 from config import Settings
 from tests.api.test_bad_input import detail_of
 from tests.conftest import BrokenWriter, services, settle, tree_digest

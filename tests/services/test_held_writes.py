@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.errors import StorageError, UpstreamError
 from app.models.schemas import Comic, Job
-from app.services.jobs import JobQuota, JobRunner
+from app.services.jobs.runner import JobQuota, JobRunner
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 

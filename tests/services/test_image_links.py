@@ -8,10 +8,10 @@ from pathlib import Path
 from app.api.signing import ImageUrlSigner
 from app.api.urls import API_PREFIX, image_url
 from app.models.schemas import Comic, Panel
-from app.services.jobs import JobRunner
-from app.services.offline_art import OfflineImageModel
-from app.services.offline_text import OfflineTextModel
-from app.services.pipeline import ComicPipeline
+from app.services.jobs.runner import JobRunner
+from app.services.providers.offline_art import OfflineImageModel
+from app.services.providers.offline_text import OfflineTextModel
+from app.services.comics.pipeline import ComicPipeline
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 

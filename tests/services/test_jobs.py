@@ -10,7 +10,7 @@ import pytest
 
 from app.errors import Conflict, UpstreamError
 from app.models.schemas import Job
-from app.services.jobs import JobRunner, JobStopped
+from app.services.jobs.runner import JobRunner, JobStopped
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 

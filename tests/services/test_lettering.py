@@ -10,11 +10,11 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from app.models.schemas import DialogueLine, Panel, Scene
-from app.services import fonts
-from app.services.catalog import catalog
-from app.services.composition import stage
-from app.services.lettering import Balloon, Lettering, letter_panel, plan_lettering, wrap
-from app.services.offline_art import draw_panel
+from app.services.drawing import fonts
+from app.services.comics.catalog import catalog
+from app.services.drawing.composition import stage
+from app.services.drawing.lettering import Balloon, Lettering, letter_panel, plan_lettering, wrap
+from app.services.providers.offline_art import draw_panel
 
 CAST = {c.name: c for c in catalog()}
 LONG = ("Remember, when the traffic light is red we always wait on the pavement, even if the road looks "

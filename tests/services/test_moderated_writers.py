@@ -11,9 +11,9 @@ import pytest
 
 from app.errors import ContentRefused
 from app.models.schemas import DialogueLine, Scene
-from app.services.catalog import default_cast
-from app.services.offline_text import OfflineTextModel
-from app.services.registry import build_image_model, build_text_model
+from app.services.comics.catalog import default_cast
+from app.services.providers.offline_text import OfflineTextModel
+from app.services.providers.registry import build_image_model, build_text_model
 from app.services.safety.checked import CheckedTextModel, panel_texts, scene_texts
 from config import Settings
 

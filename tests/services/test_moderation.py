@@ -83,7 +83,7 @@ def test_rules_only_runs_without_the_model_and_still_refuses_the_never_pass_topi
 
 def test_the_service_does_not_start_when_the_model_cannot_load(monkeypatch: pytest.MonkeyPatch,
                                                                 tmp_path) -> None:
-    from app.services.registry import build_text_model
+    from app.services.providers.registry import build_text_model
 
     monkeypatch.setattr(classifier, "WEIGHTS", tmp_path / "missing.npz")
     monkeypatch.setattr(safety, "load", lambda: classifier.load(tmp_path / "missing.npz"))
@@ -105,7 +105,7 @@ def test_long_text_is_read_in_pieces(local: safety.Moderator) -> None:
 
 
 async def test_openai_runs_after_the_local_check_and_either_refusing_refuses(tmp_path) -> None:
-    from app.services.openai_text import OpenAITextModel
+    from app.services.providers.openai_text import OpenAITextModel
     from external_services import OpenAIClient, RetryPolicy
 
     base = "https://api.openai.test/v1"

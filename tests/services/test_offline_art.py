@@ -7,8 +7,8 @@ import io
 from PIL import Image
 
 from app.models.schemas import Panel, Scene
-from app.services.catalog import characters_by_ids
-from app.services.offline_art import PANEL_SIZE, draw_character_sheet, draw_panel, hex_to_rgb
+from app.services.comics.catalog import characters_by_ids
+from app.services.providers.offline_art import PANEL_SIZE, draw_character_sheet, draw_panel, hex_to_rgb
 
 CAST = characters_by_ids(["captain-mira", "bolt"])
 SCENE = Scene(scene_id="scene-1", title="Stop, Look and Listen", description="On the street, a ball rolls.",

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app.services.catalog import catalog, characters_by_ids, default_cast, recast_scenes
-from app.services.offline_text import plan_panels, refine_scene, write_scenes
+from app.services.comics.catalog import catalog, characters_by_ids, default_cast, recast_scenes
+from app.services.providers.offline_text import plan_panels, refine_scene, write_scenes
 from utils import topic_subject
 
 CAST = characters_by_ids(["captain-mira", "bolt", "luna-owl"])
@@ -93,8 +93,8 @@ def test_catalog_and_casting() -> None:
 
 
 async def test_the_story_streams_in_pieces_that_add_up_to_a_hero_journey() -> None:
-    from app.services.catalog import default_cast
-    from app.services.offline_text import OfflineTextModel, write_story
+    from app.services.comics.catalog import default_cast
+    from app.services.providers.offline_text import OfflineTextModel, write_story
     cast = default_cast("road safety")
     pieces = [p async for p in OfflineTextModel().stream_story(topic="road safety", age_group="5-8", cast=cast)]
     story = "".join(pieces)
@@ -104,7 +104,7 @@ async def test_the_story_streams_in_pieces_that_add_up_to_a_hero_journey() -> No
 
 
 async def test_extraction_finds_the_story_characters_in_order_and_invents_none() -> None:
-    from app.services.offline_text import OfflineTextModel
+    from app.services.providers.offline_text import OfflineTextModel
     model = OfflineTextModel()
     found = await model.extract_characters(story="Luna and Max meet Tom. Later Tom waves, and Max laughs. Yes, Tom!",
                                            age_group="5-8")

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.models.schemas import Character, Scene
-from app.services.catalog import characters_by_ids
-from app.services.offline_text import OfflineTextModel, plan_panels, write_scenes
-from app.services.providers import PanelPlan, normalize_plan, scene_panel
+from app.services.comics.catalog import characters_by_ids
+from app.services.providers.offline_text import OfflineTextModel, plan_panels, write_scenes
+from app.services.providers.protocols import PanelPlan, normalize_plan, scene_panel
 from config import Settings, settings_error_lines
 from tests.conftest import scenes_ready, services, settle
 from tests.fakes.openai import FakeOpenAI

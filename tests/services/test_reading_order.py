@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from app.models.schemas import DialogueLine, Panel, Scene
-from app.services.catalog import characters_by_ids
-from app.services.lettering import Box, plan_lettering
-from app.services.offline_art import draw_panel
-from app.services.offline_text import plan_panels, write_scenes
+from app.services.comics.catalog import characters_by_ids
+from app.services.drawing.lettering import Box, plan_lettering
+from app.services.providers.offline_art import draw_panel
+from app.services.providers.offline_text import plan_panels, write_scenes
 
 CAST = characters_by_ids(["max", "sunny-fox", "captain-mira"])
 SIZES = [(960, 720), (1440, 1080), (768, 1024), (640, 480), (1200, 600)]

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.models.schemas import DialogueLine, Scene
-from app.services.catalog import catalog, characters_by_ids, default_cast, recast_scenes
-from app.services.offline_text import write_scenes
-from app.services.recasting import OFFSTAGE
+from app.services.comics.catalog import catalog, characters_by_ids, default_cast, recast_scenes
+from app.services.providers.offline_text import write_scenes
+from app.services.comics.recasting import OFFSTAGE
 from tests.conftest import scenes_ready, services, settle
 
 API = "/api/v1"

@@ -11,10 +11,10 @@ import pytest
 from app.api.urls import image_url
 from app.errors import StorageError
 from app.models.schemas import Comic, Job, Panel
-from app.services.jobs import JobRunner
-from app.services.offline_art import OfflineImageModel
-from app.services.offline_text import OfflineTextModel
-from app.services.pipeline import ComicPipeline
+from app.services.jobs.runner import JobRunner
+from app.services.providers.offline_art import OfflineImageModel
+from app.services.providers.offline_text import OfflineTextModel
+from app.services.comics.pipeline import ComicPipeline
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 

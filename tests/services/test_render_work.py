@@ -17,8 +17,8 @@ from PIL import Image
 
 from app.errors import Conflict, NotFound, StorageError
 from app.models.schemas import Character, Comic, Panel, Scene
-from app.services.comic_writes import ComicWrites
-from app.services.providers import RenderedImage
+from app.services.comics.comic_writes import ComicWrites
+from app.services.providers.protocols import RenderedImage
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 from config import Settings

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from app.factory import create_app
 from app.models.api import GenerateScenesRequest
 from app.models.schemas import Job
-from app.services.offline_art import OfflineImageModel
+from app.services.providers.offline_art import OfflineImageModel
 from config import Settings
 from tests.conftest import services
 

@@ -1,4 +1,4 @@
-"""Resuming by job kind (app/services/resume.py) and the wizard's table of steps (wizard_steps.py): an
+"""Resuming by job kind (app/services/comics/resume.py) and the wizard's table of steps (wizard_steps.py): an
 interrupted job is taken up at the step it was in, from what its typed payload kept, or failed saying why."""
 
 from __future__ import annotations

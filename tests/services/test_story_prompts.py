@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from app.models.schemas import DialogueLine
-from app.services.catalog import default_cast
-from app.services.offline_text import write_scenes, write_story
+from app.services.comics.catalog import default_cast
+from app.services.providers.offline_text import write_scenes, write_story
 
 API = "/api/v1"
 SENTENCES = ("A little fox who lives at the edge of the forest learns to cross the road safely with the help "

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from app.errors import UpstreamError
 from app.factory import create_app
 from app.models.schemas import Character, Panel
-from app.services.fal_images import FalImageModel
+from app.services.providers.fal_images import FalImageModel
 from config import Settings
 from external_services import FalClient, ImageFetcher, RetryPolicy, host_allowed
 from tests.conftest import Sleeps, finished_comic, services

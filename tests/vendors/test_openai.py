@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.factory import create_app
-from app.services.openai_text import OpenAITextModel
+from app.services.providers.openai_text import OpenAITextModel
 from config import Settings
 from external_services import OpenAIClient, RetryPolicy
 from tests.conftest import Sleeps, services, settle, tree_digest

@@ -1,0 +1,1 @@
+"""A comic's life: the wizard and its steps, rendering a sheet or a panel, render-all, resuming, the builder, the cast."""

@@ -19,14 +19,14 @@ import anyio
 from app.errors import Conflict, FableError, InvalidInput, StorageError
 from app.models.api import CreateProjectRequest, UpdateProjectRequest
 from app.models.schemas import Character, Comic, DialogueLine, Job, Panel, Scene
-from app.services.assets import resolve
-from app.services.image_history import ImageHistory
-from app.services.jobs import JobQuota, JobRunner
-from app.services.listed_jobs import ListedJobs
-from app.services.panel_planner import PanelPlanner
-from app.services.providers import Providers, TextModel
-from app.services.render_all import RenderAll
-from app.services.rendering import Renderer
+from app.services.comics.assets import resolve
+from app.services.comics.image_history import ImageHistory
+from app.services.jobs.runner import JobQuota, JobRunner
+from app.services.comics.listed_jobs import ListedJobs
+from app.services.comics.panel_planner import PanelPlanner
+from app.services.providers.protocols import Providers, TextModel
+from app.services.comics.render_all import RenderAll
+from app.services.comics.rendering import Renderer
 from app.storage.data_manager import DataManager
 from utils import slugify
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from app.errors import InvalidInput
 from app.models.schemas import Character, Scene
-from app.services import recasting
+from app.services.comics import recasting
 from utils import stable_seed
 
-CATALOG_FILE = Path(__file__).resolve().parent.parent / "data" / "characters.json"
+CATALOG_FILE = Path(__file__).resolve().parents[2] / "data" / "characters.json"
 
 
 @lru_cache(maxsize=1)
@@ -51,5 +51,5 @@ def default_cast(topic: str, size: int = 3) -> list[Character]:
 
 def recast_scenes(scenes: list[Scene], old: list[Character], new: list[Character]) -> list[Scene]:
     """Give the old cast's parts and mentions to the new cast, scene by scene, so that nobody talks to or
-    about themselves (see app/services/recasting.py)."""
+    about themselves (see app/services/comics/recasting.py)."""
     return recasting.recast_scenes(scenes, old, new)

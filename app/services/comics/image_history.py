@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from app.errors import InvalidInput, NotFound
 from app.models.schemas import Character, Comic, ImageRecord, Panel
-from app.services.assets import shows
-from app.services.comic_parts import character_of, panel_of
+from app.services.comics.assets import shows
+from app.services.comics.comic_parts import character_of, panel_of
 from app.storage.data_manager import DataManager
 
 # An image id -> the URL answers name that image by. The API layer owns its routes and their prefix

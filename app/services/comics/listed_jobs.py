@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from app.errors import FableError, NotFound
 from app.models.schemas import Comic, Job
-from app.services.jobs import JobRunner
+from app.services.jobs.runner import JobRunner
 from app.storage.data_manager import DataManager
 
 NOT_STARTED = "the request that made this job was refused before the job started; nothing was done"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.models.schemas import Character, Scene
-from app.services.providers import PanelPlan, Providers, normalize_plan
+from app.services.providers.protocols import PanelPlan, Providers, normalize_plan
 
 
 class PanelPlanner:

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, Job, Scene
-from app.services.comic_writes import ComicWrites
-from app.services.image_history import ImageHistory, ImageLink
-from app.services.jobs import JobQuota, JobRunner
-from app.services.listed_jobs import ListedJobs
-from app.services.live_renders import LiveRenders
-from app.services.panel_planner import PanelPlanner
-from app.services.providers import DEFAULT_MAX_PANELS, ImageModel, Providers, TextModel
-from app.services.render_all import RenderAll
-from app.services.rendering import Renderer
-from app.services.resume import Resumer
-from app.services.wizard import Wizard
-from app.services.wizard_steps import WizardSteps
+from app.services.comics.comic_writes import ComicWrites
+from app.services.comics.image_history import ImageHistory, ImageLink
+from app.services.jobs.runner import JobQuota, JobRunner
+from app.services.comics.listed_jobs import ListedJobs
+from app.services.comics.live_renders import LiveRenders
+from app.services.comics.panel_planner import PanelPlanner
+from app.services.providers.protocols import DEFAULT_MAX_PANELS, ImageModel, Providers, TextModel
+from app.services.comics.render_all import RenderAll
+from app.services.comics.rendering import Renderer
+from app.services.comics.resume import Resumer
+from app.services.comics.wizard import Wizard
+from app.services.comics.wizard_steps import WizardSteps
 from app.storage.data_manager import DataManager
 
 

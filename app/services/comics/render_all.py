@@ -16,12 +16,12 @@ from typing import Any
 
 from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from app.models.schemas import Comic, Job
-from app.services.comic_writes import Change, ComicWrites
-from app.services.jobs import JobQuota, JobRunner, first_leaf
-from app.services.listed_jobs import ListedJobs
-from app.services.live_renders import LiveRenders
-from app.services.rendering import Renderer, claim_panel, stopped_panels
-from app.services.resume import CannotResume
+from app.services.comics.comic_writes import Change, ComicWrites
+from app.services.jobs.runner import JobQuota, JobRunner, first_leaf
+from app.services.comics.listed_jobs import ListedJobs
+from app.services.comics.live_renders import LiveRenders
+from app.services.comics.rendering import Renderer, claim_panel, stopped_panels
+from app.services.comics.resume import CannotResume
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)

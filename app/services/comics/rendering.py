@@ -12,14 +12,14 @@ from typing import Any
 
 from app.errors import FableError, InvalidInput, NotFound, UpstreamError
 from app.models.schemas import Character, Comic, ImageKind, ImageRecord, Panel
-from app.services.assets import cast_of, shows
-from app.services.comic_parts import character_of, panel_of
-from app.services.comic_writes import Change, ComicWrites
-from app.services.image_history import ImageLink, set_image
-from app.services.jobs import JobStopped
-from app.services.lettering import letter_panel
-from app.services.live_renders import LiveRenders
-from app.services.providers import Providers, RenderedImage
+from app.services.comics.assets import cast_of, shows
+from app.services.comics.comic_parts import character_of, panel_of
+from app.services.comics.comic_writes import Change, ComicWrites
+from app.services.comics.image_history import ImageLink, set_image
+from app.services.jobs.runner import JobStopped
+from app.services.drawing.lettering import letter_panel
+from app.services.comics.live_renders import LiveRenders
+from app.services.providers.protocols import Providers, RenderedImage
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from typing import Any, get_args
 
 from app.errors import NotFound
 from app.models.schemas import Job, JobKind
-from app.services.jobs import JobRunner
-from app.services.listed_jobs import NOT_STARTED, ListedJobs
+from app.services.jobs.runner import JobRunner
+from app.services.comics.listed_jobs import NOT_STARTED, ListedJobs
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ import logging
 from app.errors import Conflict, FableError, InvalidInput
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, Job, Scene, SceneRefinement, WizardPayload, WrittenScene
-from app.services.catalog import characters_by_ids
-from app.services.jobs import JobQuota, JobRunner
-from app.services.providers import Providers
-from app.services.recasting import recast_written
-from app.services.wizard_steps import WizardSteps
+from app.services.comics.catalog import characters_by_ids
+from app.services.jobs.runner import JobQuota, JobRunner
+from app.services.providers.protocols import Providers
+from app.services.comics.recasting import recast_written
+from app.services.comics.wizard_steps import WizardSteps
 from app.storage.data_manager import DataManager
 from utils import topic_subject
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from app.errors import Conflict
 from app.models.schemas import Character, Comic, Job, JobStep, WizardPayload, WrittenScene
-from app.services.catalog import default_cast
-from app.services.jobs import JobRunner
-from app.services.panel_planner import PanelPlanner
-from app.services.providers import Providers
-from app.services.render_all import RenderAll
-from app.services.rendering import Renderer
-from app.services.resume import CannotResume
+from app.services.comics.catalog import default_cast
+from app.services.jobs.runner import JobRunner
+from app.services.comics.panel_planner import PanelPlanner
+from app.services.providers.protocols import Providers
+from app.services.comics.render_all import RenderAll
+from app.services.comics.rendering import Renderer
+from app.services.comics.resume import CannotResume
 from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)

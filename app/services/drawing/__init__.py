@@ -1,0 +1,1 @@
+"""Drawing with Pillow: where the cast stands, the lettering of balloons and captions, pages and fonts."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[2] / "data" / "fonts"
 COMIC = "ComicNeue-Regular.otf"
 COMIC_BOLD = "ComicNeue-Bold.otf"
 FALLBACKS = ("DejaVuSans.ttf", "DroidSansFallbackFull.ttf")

@@ -29,8 +29,8 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFilter
 
 from app.models.schemas import DialogueLine
-from app.services import fonts
-from app.services.composition import Box, Figure, stage
+from app.services.drawing import fonts
+from app.services.drawing.composition import Box, Figure, stage
 from utils import slugify
 
 INK = (33, 30, 42)

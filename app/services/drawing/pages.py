@@ -17,8 +17,8 @@ from xml.etree import ElementTree
 
 from PIL import Image, ImageDraw
 
-from app.services import fonts
-from app.services.lettering import INK
+from app.services.drawing import fonts
+from app.services.drawing.lettering import INK
 from utils import parse_age_group
 
 DPI = 150

@@ -1,0 +1,1 @@
+"""A finished comic as files: PDF, CBZ, page PNGs and JSON."""

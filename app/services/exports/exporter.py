@@ -12,7 +12,7 @@ from typing import Literal
 
 from app.errors import Conflict, NotFound
 from app.models.schemas import Comic
-from app.services import pages
+from app.services.drawing import pages
 from app.storage.data_manager import DataManager
 from utils import slugify, topic_subject
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.models.schemas import Character, Panel, Scene
-from app.services.providers import RenderedImage
+from app.services.providers.protocols import RenderedImage
 from external_services import FalClient
 from master_prompts import character_sheet_prompt, panel_art_prompt
 from utils import stable_seed

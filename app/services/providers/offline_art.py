@@ -15,10 +15,10 @@ from typing import Callable
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from app.models.schemas import Character, Panel, Scene
-from app.services import fonts
-from app.services.assets import cast_of
-from app.services.composition import stage
-from app.services.providers import RenderedImage
+from app.services.drawing import fonts
+from app.services.comics.assets import cast_of
+from app.services.drawing.composition import stage
+from app.services.providers.protocols import RenderedImage
 from utils import slugify, stable_seed
 
 PANEL_SIZE = (960, 720)
@@ -277,7 +277,7 @@ def to_png(img: Image.Image) -> bytes:
 
 def draw_panel(*, panel: Panel, scene: Scene | None, cast: list[Character], style: str) -> bytes:
     """The panel's art: its setting and the members of `cast` it shows, in the panel's order, with no
-    text and no border; the letterer adds both (see app/services/lettering.py)."""
+    text and no border; the letterer adds both (see app/services/drawing/lettering.py)."""
     rng = random.Random(stable_seed("panel", panel.title, panel.description, *panel.characters, style))
     setting = scene.setting if scene else "park"
     night = "night" in panel.description.lower() or "smoke" in panel.description.lower()

@@ -13,11 +13,11 @@ import unicodedata
 from collections.abc import AsyncIterator
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
-from app.services.moderation import check_locally
-from app.services.catalog import catalog, default_cast
-from app.services.providers import PanelPlan
+from app.services.safety.checks import check_locally
+from app.services.comics.catalog import catalog, default_cast
+from app.services.providers.protocols import PanelPlan
 from app.services.safety.moderator import Moderator
-from app.services.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
+from app.services.providers.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
 from utils import new_id, parse_age_group, slugify, stable_seed, topic_subject
 
 SETTING_PHRASES = {

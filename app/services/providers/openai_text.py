@@ -11,8 +11,8 @@ import logging
 from app.errors import UpstreamError
 from app.models.drafts import CharacterDraft, CharactersDraft, PanelsDraft, SceneDraft, ScenesDraft
 from app.models.schemas import Character, DialogueLine, Panel, Scene
-from app.services.moderation import check_locally
-from app.services.providers import PanelPlan
+from app.services.safety.checks import check_locally
+from app.services.providers.protocols import PanelPlan
 from app.services.safety import default_moderator
 from app.services.safety.checked import WRITER_NOTE
 from app.services.safety.moderator import Moderator

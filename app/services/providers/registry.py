@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from app.services.offline_art import OfflineImageModel
-from app.services.offline_text import OfflineTextModel
-from app.services.providers import ImageModel, TextModel
+from app.services.providers.offline_art import OfflineImageModel
+from app.services.providers.offline_text import OfflineTextModel
+from app.services.providers.protocols import ImageModel, TextModel
 from app.services.safety import DEFAULT_SUPPORT, build_moderator
 from app.services.safety.checked import CheckedImageModel, CheckedTextModel
 from app.services.safety.moderator import Moderator
@@ -17,14 +17,14 @@ from config import Settings
 # The vendor SDKs load only when their provider is chosen: the offline service does not carry them
 # (openai and fal-client are about 30 MB of resident memory between them).
 def _openai(settings: Settings, moderator: Moderator) -> TextModel:
-    from app.services.openai_text import OpenAITextModel
+    from app.services.providers.openai_text import OpenAITextModel
     from external_services import OpenAIClient
 
     return OpenAITextModel(OpenAIClient(settings), moderator)
 
 
 def _fal(settings: Settings) -> ImageModel:
-    from app.services.fal_images import FalImageModel
+    from app.services.providers.fal_images import FalImageModel
     from external_services import FalClient
 
     return FalImageModel(FalClient(settings), settings.fal_image_model)

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from app.errors import ContentRefused
 from app.models.schemas import Character, Panel, Scene
-from app.services.providers import ImageModel, PanelPlan, RenderedImage, TextModel
+from app.services.providers.protocols import ImageModel, PanelPlan, RenderedImage, TextModel
 from app.services.safety.moderator import Moderator
 
 log = logging.getLogger(__name__)
