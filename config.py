@@ -144,7 +144,7 @@ class Settings(BaseSettings):
         return "fal.run" if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _settings_agree(self) -> "Settings":
+    def _settings_agree(self) -> Settings:
         """Rules between variables, all at once: one line each (joined by newlines; see settings_error_lines)."""
         problems = []
         if self.env == "production" and not self.auth_enabled:

@@ -141,7 +141,7 @@ class OpenAIClient:
                 for choice in chunk.choices:
                     if choice.delta.content:
                         yield choice.delta.content
-        except Exception as exc:  # noqa: BLE001 - translated if it is a vendor failure mid-stream
+        except Exception as exc:
             failure = classify_openai(exc)
             if failure is None:
                 raise
@@ -233,7 +233,7 @@ class FalClient:
             if handle is not None:  # stop paying for a picture nobody will wait for
                 try:
                     await handle.cancel()
-                except Exception:  # noqa: BLE001 - best effort; the timeout is what we report
+                except Exception:
                     log.info("fal.ai: could not cancel a timed-out request")
             raise
 
@@ -252,7 +252,7 @@ class FalClient:
         for miss in range(READ_RETRIES + 1):
             try:
                 return await read()
-            except Exception as exc:  # noqa: BLE001 - classified; anything else propagates unchanged
+            except Exception as exc:
                 failure = classify_fal(exc)
                 if failure is None or not failure.retryable or miss == READ_RETRIES:
                     raise

@@ -10,7 +10,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 # Ids are the only user-controlled strings that ever become file names: this pattern is the gate.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -46,7 +46,7 @@ def is_valid_id(value: str) -> bool:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def slugify(text: str) -> str:

@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from app.models.schemas import Character, Comic, DialogueLine, ImageRecord, Job, Panel, Scene  # noqa: E402
-from app.storage.export import bundle, insert_statements  # noqa: E402
-from app.storage.sql_schema import render_schema  # noqa: E402
-from utils import new_id  # noqa: E402
+from app.models.schemas import Character, Comic, DialogueLine, ImageRecord, Job, Panel, Scene
+from app.storage.export import bundle, insert_statements
+from app.storage.sql_schema import render_schema
+from utils import new_id
 
 DSN = os.environ.get("FABLE_TEST_POSTGRES", "host=127.0.0.1 port=5432 user=postgres dbname=test")
 

@@ -25,19 +25,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-import respx  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
+import httpx
+import respx
+from pydantic import SecretStr
 
-from app.factory import create_app  # noqa: E402
-from app.services.providers.fal_images import FalImageModel  # noqa: E402
-from app.services.providers.openai_text import OpenAITextModel  # noqa: E402
-from app.services.providers.registry import close_providers  # noqa: E402
-from config import Settings  # noqa: E402
-from external_services import FalClient, OpenAIClient, RetryPolicy  # noqa: E402
-from tests.fakes.fal import FakeFal  # noqa: E402
-from tests.fakes.faults import FaultInjector  # noqa: E402
-from tests.fakes.openai import FakeOpenAI  # noqa: E402
+from app.factory import create_app
+from app.services.providers.fal_images import FalImageModel
+from app.services.providers.openai_text import OpenAITextModel
+from app.services.providers.registry import close_providers
+from config import Settings
+from external_services import FalClient, OpenAIClient, RetryPolicy
+from tests.fakes.fal import FakeFal
+from tests.fakes.faults import FaultInjector
+from tests.fakes.openai import FakeOpenAI
 
 OPENAI = "https://api.openai.test/v1"
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.models.schemas import Comic, ImageRecord  # noqa: E402
-from app.storage.data_manager import DataManager  # noqa: E402
-from app.storage.json_backend import JsonBackend  # noqa: E402
+from app.models.schemas import Comic, ImageRecord
+from app.storage.data_manager import DataManager
+from app.storage.json_backend import JsonBackend
 
 
 def seed_snapshot(root: Path, count: int) -> None:

@@ -25,16 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-import respx  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
+import httpx
+import respx
+from pydantic import SecretStr
 
-from app.factory import create_app  # noqa: E402
-from app.models.schemas import Character, Scene  # noqa: E402
-from app.services.providers.protocols import PanelPlan  # noqa: E402
-from app.services.providers.offline_text import OfflineTextModel  # noqa: E402
-from config import Settings  # noqa: E402
-from tests.fakes.fal import FakeFal  # noqa: E402
+from app.factory import create_app
+from app.models.schemas import Character, Scene
+from app.services.providers.protocols import PanelPlan
+from app.services.providers.offline_text import OfflineTextModel
+from config import Settings
+from tests.fakes.fal import FakeFal
 
 
 class SlowText(OfflineTextModel):

@@ -74,7 +74,7 @@ def main() -> None:
                         break
                     except httpx.TransportError:
                         if server.poll() is not None:
-                            raise SystemExit("main.py exited")
+                            raise SystemExit("main.py exited") from None
                         time.sleep(0.02)  # waiting for the port; nothing is measured yet
                 job_id = client.post("/api/v1/comics/scenes/generate",
                                      json={"topic": "teaching kids about safety", "num_scenes": 3}).json()["job_id"]

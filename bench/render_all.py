@@ -26,15 +26,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from app.api.urls import image_url  # noqa: E402
-from app.models.schemas import Character, Comic, DialogueLine, Panel, Scene  # noqa: E402
-from app.services.providers.offline_text import OfflineTextModel  # noqa: E402
-from app.services.comics.pipeline import ComicPipeline  # noqa: E402
-from app.services.providers.protocols import RenderedImage  # noqa: E402
-from app.services.wiring import build_services  # noqa: E402
-from config import Settings  # noqa: E402
+from app.api.urls import image_url
+from app.models.schemas import Character, Comic, DialogueLine, Panel, Scene
+from app.services.providers.offline_text import OfflineTextModel
+from app.services.comics.pipeline import ComicPipeline
+from app.services.providers.protocols import RenderedImage
+from app.services.wiring import build_services
+from config import Settings
 
 
 DIALOGUE = [DialogueLine(speaker="Max", text="Which way do we look first?"),

@@ -40,7 +40,7 @@ def running(args: list[str], *, env: dict[str, str], ready: str, verify: str | b
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{args[0]} was not ready in {timeout} s:\n{log.read_text()[-3000:]}")
+                    raise RuntimeError(f"{args[0]} was not ready in {timeout} s:\n{log.read_text()[-3000:]}") from None
                 time.sleep(0.05)  # waiting for a process to bind its port; readiness is checked, not assumed
         yield process
     finally:

@@ -27,7 +27,7 @@ def test_pipeline_bench_runs() -> None:
     assert "at most 1 in flight" in done.stdout  # the baseline really ran one by one
 
 
-def test_export_bench_runs(database: str) -> None:  # noqa: F811 - the PostgreSQL fixture
+def test_export_bench_runs(database: str) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "export.py"), "--comics", "20", "--baseline-comics",
                            "5"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr

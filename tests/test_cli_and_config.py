@@ -69,7 +69,7 @@ def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
     (["make", "safety", "--characters", "nobody"], "nobody"),
 ])
 def test_make_refuses_bad_input_clearly(tmp_path: Path, argv: list[str], says: str) -> None:
-    code, out, err = run_cli("--data-dir", str(tmp_path), *argv)
+    code, _out, err = run_cli("--data-dir", str(tmp_path), *argv)
     assert code != 0 and says in err and "Traceback" not in err
 
 
@@ -78,7 +78,7 @@ def test_characters_lists_the_catalog_and_unknown_ids_point_to_it(tmp_path: Path
     assert code == 0
     rows = out.splitlines()
     assert len(rows) == len(catalog())
-    for row, character in zip(rows, catalog()):
+    for row, character in zip(rows, catalog(), strict=False):
         assert row.split()[0] == character.id and f"  {character.name}  " in row
         assert character.description.split()[0] in row
     code, _, err = run_cli("--data-dir", str(tmp_path), "make", "safety", "--characters", "max", "nobody")

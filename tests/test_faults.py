@@ -13,7 +13,7 @@ from config import Settings
 from external_services import OpenAIClient, RetryPolicy
 from app.services.providers.openai_text import OpenAITextModel
 from app.factory import create_app
-from tests.conftest import Sleeps, services, tree_digest
+from tests.conftest import Sleeps, services
 from tests.fakes.faults import KINDS, FaultInjector
 from tests.fakes.openai import FakeOpenAI
 

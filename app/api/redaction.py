@@ -91,7 +91,7 @@ def _redact_value(value: Any) -> Any:
         return redact_credentials(value)
     try:
         text = str(value)  # a URL object, an exception: formatted later with its text
-    except Exception:  # noqa: BLE001 - an object that cannot be shown cannot leak; logging must not fail
+    except Exception:
         return value
     redacted = redact_credentials(text)
     return value if redacted == text else redacted

@@ -96,7 +96,7 @@ class GuardedNetwork(httpcore.AsyncNetworkBackend):
             raise AddressRefused(host)
         return usable
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 httpcore's signature
                           local_address: str | None = None,
                           socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.AsyncNetworkStream:
         last: Exception | None = None
@@ -109,7 +109,7 @@ class GuardedNetwork(httpcore.AsyncNetworkBackend):
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,  # noqa: ASYNC109 httpcore's signature
                                   socket_options: typing.Iterable[typing.Any] | None = None
                                   ) -> httpcore.AsyncNetworkStream:
         raise AddressRefused(path)

@@ -45,7 +45,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, provider: str, class
     for attempt in range(1, policy.attempts + 1):
         try:
             return await call()
-        except Exception as exc:  # noqa: BLE001 - classified below; unknown errors propagate unchanged
+        except Exception as exc:
             failure = classify(exc)
             if failure is None:
                 raise

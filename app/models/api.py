@@ -65,7 +65,7 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="after")
-    def _printable(self) -> "Body":
+    def _printable(self) -> Body:
         for name in type(self).model_fields:
             if any(_UNPRINTABLE.search(text) for text in _strings(getattr(self, name))):
                 raise ValueError(f"{name} contains a control character, a text-direction override or an unpaired surrogate")
@@ -163,7 +163,7 @@ class JobStatusDocument(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, job: Job) -> "JobStatusDocument":
+    def of(cls, job: Job) -> JobStatusDocument:
         return cls(job_id=job.id, comic_id=job.comic_id, kind=job.kind, topic=job.topic, status=job.status,
                    step=job.step, progress=job.progress, error=job.error, created_at=job.created_at,
                    updated_at=job.updated_at)
@@ -268,7 +268,7 @@ class ProjectSummary(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, comic: Comic) -> "ProjectSummary":
+    def of(cls, comic: Comic) -> ProjectSummary:
         return cls(id=comic.id, title=comic.title, topic=comic.topic, age_group=comic.age_group, style=comic.style,
                    status=comic.status, story_status=comic.story_status, characters=len(comic.characters),
                    panels=len(comic.panels), panels_rendered=sum(p.status == "rendered" for p in comic.panels),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 from app.errors import Conflict, NotFound, StorageError
 from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, StoredAnswer, VersionedRecord
@@ -13,6 +14,7 @@ from app.storage import export
 from app.storage.base import ImageContent, StorageBackend
 from app.storage.pending import Kind, PendingWrites
 from utils import utcnow
+import contextlib
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=VersionedRecord)
@@ -94,7 +96,7 @@ class DataManager:
         await (self.update_job if kind == "job" else self.update_comic)(record_id, lambda record: record)
 
     def _shown(self, kind: Kind, record: R) -> R:
-        return self.pending.overlay(kind, getattr(record, "id"), record)[0]
+        return self.pending.overlay(kind, record.id, record)[0]
 
     # -- jobs -----------------------------------------------------------------------------------
     async def create_job(self, job: Job) -> Job:
@@ -158,10 +160,8 @@ class DataManager:
             for image in await self.backend.list_images(comic_id=comic.id):
                 await self.backend.delete_image(image.id)
             for job_id in comic.job_ids:
-                try:
+                with contextlib.suppress(NotFound):
                     await self.backend.delete_job(job_id)
-                except NotFound:
-                    pass
             await self.backend.delete_comic(comic.id)
         finally:
             self._deleting.discard(comic_id)

@@ -18,7 +18,8 @@ import os
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from app.errors import StorageError
 from app.storage.fsutil import atomic_write, describe, write_all

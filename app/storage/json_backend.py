@@ -17,7 +17,8 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -151,7 +152,7 @@ class JsonBackend:
         return record
 
     def _save(self, kind: str, record: R, expected_version: int | None, before_write: Callable[[], None] | None = None) -> R:
-        record_id: str = getattr(record, "id")
+        record_id: str = record.id
         path = self._path(kind, record_id)
         with self._lock_for(record_id):
             try:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Callable, Literal, TypeVar
+from typing import Literal, TypeVar
+from collections.abc import Callable
 
 from app.errors import FableError, NotFound
 from app.models.schemas import Record

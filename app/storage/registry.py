@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from app.errors import ConfigurationError
 from app.storage.base import StorageBackend
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from app.storage.supabase_backend import SupabaseBackend
 
 
-def supabase_backend(settings: Settings) -> "SupabaseBackend":
+def supabase_backend(settings: Settings) -> SupabaseBackend:
     # Settings refuses STORAGE_BACKEND=supabase without these; push-supabase needs them with any backend.
     if not settings.supabase_url or settings.supabase_key is None:
         raise ConfigurationError("Supabase needs SUPABASE_URL and SUPABASE_KEY (the service-role key) to be set")

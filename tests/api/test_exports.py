@@ -42,7 +42,7 @@ async def comic_id_of(client: httpx.AsyncClient, job_id: str) -> str:
 @pytest.mark.parametrize("num_scenes", [1, 6, 10])
 async def test_the_pdf_has_a_page_per_comic_page_and_opens_in_a_viewer(
         client: httpx.AsyncClient, app: FastAPI, tmp_path: Path, num_scenes: int) -> None:
-    job_id, comic = await finished_comic(client, app, num_scenes=num_scenes)
+    _job_id, comic = await finished_comic(client, app, num_scenes=num_scenes)
     answer = await client.get(f"{API}/projects/{comic['comic_id']}/export/pdf")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.headers["content-disposition"] == 'attachment; filename="adventures-in-safety.pdf"'
@@ -64,7 +64,7 @@ async def test_the_pdf_has_a_page_per_comic_page_and_opens_in_a_viewer(
 
 
 async def test_the_cbz_holds_the_pages_in_order_and_a_valid_comicinfo(client: httpx.AsyncClient, app: FastAPI) -> None:
-    job_id, comic = await finished_comic(client, app, num_scenes=6)
+    _job_id, comic = await finished_comic(client, app, num_scenes=6)
     answer = await client.get(f"{API}/projects/{comic['comic_id']}/export/cbz")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/vnd.comicbook+zip"
     archive = zipfile.ZipFile(io.BytesIO(answer.content))
@@ -81,7 +81,7 @@ async def test_the_cbz_holds_the_pages_in_order_and_a_valid_comicinfo(client: ht
     assert set(info["Characters"].split(", ")) == {c["name"] for c in comic["characters"]}
     listed = info["Pages"]["Page"]
     assert [p["@Image"] for p in listed] == [0, 1] and listed[0]["@Type"] == ["FrontCover"]
-    for page, name in zip(listed, images):
+    for page, name in zip(listed, images, strict=False):
         data = archive.read(name)
         assert page["@ImageSize"] == len(data)
         assert Image.open(io.BytesIO(data)).size == (page["@ImageWidth"], page["@ImageHeight"]) == pages.PAGE_SIZE
@@ -195,7 +195,7 @@ def test_panels_sit_inside_the_page_in_rows_without_overlap_keeping_their_shape(
     for i, (x0, y0, x1, y1) in enumerate(boxes):
         assert area[0] <= x0 < x1 <= area[2] and area[1] <= y0 < y1 <= area[3]
         assert abs((x1 - x0) / (y1 - y0) - size[0] / size[1]) < 0.02
-        for (a0, b0, a1, b1) in boxes[i + 1:]:  # later panels are to the right on the same row, or below
+        for (a0, b0, _, _) in boxes[i + 1:]:  # later panels are to the right on the same row, or below
             assert (b0 == y0 and a0 >= x1 + pages.GUTTER - 1) or b0 >= y1 + pages.GUTTER - 1
     # Page 1 shows the first panels (red, then green...) top to bottom, left to right.
     first = composed[0]

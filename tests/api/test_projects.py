@@ -87,7 +87,7 @@ async def test_patch_needs_the_current_version(client: httpx.AsyncClient, settin
 
 async def test_delete_takes_the_jobs_and_image_files_along(client: httpx.AsyncClient, app: FastAPI,
                                                            settings: Settings) -> None:
-    project_id, state = await cast_and_panels(client, app)
+    project_id, _state = await cast_and_panels(client, app)
     done = await render_all(client, app, project_id)
     images = settings.images_dir
     files = [p for p in images.rglob("*.png")]
@@ -183,7 +183,7 @@ async def test_each_phase_refuses_to_run_before_its_inputs_exist(client: httpx.A
 
 
 async def test_unknown_ids_are_404_and_malformed_ones_422(client: httpx.AsyncClient, app: FastAPI) -> None:
-    project_id, state = await cast_and_panels(client, app)
+    project_id, _state = await cast_and_panels(client, app)
     ghost = "01a1f000-0000-7000-8000-000000000000"
     for method, path in (("GET", f"/projects/{ghost}"), ("PATCH", f"/projects/{ghost}"),
                          ("POST", f"/projects/{ghost}/story"), ("POST", f"/projects/{ghost}/characters/extract"),
@@ -206,7 +206,7 @@ async def test_extraction_keeps_rendered_sheets_of_characters_it_finds_again(cli
 
 
 async def test_planned_panels_use_only_the_cast(client: httpx.AsyncClient, app: FastAPI) -> None:
-    project_id, state = await cast_and_panels(client, app)
+    _project_id, state = await cast_and_panels(client, app)
     names = {c["name"] for c in state["characters"]}
     assert state["panels"] and all(set(p["characters"]) <= names and p["characters"] for p in state["panels"])
     assert all(p["status"] == "pending" for p in state["panels"])

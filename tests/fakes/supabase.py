@@ -217,7 +217,7 @@ class FakeSupabase:
                 [name]).fetchone()
             if row is None:
                 raise BadRequest(f"Could not find the function public.{name}", code="PGRST202", status=404)
-            self._functions[name] = [*zip(row[0], row[1]), ("", row[2])]
+            self._functions[name] = [*zip(row[0], row[1], strict=False), ("", row[2])]
         return self._functions[name]
 
     def _rpc(self, name: str, body: dict[str, Any]) -> httpx.Response:

@@ -90,8 +90,8 @@ class PlanSkippingOpenAI(FakeOpenAI):
 
 
 @respx.mock
-async def test_an_openai_plan_that_skips_a_scene_is_made_whole(http: httpx.AsyncClient,  # noqa: F811
-                                                                openai_app: FastAPI) -> None:  # noqa: F811
+async def test_an_openai_plan_that_skips_a_scene_is_made_whole(http: httpx.AsyncClient,
+                                                                openai_app: FastAPI) -> None:
     fake = PlanSkippingOpenAI()
     respx.route(host="openai.test").mock(side_effect=fake.handle)
     job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "road safety", "num_scenes": 4})).json()["job_id"]

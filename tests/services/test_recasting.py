@@ -33,7 +33,7 @@ def runs_of_names(text: str, names: list[str]) -> list[list[str]]:
 
 def assert_nobody_talks_to_themselves(scenes: list[Scene], cast: list[str]) -> None:
     for scene in scenes:
-        for before, after in zip(scene.dialogue, scene.dialogue[1:]):
+        for before, after in zip(scene.dialogue, scene.dialogue[1:], strict=False):
             assert before.speaker != after.speaker, (scene.title, before, after)  # nobody answers themselves
         for line in scene.dialogue:
             assert not named(line.text, line.speaker), (scene.title, line)  # nobody names themselves
@@ -51,7 +51,7 @@ def count(text: str, name: str) -> int:
 def assert_no_one_twice_by_merging(before: Scene, after: Scene) -> None:
     """"Mira helps Max" must not become "Max helps Max": a sentence of the description names a member
     more often than the original sentence named any one character only by merging two of them."""
-    for old, new in zip(re.split(r"(?<=[.!?;])\s+", before.description), re.split(r"(?<=[.!?;])\s+", after.description)):
+    for old, new in zip(re.split(r"(?<=[.!?;])\s+", before.description), re.split(r"(?<=[.!?;])\s+", after.description), strict=False):
         most = max([count(old, name) for name in EVERYONE] + [1])
         assert all(count(new, name) <= most for name in EVERYONE), (old, new)
 
@@ -65,7 +65,7 @@ async def test_the_readme_selection_gives_each_speaker_a_different_member(client
     assert answer.status_code == 200, answer.text
     recast = [Scene.model_validate(s) for s in (await client.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]]
     assert_nobody_talks_to_themselves(recast, ["Max", "Bolt"])
-    for before, after in zip(written, recast):
+    for before, after in zip(written, recast, strict=False):
         speakers = list(dict.fromkeys(line.speaker for line in before.dialogue))
         assert len({line.speaker for line in after.dialogue}) == min(len(speakers), 2), (before.title, after)
         assert len(after.dialogue) == len(before.dialogue)  # two speakers kept apart: no line merged away
@@ -79,7 +79,7 @@ async def test_the_readme_selection_gives_each_speaker_a_different_member(client
     for panel in comic["panels"]:
         lines = [DialogueLine.model_validate(line) for line in panel["dialogue"]]
         assert all(not named(line.text, line.speaker) for line in lines)
-        assert all(a.speaker != b.speaker for a, b in zip(lines, lines[1:]))
+        assert all(a.speaker != b.speaker for a, b in itertools.pairwise(lines))
 
 
 TOPICS = ["teaching kids about safety", "sharing and kindness", "healthy eating", "recycling", "volcanoes"]
@@ -98,7 +98,7 @@ def test_any_smaller_or_larger_cast_never_talks_to_itself(size: int) -> None:
         new_names = [c.name for c in new]
         assert {line.speaker for s in recast for line in s.dialogue} <= {*new_names, *OFFSTAGE}
         assert_nobody_talks_to_themselves(recast, sorted(set(EVERYONE)))
-        for before, after in zip(written, recast):
+        for before, after in zip(written, recast, strict=False):
             assert_no_one_twice_by_merging(before, after)
             speakers = {line.speaker for line in before.dialogue}
             members = {line.speaker for line in after.dialogue} & set(new_names)
@@ -130,7 +130,7 @@ def test_free_text_scenes_from_any_writer_are_rewritten(ids: list[str]) -> None:
     assert_no_one_twice_by_merging(FREE_TEXT, recast)
     assert len({line.speaker for line in recast.dialogue} & set(names)) == min(3, len(ids))
     assert {line.speaker for line in recast.dialogue} <= {*names, *OFFSTAGE}
-    assert not any(named(t, n) for t in (recast.description, *(l.text for l in recast.dialogue))
+    assert not any(named(t, n) for t in (recast.description, *(line.text for line in recast.dialogue))
                    for n in ("Sunny", "Captain Mira", "Mira") if n not in names)
 
 
@@ -166,7 +166,7 @@ async def test_a_cast_of_one_never_answers_itself(client: httpx.AsyncClient, app
         written = await scenes_of(client, job_id)
         recast = await select(client, job_id, [member])
         assert_nobody_talks_to_themselves(recast, sorted(set(EVERYONE)))
-        for before, after in zip(written, recast):
+        for before, after in zip(written, recast, strict=False):
             assert len(after.dialogue) == len(before.dialogue), after  # no line joined to another
             assert {line.speaker for line in after.dialogue} <= {name, *OFFSTAGE}
             assert not any(named(after.description, n) for n in others), after.description

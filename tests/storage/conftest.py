@@ -15,14 +15,14 @@ from tests.postgres import database  # noqa: F401 - the fixture the project runs
 
 
 @pytest.fixture
-def fake(database: str) -> Iterator[FakeSupabase]:  # noqa: F811
+def fake(database: str) -> Iterator[FakeSupabase]:
     project = fake_project(database)
     yield project
     project.close()
 
 
 @pytest.fixture
-async def backend(database: str, fake: FakeSupabase, sleeps: Sleeps) -> AsyncIterator[SupabaseBackend]:  # noqa: F811
+async def backend(database: str, fake: FakeSupabase, sleeps: Sleeps) -> AsyncIterator[SupabaseBackend]:
     store = supabase_backend(database, fake, sleeps)
     await store.open()
     yield store

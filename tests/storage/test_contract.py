@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import timedelta, UTC
 from pathlib import Path
 
 import pytest
@@ -104,7 +104,7 @@ async def test_list_is_newest_first_and_paginated(data: DataManager) -> None:
 async def test_a_list_for_an_owner_holds_only_their_comics_in_pages(data: DataManager) -> None:
     owners = ["ann", "key_b", "ann", None, "ann", "key_b", "ann"]
     ids = [(await data.create_comic(Comic(title=f"c{n}", topic="t", owner_id=o))).id for n, o in enumerate(owners)]
-    anns = [i for i, o in zip(ids, owners) if o == "ann"][::-1]  # newest first
+    anns = [i for i, o in zip(ids, owners, strict=False) if o == "ann"][::-1]  # newest first
     assert [c.id for c in await data.list_comics(limit=2, owner_id="ann")] == anns[:2]
     assert [c.id for c in await data.list_comics(limit=2, offset=2, owner_id="ann")] == anns[2:]
     assert [c.owner_id for c in await data.list_comics(limit=10, owner_id="key_b")] == ["key_b", "key_b"]
@@ -206,7 +206,7 @@ async def test_cleanup_removes_old_temp_and_orphans_only(data: DataManager) -> N
 
 
 async def test_stored_answers_round_trip_are_replaced_and_expire(data: DataManager) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from app.models.schemas import StoredAnswer
 
@@ -219,7 +219,7 @@ async def test_stored_answers_round_trip_are_replaced_and_expire(data: DataManag
     await data.put_answer(answer.model_copy(update={"body": "{}"}))
     assert (await data.get_answer(key)).body == "{}"
     stale = StoredAnswer(key=old_key, fingerprint="f2", status_code=201, body="{}",
-                         created_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+                         created_at=datetime(2020, 1, 1, tzinfo=UTC))
     await data.put_answer(stale)
     assert await data.get_answer(old_key) is None  # older than a day: not replayed
     report = await data.cleanup(older_than=timedelta(hours=24), dry_run=True)

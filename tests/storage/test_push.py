@@ -45,7 +45,7 @@ def writes(fake: FakeSupabase) -> list[tuple[str, str]]:
 
 async def test_everything_arrives_and_a_second_run_sends_nothing(client: httpx.AsyncClient, app: FastAPI,
                                                                  backend: SupabaseBackend, fake: FakeSupabase,
-                                                                 database: str) -> None:  # noqa: F811
+                                                                 database: str) -> None:
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     local_files = {img.local_path: await local.read_image_bytes(img.id) for img in await local.backend.list_images()}
@@ -72,7 +72,7 @@ async def test_everything_arrives_and_a_second_run_sends_nothing(client: httpx.A
 
 
 async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncClient, app: FastAPI,
-                                                           backend: SupabaseBackend, database: str) -> None:  # noqa: F811
+                                                           backend: SupabaseBackend, database: str) -> None:
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     batches = 0
@@ -93,7 +93,7 @@ async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncCl
 
 
 async def test_a_refused_row_is_reported_and_the_rest_go_on(client: httpx.AsyncClient, app: FastAPI,
-                                                            backend: SupabaseBackend, database: str) -> None:  # noqa: F811
+                                                            backend: SupabaseBackend, database: str) -> None:
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     doomed = bundle["tables"]["panels"][1]
@@ -113,7 +113,7 @@ async def test_a_refused_row_is_reported_and_the_rest_go_on(client: httpx.AsyncC
     assert counts(database) == expected  # everything else arrived
 
 
-def test_the_cli_pushes_to_a_project_over_https(tmp_path: Path, database: str) -> None:  # noqa: F811
+def test_the_cli_pushes_to_a_project_over_https(tmp_path: Path, database: str) -> None:
     """As a user runs it: make a comic, push-supabase --dry-run, push, push again, against a socket."""
     from tests.fakes.supabase_project import apply_migrations
     apply_migrations(database)

@@ -31,7 +31,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
 @pytest.fixture
-async def supabase_app(settings: Settings, database: str, fake: FakeSupabase,  # noqa: F811
+async def supabase_app(settings: Settings, database: str, fake: FakeSupabase,
                        monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
     monkeypatch.setitem(registry.BACKENDS, "supabase", lambda s: supabase_backend(database, fake))
     application = create_app(settings.model_copy(update={"storage_backend": "supabase"}))
@@ -40,7 +40,7 @@ async def supabase_app(settings: Settings, database: str, fake: FakeSupabase,  #
 
 
 async def test_the_api_makes_serves_and_deletes_a_comic_on_supabase(supabase_app: FastAPI, fake: FakeSupabase,
-                                                                   database: str) -> None:  # noqa: F811
+                                                                   database: str) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=supabase_app), base_url="http://test") as client:
         job_id, comic = await finished_comic(client, supabase_app)
         comic_id = (await client.get(f"/api/v1/jobs/{job_id}")).json()["comic_id"]
@@ -96,7 +96,7 @@ async def test_requests_follow_the_documented_shapes(backend: SupabaseBackend, f
     assert (await data.get_image(image.id)).panel_id == comic.panels[0].panel_id
 
 
-async def test_a_refused_save_changes_nothing(backend: SupabaseBackend, database: str) -> None:  # noqa: F811
+async def test_a_refused_save_changes_nothing(backend: SupabaseBackend, database: str) -> None:
     """fable_save_comic is one transaction: a child row the database refuses undoes the head's update too."""
     comic = await backend.save_comic(Comic(title="before", topic="t"), expected_version=None)
     rows = comic_rows(comic.model_copy(update={"title": "after", "version": 2,
@@ -128,7 +128,7 @@ async def test_transient_failures_are_retried_and_writes_only_when_unsent(backen
     assert (await backend.get_comic(comic.id)).title == "t"  # the refused write is not retried blindly
 
 
-async def test_a_wrong_key_fails_with_a_sentence_and_no_secret(database: str, fake: FakeSupabase,  # noqa: F811
+async def test_a_wrong_key_fails_with_a_sentence_and_no_secret(database: str, fake: FakeSupabase,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(fake.handle))
     wrong = SupabaseBackend(URL, "not-the-key", "comic-images", http_client=http)
@@ -156,7 +156,7 @@ def test_supabase_needs_its_url_and_key(settings: Settings) -> None:
     assert registry.build_backend(configured).name == "supabase"
 
 
-async def test_a_project_without_the_schema_says_to_apply_the_migration(database: str) -> None:  # noqa: F811
+async def test_a_project_without_the_schema_says_to_apply_the_migration(database: str) -> None:
     bare = FakeSupabase(database, key=KEY, base=URL)  # the database has no migration applied
     try:
         store = SupabaseBackend(URL, KEY, "comic-images",

@@ -30,7 +30,7 @@ class Local:
         local = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 local.hits += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")

@@ -82,7 +82,7 @@ def test_the_viewer_shows_a_finished_comic_with_every_panel_loaded(service: str,
     shown = json.loads(browser.evaluate(PANELS_JS))
     assert [p["id"] for p in shown] == [p["panel_id"] for p in comic["panels"]]  # reading order
     assert all(p["loaded"] and p["width"] == 960 for p in shown), shown
-    for panel, seen in zip(comic["panels"], shown):
+    for panel, seen in zip(comic["panels"], shown, strict=False):
         for line in panel["dialogue"]:
             assert f"{line['speaker']}: {line['text']}" in seen["text"]
     assert browser.evaluate("document.querySelector('#progress').hidden") is True

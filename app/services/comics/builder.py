@@ -207,7 +207,7 @@ class ProjectBuilder:
             await self._end_story(comic.id, job_id, "".join(parts), error=exc.message)
             yield ndjson(type="error", message=exc.message)
             return
-        except Exception:  # noqa: BLE001 - a bug must still end the story, and never reach the client raw
+        except Exception:
             log.exception("story for project %s failed", comic.id)
             await self._end_story(comic.id, job_id, "".join(parts), error="the story could not be finished")
             yield ndjson(type="error", message="the story could not be finished; try again")

@@ -57,7 +57,7 @@ class ComicWrites:
             for index, (change, _) in enumerate(batch):
                 try:
                     result = change(comic)
-                except Exception as exc:  # noqa: BLE001 - handed to the change's own caller below
+                except Exception as exc:
                     refused[index] = exc
                     continue
                 if result is not None:

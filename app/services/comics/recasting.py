@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from lemminflect import getAllLemmas, getInflection
 
 from app.models.schemas import Character, DialogueLine, Scene, WrittenScene
+import itertools
 
 MAX_LINE = 600  # DialogueLine.text's bound: lines that would join past it stay apart
 # Unnamed voices off the picture, for speakers the new cast has no one for (see the module's docstring).
@@ -70,7 +71,7 @@ class _Cast:
 def _answers_itself(speakers: list[str], assign: dict[str, str], old: str) -> bool:
     """Whether `old`, played by assign[old], would speak right before or after that member's own lines."""
     member = assign[old]
-    for before, after in zip(speakers, speakers[1:]):
+    for before, after in itertools.pairwise(speakers):
         if before != after and old in (before, after):
             other = after if before == old else before
             if assign.get(other) == member:

@@ -123,7 +123,7 @@ class RenderAll:
                 panel_id, claim = claimed
                 try:
                     outcome = await self.renderer.draw(await asyncio.shield(claim), panel_id)
-                except Exception as exc:  # noqa: BLE001 - written on the panel; the others go on
+                except Exception as exc:
                     if isinstance(exc, NotFound) and not await self.data.comic_exists(comic_id):
                         raise
                     if not isinstance(exc, (UpstreamError, InvalidInput)):

@@ -113,7 +113,7 @@ class Renderer:
         panels are left `rendering` with no live render, which every read shows as failed and retryable."""
         try:
             await self.writes.update(comic_id, stopped_panels(panel_ids, exc))
-        except Exception as failure:  # noqa: BLE001 - the read-side fallback covers it; the cause is logged
+        except Exception as failure:
             if not isinstance(failure, NotFound):
                 log.error("comic %s: could not record why %d panel(s) stopped: %s", comic_id, len(panel_ids),
                           getattr(failure, "message", failure.__class__.__name__))

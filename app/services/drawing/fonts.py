@@ -7,7 +7,7 @@ one of its characters, so a line never mixes a comic face with missing-glyph box
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -19,7 +19,7 @@ COMIC_BOLD = "ComicNeue-Bold.otf"
 FALLBACKS = ("DejaVuSans.ttf", "DroidSansFallbackFull.ttf")
 
 
-@lru_cache(maxsize=None)
+@cache
 def coverage(name: str) -> frozenset[int]:
     """The code points a font has glyphs for."""
     font = TTFont(FONT_DIR / name, lazy=True)

@@ -181,7 +181,7 @@ def _oval_for(block: _Block, pad: float) -> tuple[float, float]:
 def _placed_lines(block: _Block, font_name: str, size: int, center: Point) -> tuple[Line, ...]:
     cx, cy = center
     return tuple(Line(text=text, origin=(cx + ox, cy + oy), ink=(cx + x0, cy + y0, cx + x1, cy + y1))
-                 for text, (ox, oy), (x0, y0, x1, y1) in zip(block.lines, block.offsets, block.inks))
+                 for text, (ox, oy), (x0, y0, x1, y1) in zip(block.lines, block.offsets, block.inks, strict=False))
 
 
 # -- where balloons may go ---------------------------------------------------------------------------
@@ -207,7 +207,7 @@ class CostGrid:
 
     def total(self, box: Box) -> float:
         c0, r0 = max(0, int(box[0] // self.cell)), max(0, int(box[1] // self.cell))
-        c1, r1 = min(self.cols, int(math.ceil(box[2] / self.cell))), min(self.rows, int(math.ceil(box[3] / self.cell)))
+        c1, r1 = min(self.cols, math.ceil(box[2] / self.cell)), min(self.rows, math.ceil(box[3] / self.cell))
         if c1 <= c0 or r1 <= r0:
             return 0.0
         s = self.sums

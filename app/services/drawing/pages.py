@@ -120,8 +120,8 @@ def compose_pages(*, title: str, subtitle: str, panels: Sequence[bytes]) -> list
         for count in plan.rows:
             rows.append([images[i] for i in plan.panels[start:start + count]])
             start += count
-        for row, boxes in zip(rows, _fit_rows(rows, (MARGIN, top, PAGE_SIZE[0] - MARGIN, PAGE_SIZE[1] - MARGIN - FOOTER))):
-            for img, (x0, y0, x1, y1) in zip(row, boxes):
+        for row, boxes in zip(rows, _fit_rows(rows, (MARGIN, top, PAGE_SIZE[0] - MARGIN, PAGE_SIZE[1] - MARGIN - FOOTER)), strict=False):
+            for img, (x0, y0, x1, y1) in zip(row, boxes, strict=False):
                 page.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.LANCZOS), (x0, y0))
         ImageDraw.Draw(page).text((PAGE_SIZE[0] / 2, PAGE_SIZE[1] - MARGIN / 2 - FOOTER / 2), str(number),
                                   font=fonts.load(fonts.COMIC_BOLD, 32), fill=INK, anchor="mm")

@@ -10,7 +10,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager, suppress
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from app.errors import Conflict, FableError, TooBusy
 from app.models.schemas import Job, JobError
@@ -127,7 +128,7 @@ class JobRunner:
             await self._add_usage(job_id, usage)
         except asyncio.CancelledError:
             raise  # a cancel has already written its status; a shutdown leaves the job to resume
-        except BaseException as raised:  # noqa: BLE001 - every failure must end on the job, not vanish
+        except BaseException as raised:
             exc = first_leaf(raised)
             if isinstance(exc, JobStopped):
                 return

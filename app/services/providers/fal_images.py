@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from app.models.schemas import Character, Panel, Scene
 from app.services.providers.protocols import RenderedImage
@@ -28,7 +28,7 @@ class FalModel(ABC):
 
 
 class NanoBanana(FalModel):
-    ASPECT = {"panel": "4:3", "sheet": "3:2"}
+    ASPECT: ClassVar[dict[str, str]] = {"panel": "4:3", "sheet": "3:2"}
 
     def arguments(self, prompt: str, *, shape: str, seed: int, image_urls: list[str]) -> dict[str, Any]:
         args: dict[str, Any] = {"prompt": prompt, "num_images": 1, "output_format": "png",
@@ -39,7 +39,7 @@ class NanoBanana(FalModel):
 
 
 class SeedDream4(FalModel):
-    SIZE = {"panel": {"width": 1440, "height": 1080}, "sheet": {"width": 1536, "height": 1024}}
+    SIZE: ClassVar[dict[str, dict[str, int]]] = {"panel": {"width": 1440, "height": 1080}, "sheet": {"width": 1536, "height": 1024}}
 
     def arguments(self, prompt: str, *, shape: str, seed: int, image_urls: list[str]) -> dict[str, Any]:
         args: dict[str, Any] = {"prompt": prompt, "image_size": self.SIZE[shape], "num_images": 1,

@@ -10,7 +10,7 @@ import asyncio
 import io
 import math
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -70,7 +70,7 @@ def _gradient(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], top: Co
     x0, y0, x1, y1 = box
     for y in range(y0, y1):
         t = (y - y0) / max(1, y1 - y0 - 1)
-        draw.line([(x0, y), (x1, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(x0, y), (x1, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=False)))
 
 
 def _tree(draw: ImageDraw.ImageDraw, x: int, ground: int, scale: float) -> None:
@@ -293,7 +293,7 @@ def draw_panel(*, panel: Panel, scene: Scene | None, cast: list[Character], styl
     img.paste((30, 30, 50), mask=shadows)
     draw = ImageDraw.Draw(img)
     speakers = {slugify(line.speaker) for line in panel.dialogue}
-    for character, figure in zip(cast, figures):
+    for character, figure in zip(cast, figures, strict=False):
         draw_figure(draw, character, cx=figure.cx, base=figure.base, scale=figure.scale, style=style,
                     speaking=slugify(character.name) in speakers)
     if style == "watercolor":

@@ -119,7 +119,7 @@ class OpenAITextModel:
                                 provider="OpenAI", retryable=True, code="provider_bad_output")
         names = {c.name for c in cast}
         refined = []
-        for number, (old, new) in enumerate(zip(scenes, draft.scenes), start=1):
+        for number, (old, new) in enumerate(zip(scenes, draft.scenes, strict=False), start=1):
             if old.scene_id in scene_ids:  # the others stay exactly as they were, whatever came back
                 rewritten = _scene(new, number, names)
                 refined.append(rewritten.model_copy(update={"scene_id": old.scene_id, "revision": old.revision + 1}))
@@ -136,7 +136,7 @@ class OpenAITextModel:
         draft = await self.client.structured(system=_noted(system), user=user, schema=PanelsDraft)
         names = {c.name for c in cast}
         panels = []
-        dropped = sorted({n for plan in draft.panels for n in (*plan.characters, *(l.speaker for l in plan.dialogue))
+        dropped = sorted({n for plan in draft.panels for n in (*plan.characters, *(line.speaker for line in plan.dialogue))
                           if n not in names})
         for plan in draft.panels:
             if not 1 <= plan.scene_number <= len(scenes):
@@ -144,8 +144,8 @@ class OpenAITextModel:
             panels.append(Panel(scene_id=scenes[plan.scene_number - 1].scene_id, title=plan.title,
                                 description=plan.background, narration=plan.narration.strip()[:400] or None,
                                 characters=[n for n in dict.fromkeys(plan.characters) if n in names],
-                                dialogue=[DialogueLine(speaker=l.speaker, text=l.text[:600])
-                                          for l in plan.dialogue if l.speaker in names]))
+                                dialogue=[DialogueLine(speaker=line.speaker, text=line.text[:600])
+                                          for line in plan.dialogue if line.speaker in names]))
         if not panels:
             raise UpstreamError("OpenAI planned no usable panels", provider="OpenAI", retryable=True,
                                 code="provider_bad_output")

@@ -70,7 +70,7 @@ def normalize_plan(plan: PanelPlan, *, scenes: list[Scene], cast: list[Character
         by_scene[scene.scene_id].append(scene_panel(scene, cast))
     groups = [by_scene[scene.scene_id] for scene in scenes]
     budgets = _budgets([len(group) for group in groups], max_panels)
-    panels = [panel for group, budget in zip(groups, budgets) for panel in group[:budget]][:max_panels]
+    panels = [panel for group, budget in zip(groups, budgets, strict=False) for panel in group[:budget]][:max_panels]
     if missing or stray or len(panels) < len(plan.panels) - stray:
         log.warning("a panel plan was made whole: %d scene(s) drawn from the scene, %d panel(s) of unknown "
                     "scenes left out, %d panel(s) in all (at most %d)", len(missing), stray, len(panels), max_panels)

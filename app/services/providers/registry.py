@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from app.services.providers.offline_art import OfflineImageModel
 from app.services.providers.offline_text import OfflineTextModel

@@ -67,7 +67,7 @@ def load_encoder() -> object:
     try:
         encoder = USE(threads=1)  # one thread: a topic is one short batch, and the service shares the cores
         encoder.encode(["ready"])  # loads the tokenizer and the weights now, not on the first topic
-    except Exception as exc:  # noqa: BLE001 - any failure to load is a reason not to start
+    except Exception as exc:
         raise ModelUnavailable(f"the sentence encoder could not load: {type(exc).__name__}: {exc}") from None
     return encoder
 

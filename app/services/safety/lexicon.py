@@ -129,7 +129,7 @@ ACTS: dict[str, str] = {
         rf"strangl(?:e|ing)|hang(?:ing)?|microwav(?:e|ing)|squish(?:ing)?|crush(?:ing)?|throw(?:ing)? (?:stones|rocks) at) "
         rf"(?:a |the |my |your |our |some |stray |little |baby |his |her |their |all the )?(?:neighbou?rs? |class |wild )?{ANIMALS}",
         rf"(?:make|making|made) (?:the )?{ANIMALS} (?:fight|suffer|bleed|cry)", rf"{ANIMALS} fight(?:s|ing)? for (?:money|fun)",
-        rf"(?:pull|pulling|rip|ripping) (?:the )?(?:wings|legs|tail) off", rf"(?:set|setting) (?:a |the )?{ANIMALS}(?:'s)? (?:tail )?on fire",
+        r"(?:pull|pulling|rip|ripping) (?:the )?(?:wings|legs|tail) off", rf"(?:set|setting) (?:a |the )?{ANIMALS}(?:'s)? (?:tail )?on fire",
         rf"(?:hacer|hacerle) (?:dano|sufrir) (?:a|al) (?:la |el |los |las |un |una |mi )?{ANIMALS}",
         rf"(?:patear|pateando|matar|matando|torturar|torturando|quemar|quemando|ahogar|ahogando|pegar|pegando|envenenar|"
         rf"envenenando|maltratar|maltratando) (?:a )?(?:la |el |los |las |un |una |mi |unos )?{ANIMALS}",

@@ -77,7 +77,7 @@ class Moderator:
         if self.classifier is None or not classify or not pieces:
             return Verdict(None, "")
         base = self.classifier.threshold
-        for scores, framed in zip(self.classifier.score(pieces), framings):
+        for scores, framed in zip(self.classifier.score(pieces), framings, strict=False):
             threshold = base + (1 - base) * ((FRAMED_MARGIN if framed else 0.0) + (GENERATED_MARGIN if generated else 0.0))
             if scores.unsafe >= min(threshold, 0.995):
                 return Verdict(scores.category, "classifier", scores.unsafe)

@@ -34,14 +34,14 @@ SEED = 16
 def protected_from(encoder: object, known: frozenset[str]) -> list[str]:
     """Whole words in the encoder's vocabulary that a one-letter typo correction would turn into a
     hazard word ("heroic" -> "heroin"): they are real words, so they stay as they are."""
-    pieces = encoder._tokenizer._pieces  # noqa: SLF001 - the vocabulary, pinned with the package version
+    pieces = encoder._tokenizer._pieces
     words = {fold(p[1:]) for p in pieces if p.startswith("\u2581") and len(p) >= 6}
     return sorted(w for w in words if w.isalpha() and w not in known and _correct(w, known, frozenset()) != w)
 
 
 def _adam(params: list[np.ndarray], grads: list[np.ndarray], moments: list[tuple[np.ndarray, np.ndarray]],
           step: int) -> None:
-    for param, grad, (m, v) in zip(params, grads, moments):
+    for param, grad, (m, v) in zip(params, grads, moments, strict=False):
         m *= 0.9
         m += 0.1 * grad
         v *= 0.999
@@ -110,7 +110,7 @@ def main() -> int:
         oof[outside] = 1 - probe.probabilities(x[outside].astype(np.float32))[:, 0]
     threshold = choose_threshold(oof, labels != 0, ruled, framed)
     layers = fit(x, labels, weights_for(labels))
-    arrays = {f"{kind}{i}": array for i, layer in enumerate(layers) for kind, array in zip("wb", layer)}
+    arrays = {f"{kind}{i}": array for i, layer in enumerate(layers) for kind, array in zip("wb", layer, strict=False)}
     np.savez(WEIGHTS, layers=np.array(len(layers)), classes=np.array(CLASSES), threshold=np.array(threshold), **arrays)
     unsafe = labels != 0
     print(f"{len(train)} training examples ({unsafe.sum()} unsafe, {(~unsafe).sum()} safe), {len(held)} held out; "
