@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
@@ -128,7 +128,7 @@ async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: Re
     return signed_for(request, await builder.restore_image(project_id, body.image_id, panel_id=panel_id))
 
 
-async def _until_the_project_goes(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+async def _until_the_project_goes(lines: AsyncGenerator[str, None]) -> AsyncIterator[str]:
     """The story's lines; a project deleted while its story is written ends them with an error line (the
     story cannot be kept), not a dropped connection."""
     async with contextlib.aclosing(lines):
@@ -199,14 +199,16 @@ async def project_updates(websocket: WebSocket, project_id: str, data: StorageDe
                 done, _ = await asyncio.wait({change, hangup}, return_when=asyncio.FIRST_COMPLETED)
                 if hangup in done:
                     change.cancel()
-                    if hangup.result() is not None:
-                        await websocket.close(code=hangup.result(), reason="this socket takes text frames only")
+                    code = hangup.result()
+                    if code is not None:
+                        await websocket.close(code=code, reason="this socket takes text frames only")
                     return
-                if isinstance(change.result(), ProjectDeleted):
+                latest = change.result()
+                if isinstance(latest, ProjectDeleted):
                     await websocket.send_json({"event": "state.deleted", "project_id": project_id})
                     await websocket.close(code=4404, reason="project deleted")
                     return
-                await websocket.send_json(_event("state.updated", signed_urls(change.result(), signer=signer,
+                await websocket.send_json(_event("state.updated", signed_urls(latest, signer=signer,
                                                                               owner_id=who.owner_id)))
         except (WebSocketDisconnect, RuntimeError):
             return

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from app.errors import Conflict, NotFound, StorageError
-from app.models.schemas import Comic, ImageRecord, Job, Record, StorageStats, StoredAnswer
+from app.models.schemas import Comic, ImageRecord, Job, StorageStats, StoredAnswer, VersionedRecord
 from app.storage.base import ImageContent
 from app.storage.fsutil import TEMP_SUFFIX, atomic_write, describe, remove_stale_temp_files
 from app.storage.image_index import ImageIndex
@@ -31,7 +31,7 @@ from utils import is_valid_id, utcnow
 
 log = logging.getLogger(__name__)
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=VersionedRecord)
 T = TypeVar("T")
 
 IMAGE_KIND_DIRS = {"panel": "panels", "character": "characters", "temp": "temp"}

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
+from postgrest import ReturnMethod
+
 from app.errors import Conflict, FableError, NotFound
 from app.models.schemas import TABLE_MODELS, TableSpec
 from app.storage.data_manager import DataManager
-from app.storage.supabase_backend import Refused, SupabaseBackend
+from app.storage.supabase_backend import Refused, SupabaseBackend, rows_of
 
 # What one row can cause; anything else (the project unreachable, failing) stops the push: run it again.
 REFUSALS = (Refused, Conflict, NotFound)
@@ -142,9 +144,10 @@ class SupabasePush:
         remote: dict[str, dict[str, Any]] = {}
         for start in range(0, len(batch), LOOKUP):
             ids = [row["id"] for row in batch[start: start + LOOKUP]]
-            found = await self.remote.call(lambda ids=ids: self.remote.db.table(spec.name).select("*")
-                                           .in_("id", ids).execute(), what=f"read {spec.name}")
-            remote.update({str(row["id"]).lower(): row for row in found.data})
+            def read(ids: list[str] = ids) -> Any:
+                return self.remote.db.table(spec.name).select("*").in_("id", ids).execute()
+            found = await self.remote.call(read, what=f"read {spec.name}")
+            remote.update({str(row["id"]).lower(): row for row in rows_of(found.data)})
         return [row for row in batch
                 if (there := remote.get(row["id"].lower())) is None or not same_row(spec, row, there)]
 
@@ -168,7 +171,7 @@ class SupabasePush:
 
     async def _upsert(self, spec: TableSpec, rows: list[dict[str, Any]]) -> None:
         await self.remote.call(lambda: self.remote.db.table(spec.name)
-                               .upsert(rows, on_conflict="id", returning="minimal").execute(),
+                               .upsert(rows, on_conflict="id", returning=ReturnMethod.minimal).execute(),
                                what=f"write {spec.name}", write=True)
 
     async def _upload(self, row: dict[str, Any], report: PushReport) -> bool:

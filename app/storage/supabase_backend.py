@@ -17,10 +17,11 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
+from postgrest import ReturnMethod
 from postgrest.exceptions import APIError
 from storage3.utils import StorageException
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
@@ -45,6 +46,11 @@ NO_SCHEMA = ("the Supabase project has no Fable schema yet: apply supabase/migra
 CONFLICTS = {"23505": "it already exists", "23503": "a row it points at is not there"}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+
+
+def rows_of(data: Any) -> list[dict[str, Any]]:
+    """PostgREST's answer as the rows it is: the client types it as any JSON."""
+    return cast(list[dict[str, Any]], data or [])
 
 class Refused(StorageError):
     """The server refused the request (4xx). `detail` is its own words, for the operator, not for API clients."""
@@ -184,7 +190,7 @@ class SupabaseBackend:
         row = job_row(stored)
         if expected_version is None:
             try:
-                await self.call(lambda: self.db.table("jobs").insert(row, returning="minimal").execute(),
+                await self.call(lambda: self.db.table("jobs").insert(row, returning=ReturnMethod.minimal).execute(),
                                  what=f"create job {job.id}", write=True)
             except Conflict:
                 if await self._exists("jobs", job.id):
@@ -211,7 +217,7 @@ class SupabaseBackend:
                                 what=f"read {kind} {record_id}")
         if not found.data:
             raise NotFound(f"{kind} '{record_id}' not found")
-        return found.data[0]
+        return rows_of(found.data)[0]
 
     async def _delete_row(self, table: str, kind: str, record_id: str) -> None:
         _known(kind, record_id)
@@ -249,7 +255,7 @@ class SupabaseBackend:
     async def _comics(self, **params: Any) -> list[Comic]:
         found = await self.call(lambda: self.db.rpc("fable_get_comics", params).execute(), what="read comics")
         return [self._parse(lambda b: comic_from_rows(b["comics"][0], b["scenes"], b["characters"], b["panels"]),
-                            body) for body in found.data or []]
+                            body) for body in rows_of(found.data)]
 
     async def get_comic(self, comic_id: str) -> Comic:
         _known("comic", comic_id)

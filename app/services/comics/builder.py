@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import anyio
@@ -166,7 +166,7 @@ class ProjectBuilder:
             await self.data.delete_comic(comic_id)
 
     # -- story ------------------------------------------------------------------------------------
-    async def start_story(self, comic_id: str, prompt: str | None) -> AsyncIterator[str]:
+    async def start_story(self, comic_id: str, prompt: str | None) -> AsyncGenerator[str, None]:
         """Claim the story (409 while one is streaming), then hand back its NDJSON stream. Whatever ends
         the stream (done, a vendor failure, the client hanging up) leaves a final status, never streaming."""
         comic = await self.data.get_comic(comic_id)
@@ -189,7 +189,7 @@ class ProjectBuilder:
             job, comic = await self.jobs.create(job, listed_by=lambda _: self.data.update_comic(comic_id, claim))
         return self._stream_story(comic, job.id, prompt)
 
-    async def _stream_story(self, comic: Comic, job_id: str, prompt: str) -> AsyncIterator[str]:
+    async def _stream_story(self, comic: Comic, job_id: str, prompt: str) -> AsyncGenerator[str, None]:
         parts: list[str] = []
         last_save = time.monotonic()
         try:

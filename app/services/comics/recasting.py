@@ -300,8 +300,9 @@ def recast_scene(scene: Scene, *, old: list[str], new: list[str], preferred: dic
     lines = []
     for line in scene.dialogue:
         speaker = casting.speaker(line.speaker)
-        voice = _Voice(name_for, lambda o, me=line.speaker, now=speaker: o in casting.offstage
-                       or (o != me and name_for(o) == now), "my friend", "my friends")
+        def is_speaker(other: str, me: str = line.speaker, now: str = speaker) -> bool:
+            return other in casting.offstage or (other != me and name_for(other) == now)
+        voice = _Voice(name_for, is_speaker, "my friend", "my friends")
         text = _rewrite(line.text, pattern, aliases, voice).strip() or line.text
         lines.append(DialogueLine(speaker=speaker, text=text[:MAX_LINE]))
     updated.dialogue = _joined(lines)

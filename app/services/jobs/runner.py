@@ -14,7 +14,7 @@ from typing import Any
 from collections.abc import Callable
 
 from app.errors import Conflict, FableError, TooBusy
-from app.models.schemas import Job, JobError
+from app.models.schemas import Job, JobError, JobStep
 from app.infra.locks import KeyedLocks
 from app.infra.usage import Usage, current_usage
 from app.storage.data_manager import DataManager
@@ -75,7 +75,7 @@ class JobRunner:
         await self.data.update_eventually("job", job_id, mutate)
         self.notify(job_id)
 
-    async def complete(self, job_id: str, *, step: str = "done") -> None:
+    async def complete(self, job_id: str, *, step: JobStep = "done") -> None:
         """End a live job as completed; held and retried like a failure when storage refuses it now."""
         def mutate(job: Job) -> Job | None:
             if job.is_final:

@@ -43,7 +43,7 @@ def panel_texts(panels: list[Panel]) -> list[str]:
 
 
 def character_texts(characters: list[Character]) -> list[str]:
-    return [_joined([c.name, c.description, c.brief, c.visual_form, c.demeanor, *c.visual_tags,
+    return [_joined([c.name, c.description, c.brief or "", c.visual_form or "", c.demeanor or "", *c.visual_tags,
                      *c.distinctive_markers]) for c in characters]
 
 
