@@ -31,12 +31,15 @@ def _split_csv(value: object) -> object:
 # What a host pattern of ALLOWED_IMAGE_HOSTS may be: a name or an IPv4 address, `*.` before a domain, or an
 # [IPv6] address, each with an optional :port. A URL (`http://evil`) or a path is not a host.
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_HOST_PATTERN = re.compile(rf"^(?:(?:\*\.)?{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9a-f:.]+\])(?::[0-9]{{1,5}})?$",
-                           re.IGNORECASE)
+_HOST_PATTERN = re.compile(
+    rf"^(?:(?:\*\.)?{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9a-f:.]+\])(?::[0-9]{{1,5}})?$", re.IGNORECASE
+)
 HOSTS_RULE = "host names separated by commas, without a scheme or path (host, *.domain or host:port)"
 URL_RULE = "an http:// or https:// URL with a host"
-ORIGINS_RULE = ("origins separated by commas, each a scheme and host with an optional port and no path "
-                "(http://localhost:3000), or *")
+ORIGINS_RULE = (
+    "origins separated by commas, each a scheme and host with an optional port and no path "
+    "(http://localhost:3000), or *"
+)
 
 
 def _is_url(value: str, *, path_allowed: bool = True) -> bool:
@@ -45,9 +48,19 @@ def _is_url(value: str, *, path_allowed: bool = True) -> bool:
         parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError:
         return False
-    return (parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
-            and (path_allowed or (parts.path in ("", "/") and not value.endswith("/")
-                                  and not (parts.query or parts.fragment or parts.username or parts.password))))
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(c.isspace() for c in value)
+        and (
+            path_allowed
+            or (
+                parts.path in ("", "/")
+                and not value.endswith("/")
+                and not (parts.query or parts.fragment or parts.username or parts.password)
+            )
+        )
+    )
 
 
 class Settings(BaseSettings):
@@ -67,8 +80,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, examples=["sk-..."])
     openai_base_url: str | None = Field(default=None, examples=["https://api.openai.com/v1"])
     openai_model: str = "gpt-4o"
-    fal_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"),
-                                      examples=["your-key-id:your-key-secret"])
+    fal_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FAL_KEY", "FAL_AI_API_KEY"),
+        examples=["your-key-id:your-key-secret"],
+    )
     # where fal.ai's API is reached (a proxy, a local fake); the queue defaults to queue.<FAL_RUN_HOST>
     fal_run_host: str = Field(default="fal.run", min_length=1, examples=["fal.run"])
     fal_queue_run_host: str | None = Field(default=None, examples=["queue.fal.run"])
@@ -89,9 +105,13 @@ class Settings(BaseSettings):
 
     # local: rules + the shipped classifier (it must load, or the service does not start); rules-only: no model
     moderation: Literal["local", "rules-only"] = "local"
-    support_message: str = Field(default=(
-        "If you are feeling very sad or want to hurt yourself, please talk to a grown-up you trust right now, "
-        "like a parent, a teacher or the school counsellor. You are not alone."), max_length=1000)
+    support_message: str = Field(
+        default=(
+            "If you are feeling very sad or want to hurt yourself, please talk to a grown-up you trust right now, "
+            "like a parent, a teacher or the school counsellor. You are not alone."
+        ),
+        max_length=1000,
+    )
 
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default=[], examples=["first-key,second-key"])
     supabase_jwt_secret: SecretStr | None = Field(default=None, examples=["your-project-jwt-secret"])
@@ -103,8 +123,17 @@ class Settings(BaseSettings):
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
-    @field_validator("openai_api_key", "fal_key", "supabase_key", "supabase_jwt_secret", "image_url_secret",
-                     "openai_base_url", "supabase_url", "fal_queue_run_host", mode="before")
+    @field_validator(
+        "openai_api_key",
+        "fal_key",
+        "supabase_key",
+        "supabase_jwt_secret",
+        "image_url_secret",
+        "openai_base_url",
+        "supabase_url",
+        "fal_queue_run_host",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -148,8 +177,10 @@ class Settings(BaseSettings):
         """Rules between variables, all at once: one line each (joined by newlines; see settings_error_lines)."""
         problems = []
         if self.env == "production" and not self.auth_enabled:
-            problems.append("API_KEYS or SUPABASE_JWT_SECRET must be set when ENV=production (it refuses to start "
-                            f"with an open API); for example {example_assignment('api_keys')}")
+            problems.append(
+                "API_KEYS or SUPABASE_JWT_SECRET must be set when ENV=production (it refuses to start "
+                f"with an open API); for example {example_assignment('api_keys')}"
+            )
         if self.text_provider == "openai" and self.openai_api_key is None:
             problems.append(_needs("openai_api_key", because="TEXT_PROVIDER=openai"))
         if self.image_provider == "fal" and self.fal_key is None:
@@ -197,6 +228,7 @@ def get_settings() -> Settings:
 
 
 # Turning a ValidationError of Settings into words: `VARIABLE must be <rule>; for example VARIABLE=<value>`.
+
 
 def env_name(field: str) -> str:
     """The environment variable a field is read from (its first alias when it has several)."""

@@ -76,14 +76,24 @@ class OpenAIClient:
 
     provider = "OpenAI"
 
-    def __init__(self, settings: Settings, *, http_client: httpx.AsyncClient | None = None,
-                 policy: RetryPolicy | None = None, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = 60.0,
+    ) -> None:
         assert settings.openai_api_key is not None
         self.model = settings.openai_model
         self.policy = policy or RetryPolicy()
-        self.sdk = openai.AsyncOpenAI(api_key=settings.openai_api_key.get_secret_value(),
-                                      base_url=settings.openai_base_url or None, max_retries=0,
-                                      timeout=timeout, http_client=http_client)
+        self.sdk = openai.AsyncOpenAI(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url or None,
+            max_retries=0,
+            timeout=timeout,
+            http_client=http_client,
+        )
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(call, provider=self.provider, classify=classify_openai, policy=self.policy)
@@ -93,14 +103,20 @@ class OpenAIClient:
 
         async def call() -> M:
             completion = await self.sdk.chat.completions.parse(
-                model=self.model, response_format=schema,
-                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
+                model=self.model,
+                response_format=schema,
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+            )
             if completion.usage:
                 record_usage(tokens=completion.usage.total_tokens, text_calls=1)
             message = completion.choices[0].message
             if message.refusal or message.parsed is None:
-                raise UpstreamError(f"{self.provider} declined to write this: {message.refusal or 'no answer'}",
-                                    provider=self.provider, retryable=False, code="content_refused")
+                raise UpstreamError(
+                    f"{self.provider} declined to write this: {message.refusal or 'no answer'}",
+                    provider=self.provider,
+                    retryable=False,
+                    code="content_refused",
+                )
             return message.parsed
 
         return await self._call(call)
@@ -123,17 +139,26 @@ class OpenAIClient:
 
         async def call() -> list[tuple[bool, dict[str, float]]]:
             answer = await self.sdk.moderations.create(model="omni-moderation-latest", input=texts)
-            return [(bool(r.flagged), {name: float(score or 0.0) for name, score in
-                                       r.category_scores.model_dump(by_alias=True).items()})
-                    for r in answer.results]
+            return [
+                (
+                    bool(r.flagged),
+                    {name: float(score or 0.0) for name, score in r.category_scores.model_dump(by_alias=True).items()},
+                )
+                for r in answer.results
+            ]
 
         return await self._call(call)
 
     async def stream(self, *, system: str, user: str) -> AsyncIterator[str]:
         """The answer token by token."""
-        chunks = await self._call(lambda: self.sdk.chat.completions.create(
-            model=self.model, stream=True, stream_options={"include_usage": True},
-            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}]))
+        chunks = await self._call(
+            lambda: self.sdk.chat.completions.create(
+                model=self.model,
+                stream=True,
+                stream_options={"include_usage": True},
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+            )
+        )
         try:
             async for chunk in chunks:
                 if chunk.usage:
@@ -145,16 +170,19 @@ class OpenAIClient:
             failure = classify_openai(exc)
             if failure is None:
                 raise
-            raise UpstreamError(f"{self.provider} {failure.reason} mid-stream", provider=self.provider,
-                                retryable=failure.retryable, code=failure.code) from None
+            raise UpstreamError(
+                f"{self.provider} {failure.reason} mid-stream",
+                provider=self.provider,
+                retryable=failure.retryable,
+                code=failure.code,
+            ) from None
 
     async def close(self) -> None:
         await self.sdk.close()
 
 
-
-
 # -- fal.ai -------------------------------------------------------------------------------------------
+
 
 def load_fal_client(*, run_host: str, queue_host: str) -> ModuleType:
     """fal-client, imported when a FalClient is first built and pointed at FAL_RUN_HOST / FAL_QUEUE_RUN_HOST.
@@ -180,8 +208,11 @@ def classify_fal(exc: Exception) -> Failure | None:
         if status == 401:
             return Failure("rejected the key (401): check FAL_KEY", False, "provider_auth_failed")
         if status == 403:
-            return Failure("refused access (403): the key may lack this model or its balance is used up", False,
-                           "provider_forbidden")
+            return Failure(
+                "refused access (403): the key may lack this model or its balance is used up",
+                False,
+                "provider_forbidden",
+            )
         if status == 429:
             return Failure("rate limit (429)", True, "provider_rate_limited", retry_after(exc.response))
         if "content_policy" in kind or "nsfw" in kind:
@@ -210,12 +241,19 @@ class FalClient:
 
     provider = "fal.ai"
 
-    def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, poll_interval: float = 0.1,
-                 fetcher: ImageFetcher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        policy: RetryPolicy | None = None,
+        poll_interval: float = 0.1,
+        fetcher: ImageFetcher | None = None,
+    ) -> None:
         assert settings.fal_key is not None
         self.fal = load_fal_client(run_host=settings.fal_run_host, queue_host=settings.fal_queue_host)
-        self.sdk: fal_client.AsyncClient = self.fal.AsyncClient(key=settings.fal_key.get_secret_value(),
-                                                                default_timeout=60.0)
+        self.sdk: fal_client.AsyncClient = self.fal.AsyncClient(
+            key=settings.fal_key.get_secret_value(), default_timeout=60.0
+        )
         self.policy = policy or RetryPolicy(deadline=max(60.0, settings.image_timeout_seconds))
         self.timeout = settings.image_timeout_seconds
         self.poll_interval = poll_interval
@@ -257,7 +295,7 @@ class FalClient:
                 if failure is None or not failure.retryable or miss == READ_RETRIES:
                     raise
                 log.info("fal.ai: reading a submitted picture failed (%s); reading it again", failure.reason)
-                await asyncio.sleep(min(2.0, self.poll_interval * 2 ** miss))
+                await asyncio.sleep(min(2.0, self.poll_interval * 2**miss))
         raise AssertionError("unreachable")
 
     async def generate(self, endpoint: str, arguments: dict[str, Any]) -> tuple[dict[str, Any], FetchedImage]:
@@ -273,8 +311,9 @@ class FalClient:
 
         result, url = await with_retries(call, provider=self.provider, classify=classify_fal, policy=self.policy)
         # The download retries on its own, so a flaky CDN never pays for a second picture.
-        image = await with_retries(lambda: self.fetcher.fetch(url), provider=self.provider, classify=classify_fal,
-                                   policy=self.policy)
+        image = await with_retries(
+            lambda: self.fetcher.fetch(url), provider=self.provider, classify=classify_fal, policy=self.policy
+        )
         return result, image
 
     async def close(self) -> None:
@@ -328,8 +367,15 @@ class ImageFetcher:
     """Downloads a generated image: only from ALLOWED_IMAGE_HOSTS, never following a redirect, with a
     size cap enforced while reading, an image content type, and bytes that really are that image."""
 
-    def __init__(self, allowed_hosts: Sequence[str], *, max_bytes: int, timeout: float = 60.0,
-                 http_client: httpx.AsyncClient | None = None, resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        allowed_hosts: Sequence[str],
+        *,
+        max_bytes: int,
+        timeout: float = 60.0,
+        http_client: httpx.AsyncClient | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
         self.allowed_hosts = list(allowed_hosts)
         self.max_bytes = max_bytes
         # every connection is vetted where the socket opens: public addresses, or ones named exactly
@@ -344,24 +390,30 @@ class ImageFetcher:
     async def _fetch(self, url: str) -> FetchedImage:
         if not host_allowed(url, self.allowed_hosts):
             host = urlsplit(url).hostname or "an unreadable address"
-            raise DownloadFailed(f"sent an image from {host}, which is not in ALLOWED_IMAGE_HOSTS; nothing was "
-                                 "downloaded")
+            raise DownloadFailed(
+                f"sent an image from {host}, which is not in ALLOWED_IMAGE_HOSTS; nothing was downloaded"
+            )
         async with self.http.stream("GET", url) as response:
             if response.is_redirect:
                 raise DownloadFailed("sent an image address that redirects elsewhere; redirects are not followed")
             if response.status_code >= 500 or response.status_code == 429:
-                raise DownloadFailed(f"image download failed ({response.status_code})", retryable=True,
-                                     code="provider_unavailable")
+                raise DownloadFailed(
+                    f"image download failed ({response.status_code})", retryable=True, code="provider_unavailable"
+                )
             if response.status_code != 200:
                 raise DownloadFailed(f"image download failed ({response.status_code})")
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type not in IMAGE_TYPES:  # a CDN edge's error page, say: downloading again may help
-                raise DownloadFailed(f"sent a download of type '{content_type[:60] or 'none'}', not a PNG, JPEG "
-                                     "or WebP image", retryable=True, code="provider_bad_output")
+                raise DownloadFailed(
+                    f"sent a download of type '{content_type[:60] or 'none'}', not a PNG, JPEG or WebP image",
+                    retryable=True,
+                    code="provider_bad_output",
+                )
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise DownloadFailed(f"sent an image of {int(declared)} bytes, over the {self.max_bytes}-byte "
-                                     "limit (MAX_IMAGE_BYTES)")
+                raise DownloadFailed(
+                    f"sent an image of {int(declared)} bytes, over the {self.max_bytes}-byte limit (MAX_IMAGE_BYTES)"
+                )
             body = bytearray()
             async for chunk in response.aiter_bytes():
                 body += chunk
@@ -373,8 +425,9 @@ class ImageFetcher:
                 image.verify()
                 found, (width, height) = image.format, image.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise DownloadFailed("sent a download that is not a readable image", retryable=True,
-                                 code="provider_bad_output") from None
+            raise DownloadFailed(
+                "sent a download that is not a readable image", retryable=True, code="provider_bad_output"
+            ) from None
         if found != IMAGE_TYPES[content_type]:
             raise DownloadFailed(f"sent a {found} image labelled {content_type}")
         return FetchedImage(data=data, url=url, content_type=content_type, width=width, height=height)

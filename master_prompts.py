@@ -12,15 +12,21 @@ from utils import parse_age_group
 def reading_level(age_group: str) -> str:
     youngest, oldest = parse_age_group(age_group)
     if youngest <= 5:
-        return ("Write for pre-readers and early readers: sentences of at most 8 words, everyday words only, "
-                "warm and reassuring, nothing frightening.")
+        return (
+            "Write for pre-readers and early readers: sentences of at most 8 words, everyday words only, "
+            "warm and reassuring, nothing frightening."
+        )
     if youngest <= 7:
-        return ("Write for early readers: short sentences (at most 12 words), simple everyday words, "
-                "one idea per sentence, never frightening.")
+        return (
+            "Write for early readers: short sentences (at most 12 words), simple everyday words, "
+            "one idea per sentence, never frightening."
+        )
     if youngest <= 9:
         return "Write for confident young readers: clear sentences, a few new words explained by context."
-    return (f"Write for readers aged {youngest} to {oldest}: richer sentences and vocabulary are fine, "
-            "and explain the reasons behind each lesson.")
+    return (
+        f"Write for readers aged {youngest} to {oldest}: richer sentences and vocabulary are fine, "
+        "and explain the reasons behind each lesson."
+    )
 
 
 def cast_list(cast: Sequence[Character]) -> str:
@@ -87,13 +93,13 @@ EXTRACTION_REQUEST = """The story:
 
 CHARACTER_SHEET = {
     "humanoid": "character turnaround sheet of {name}: front, three-quarter and side views, full body, "
-                "neutral pose, consistent proportions",
+    "neutral pose, consistent proportions",
     "creature": "creature reference sheet of {name}: front and side views plus a close-up of the face, "
-                "full body, consistent markings",
+    "full body, consistent markings",
     "concept": "symbolic character design of {name}, an abstract idea given a friendly form: a simple, "
-               "iconic shape with a face, shown in three expressions",
+    "iconic shape with a face, shown in three expressions",
     "object": "object character sheet of {name}: front, side and back views, showing how it moves and "
-              "its friendly face",
+    "its friendly face",
 }
 
 SHEET_PROMPT = """{sheet}. {description} Visual details: {tags}. Colour palette: {palette}.
@@ -105,26 +111,34 @@ Keep every character exactly as in their reference images. Leave clear space in 
 speech bubbles. Do not draw any text, letters, captions or speech bubbles: the lettering is added later."""
 
 
-def scenes_messages(*, topic: str, age_group: str, num_scenes: int, style: str,
-                    cast: Sequence[Character]) -> tuple[str, str]:
+def scenes_messages(
+    *, topic: str, age_group: str, num_scenes: int, style: str, cast: Sequence[Character]
+) -> tuple[str, str]:
     system = SCENE_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=cast_list(cast))
     return system, SCENES_REQUEST.format(topic=topic, style=style, num_scenes=num_scenes)
 
 
-def refine_messages(*, scenes: Sequence[Scene], feedback: str, scene_ids: Sequence[str], age_group: str,
-                    cast: Sequence[Character]) -> tuple[str, str]:
+def refine_messages(
+    *, scenes: Sequence[Scene], feedback: str, scene_ids: Sequence[str], age_group: str, cast: Sequence[Character]
+) -> tuple[str, str]:
     system = SCENE_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=cast_list(cast))
     numbers = [str(i + 1) for i, s in enumerate(scenes) if s.scene_id in scene_ids]
     body = json.dumps([s.model_dump(exclude={"scene_id", "revision"}) for s in scenes], indent=1)
-    return system, REFINE_REQUEST.format(scenes=body, scene_numbers=", ".join(numbers), feedback=feedback,
-                                         count=len(scenes))
+    return system, REFINE_REQUEST.format(
+        scenes=body, scene_numbers=", ".join(numbers), feedback=feedback, count=len(scenes)
+    )
 
 
 def story_messages(*, topic: str, age_group: str, cast: Sequence[Character]) -> tuple[str, str]:
-    characters = (f"Use these characters and no others:\n{cast_list(cast)}" if cast else
-                  "Create a small cast of two to four characters, each with a name, and call them by name.")
-    return (STORY_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=characters),
-            STORY_REQUEST.format(topic=topic))
+    characters = (
+        f"Use these characters and no others:\n{cast_list(cast)}"
+        if cast
+        else "Create a small cast of two to four characters, each with a name, and call them by name."
+    )
+    return (
+        STORY_WRITER.format(age_group=age_group, reading_level=reading_level(age_group), cast=characters),
+        STORY_REQUEST.format(topic=topic),
+    )
 
 
 def extraction_messages(*, story: str, age_group: str) -> tuple[str, str]:
@@ -138,9 +152,13 @@ def panels_messages(*, scenes: Sequence[Scene], cast: Sequence[Character], age_g
 
 def character_sheet_prompt(character: Character, *, style: str) -> str:
     sheet = CHARACTER_SHEET[character.character_type].format(name=character.name)
-    return SHEET_PROMPT.format(sheet=sheet, description=character.description,
-                               tags=", ".join(character.visual_tags) or "as described",
-                               palette=", ".join(character.color_palette) or "bright and friendly", style=style)
+    return SHEET_PROMPT.format(
+        sheet=sheet,
+        description=character.description,
+        tags=", ".join(character.visual_tags) or "as described",
+        palette=", ".join(character.color_palette) or "bright and friendly",
+        style=style,
+    )
 
 
 def panel_art_prompt(panel: Panel, *, cast: Sequence[Character], style: str) -> str:

@@ -78,8 +78,7 @@ def _wide(char: str) -> str:
     return chr(ord(char) + 0xFEE0)
 
 
-def _age_group_pattern(*, word: Callable[[str], str], digits: Callable[[str, str], str], gap: str,
-                       dash: str) -> str:
+def _age_group_pattern(*, word: Callable[[str], str], digits: Callable[[str, str], str], gap: str, dash: str) -> str:
     age = f"(?:{digits('3', '9')}|{digits('1', '1')}{digits('0', '6')})"
     before = f"(?:{word('age')}(?:{word('s')}|{word('d')})?{gap})?"
     after = f"(?:(?:{word('year')}|{word('yr')}){word('s')}?(?:{gap}{word('old')})?{gap})?"
@@ -90,17 +89,25 @@ def _age_group_pattern(*, word: Callable[[str], str], digits: Callable[[str, str
 AGE_GROUP_PATTERN = _age_group_pattern(
     word=lambda w: "".join(f"[{c}{c.upper()}{_wide(c)}{_wide(c.upper())}]" for c in w),
     digits=lambda low, high: f"[{low}-{high}{_wide(low)}-{_wide(high)}]" if low != high else f"[{low}{_wide(low)}]",
-    gap=r"[ \t\u00a0\u2009\u202f\u3000]*", dash=f"[{_TYPED_DASHES}]")
+    gap=r"[ \t\u00a0\u2009\u202f\u3000]*",
+    dash=f"[{_TYPED_DASHES}]",
+)
 # as read, after NFKC and in lower case
-_AGE_GROUP_RE = re.compile(_age_group_pattern(word=lambda w: w, digits=lambda low, high: f"[{low}-{high}]",
-                                              gap=r"[ \t]*", dash=f"[{_NORMAL_DASHES}]"))
+_AGE_GROUP_RE = re.compile(
+    _age_group_pattern(
+        word=lambda w: w, digits=lambda low, high: f"[{low}-{high}]", gap=r"[ \t]*", dash=f"[{_NORMAL_DASHES}]"
+    )
+)
 
 
 def parse_age_group(value: str) -> tuple[int, int]:
     """'5-12', '5–12', '5 TO 12', 'ages 5-12 years', '５－１２' -> (5, 12). Raises ValueError with the rule in words
     (never the value)."""
-    match = (_AGE_GROUP_RE.fullmatch(unicodedata.normalize("NFKC", value).lower())
-             if len(value) <= AGE_GROUP_MAX_LENGTH else None)
+    match = (
+        _AGE_GROUP_RE.fullmatch(unicodedata.normalize("NFKC", value).lower())
+        if len(value) <= AGE_GROUP_MAX_LENGTH
+        else None
+    )
     if not match or int(match.group(1)) > int(match.group(2)):
         raise ValueError(AGE_GROUP_RULE)
     return int(match.group(1)), int(match.group(2))

@@ -38,8 +38,9 @@ CHARACTERS_HINT = "run python -m app.cli characters to see them"
 
 
 async def make(settings: Settings, args: argparse.Namespace) -> int:
-    request = GenerateScenesRequest(topic=args.topic, age_group=args.age_group, num_scenes=args.num_scenes,
-                                    style=args.style)
+    request = GenerateScenesRequest(
+        topic=args.topic, age_group=args.age_group, num_scenes=args.num_scenes, style=args.style
+    )
     unknown = unknown_ids(args.characters or [])
     if unknown:  # before any work is started, and pointing at this tool, not at the HTTP route
         print(f"error: unknown character ids: {', '.join(unknown[:10])}; {CHARACTERS_HINT}", file=sys.stderr)
@@ -54,15 +55,16 @@ async def make(settings: Settings, args: argparse.Namespace) -> int:
         await services.runner.wait_idle()
         job = await services.data.get_job(job.id)
         if job.status != "completed":
-            print(f"error: the comic was not finished: {job.error.message if job.error else job.status}",
-                  file=sys.stderr)
+            print(
+                f"error: the comic was not finished: {job.error.message if job.error else job.status}", file=sys.stderr
+            )
             return 1
         comic = await services.data.get_comic(job.comic_id)
         book = await services.exporter.book(comic)
     root = Path(settings.data_dir)
     out = args.out or root / "exports" / comic.id
     written = await asyncio.to_thread(write_book, book, out)
-    print(f"comic     {comic.id}  \"{comic.title}\"  ({len(comic.panels)} panels)")
+    print(f'comic     {comic.id}  "{comic.title}"  ({len(comic.panels)} panels)')
     print(f"record    {root / 'comics' / f'{comic.id}.json'}")
     for character in comic.characters:
         if character.image_id:
@@ -112,9 +114,11 @@ async def cleanup(settings: Settings, args: argparse.Namespace) -> int:
     async with open_storage(settings) as data:
         report = await data.cleanup(older_than=timedelta(hours=args.older_than_hours), dry_run=args.dry_run)
     verb = "would remove" if report.dry_run else "removed"
-    print(f"{verb} {len(report.temp_images)} temp image(s) older than {args.older_than_hours} h "
-          f"and {len(report.orphan_images)} orphan image(s), {report.bytes_freed} bytes; "
-          f"{report.expired_idempotency_keys} expired idempotency key(s)")
+    print(
+        f"{verb} {len(report.temp_images)} temp image(s) older than {args.older_than_hours} h "
+        f"and {len(report.orphan_images)} orphan image(s), {report.bytes_freed} bytes; "
+        f"{report.expired_idempotency_keys} expired idempotency key(s)"
+    )
     for name in report.temp_images + report.orphan_images:
         print(f"  {name}")
     return 0
@@ -186,10 +190,18 @@ def parser() -> argparse.ArgumentParser:
     make_cmd.add_argument("--age-group", default="5-12")
     make_cmd.add_argument("--num-scenes", type=int, default=6)
     make_cmd.add_argument("--style", default=None)
-    make_cmd.add_argument("--characters", nargs="+", metavar="ID",
-                          help="catalog ids of the cast (python -m app.cli characters lists them)")
-    make_cmd.add_argument("--out", type=Path, metavar="DIR",
-                          help="where to write the pages, PDF and CBZ (default: DATA_DIR/exports/COMIC_ID)")
+    make_cmd.add_argument(
+        "--characters",
+        nargs="+",
+        metavar="ID",
+        help="catalog ids of the cast (python -m app.cli characters lists them)",
+    )
+    make_cmd.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where to write the pages, PDF and CBZ (default: DATA_DIR/exports/COMIC_ID)",
+    )
     make_cmd.set_defaults(run=make)
     add("characters", help="list the built-in character catalog: id, name, description").set_defaults(run=characters)
     stats_cmd = add("stats", help="print storage statistics")
@@ -223,9 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(args.run(settings, args))
     except ValidationError as exc:  # a command's own input (a topic too short, ages the wrong way round)
-        print("error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                                   for e in exc.errors()),
-              file=sys.stderr)
+        print(
+            "error: "
+            + "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+            ),
+            file=sys.stderr,
+        )
     except (FableError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do

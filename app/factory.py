@@ -33,28 +33,41 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with build_services(settings, image_link=image_url) as services:
         app.state.services = services  # read by the dependencies in app/api/deps.py, nowhere else
         resumed = await services.pipeline.resume_unfinished()
-        log.info("ready: storage=%s text=%s images=%s, %d job(s) resumed",
-                 settings.storage_backend, services.text.name, services.images.name, len(resumed))
+        log.info(
+            "ready: storage=%s text=%s images=%s, %d job(s) resumed",
+            settings.storage_backend,
+            services.text.name,
+            services.images.name,
+            len(resumed),
+        )
         yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = FastAPI(title="Fable Tales comic backend", version="2.0.0", lifespan=lifespan,
-                  description="Turns a topic into a finished, lettered children's comic.")
+    app = FastAPI(
+        title="Fable Tales comic backend",
+        version="2.0.0",
+        lifespan=lifespan,
+        description="Turns a topic into a finished, lettered children's comic.",
+    )
     app.state.settings = settings or get_settings()
     # before the server logs its first request (its dictConfig leaves this in place); the configured secrets too
     install_log_redaction(app.state.settings.secret_values())
     app.state.auth = Authenticator(app.state.settings)
     app.add_middleware(Idempotency)  # inside the body limit: it reads whole bodies
     app.add_middleware(BodyLimit)  # inside CORS, so a browser can read the 413
-    app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.cors_origins,
-                       allow_credentials=app.state.settings.cors_credentials,
-                       allow_methods=["*"], allow_headers=["*"], expose_headers=EXPOSED_HEADERS)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=app.state.settings.cors_origins,
+        allow_credentials=app.state.settings.cors_credentials,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+    )
     app.add_middleware(HeadAsGet)  # outermost: every layer (CORS too) answers a HEAD as the GET it stands for
     errors.install(app)
     for router in (comic_routes.router, project_routes.router, job_routes.router, system_routes.router):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_caller)],
-                           responses=ERROR_RESPONSES)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require_caller)], responses=ERROR_RESPONSES)
     app.include_router(project_routes.ws_router, prefix=API_PREFIX)
     app.include_router(system_routes.open_router, prefix=API_PREFIX)
     app.add_api_route("/health", system_routes.health, methods=["GET"], include_in_schema=False)

@@ -71,8 +71,9 @@ async def _drive(http: httpx.AsyncClient, app: Any, topic: str, scenes: int) -> 
     return job_id
 
 
-async def run(jobs: int, rate: float, scenes: int = 3, seed: int = 7, delay_scale: float = 0.1,
-              sleep: Any = None) -> Report:
+async def run(
+    jobs: int, rate: float, scenes: int = 3, seed: int = 7, delay_scale: float = 0.1, sleep: Any = None
+) -> Report:
     faults = FaultInjector(rate=rate, seed=seed)
     report = Report(jobs=jobs)
     text, fal = FakeOpenAI(), FakeFal()
@@ -85,16 +86,25 @@ async def run(jobs: int, rate: float, scenes: int = 3, seed: int = 7, delay_scal
         router.route(host="api.openai.test").mock(side_effect=faults.wrap(text.handle))
         router.route(host="queue.fal.run").mock(side_effect=faults.wrap(fal.handle))
         router.route(host="v3.fal.media").mock(side_effect=faults.wrap(fal.handle))
-        settings = Settings(_env_file=None, data_dir=Path(tmp), env="test", text_provider="openai",
-                            openai_api_key=SecretStr("sk-bench"), openai_base_url=OPENAI, image_provider="fal",
-                            fal_key=SecretStr("bench:key"), max_active_jobs_per_owner=10_000)
+        settings = Settings(
+            _env_file=None,
+            data_dir=Path(tmp),
+            env="test",
+            text_provider="openai",
+            openai_api_key=SecretStr("sk-bench"),
+            openai_base_url=OPENAI,
+            image_provider="fal",
+            fal_key=SecretStr("bench:key"),
+            max_active_jobs_per_owner=10_000,
+        )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             pipeline = app.state.services.pipeline
             await close_providers(pipeline.text, pipeline.images)  # the ones built from config, replaced below
             pipeline.text = OpenAITextModel(OpenAIClient(settings, policy=policy))
-            pipeline.images = FalImageModel(FalClient(settings, policy=policy, poll_interval=0.001),
-                                            settings.fal_image_model)
+            pipeline.images = FalImageModel(
+                FalClient(settings, policy=policy, poll_interval=0.001), settings.fal_image_model
+            )
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
                 ids = await asyncio.gather(*(_drive(http, app, f"safety lesson {n}", scenes) for n in range(jobs)))
                 for job_id in ids:
@@ -128,16 +138,23 @@ def main() -> None:
     for label, rate in (("with faults", args.rate), ("baseline, no faults", 0.0)):
         report = asyncio.run(run(args.jobs, rate, args.scenes, args.seed, args.delay_scale))
         faults = ", ".join(f"{kind}: {n}" for kind, n in sorted(report.faults.items())) or "none"
-        print(f"{label}: {report.jobs} jobs, {report.vendor_requests} vendor requests, "
-              f"{sum(report.faults.values())} faults injected ({faults}); {report.pictures_paid} pictures paid for")
+        print(
+            f"{label}: {report.jobs} jobs, {report.vendor_requests} vendor requests, "
+            f"{sum(report.faults.values())} faults injected ({faults}); {report.pictures_paid} pictures paid for"
+        )
         print(f"  completed: {report.statuses['completed']} (with {report.failed_panels} failed panels among them)")
         print(f"  failed:    {report.statuses['failed']}")
         for reason, count in report.reasons.most_common():
             print(f"    {count} x {reason}")
         print(f"  stayed running: {report.stuck}")
         for status, count in sorted(report.refused.items()):
-            meaning = "the vendor stayed down through every retry; the client is told to retry later" \
-                if status == 503 else "a bug" if status >= 500 else "refused"
+            meaning = (
+                "the vendor stayed down through every retry; the client is told to retry later"
+                if status == 503
+                else "a bug"
+                if status >= 500
+                else "refused"
+            )
             print(f"  not started: {count} answered {status} ({meaning})")
         if report.stuck or report.refused[500]:
             raise SystemExit(1)

@@ -36,17 +36,31 @@ def main() -> None:
     makes, imports = [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            makes.append(timed(["-m", "app.cli", "--data-dir", tmp, "make", "teaching kids about safety",
-                                "--age-group", "5-12", "--num-scenes", str(args.panels)]))
+            makes.append(
+                timed(
+                    [
+                        "-m",
+                        "app.cli",
+                        "--data-dir",
+                        tmp,
+                        "make",
+                        "teaching kids about safety",
+                        "--age-group",
+                        "5-12",
+                        "--num-scenes",
+                        str(args.panels),
+                    ]
+                )
+            )
             panels = list((Path(tmp) / "images" / "panels").glob("*.png"))
             if len(panels) != 2 * args.panels:  # each panel's art and its lettered image
                 raise SystemExit(f"make wrote {len(panels)} panel images, not {2 * args.panels}")
         imports.append(timed(["-c", "import app.cli"]))
     make, start = statistics.median(makes), statistics.median(imports)
-    print(f"python -m app.cli make, {args.panels} panels (offline): {make:.2f} s median of {args.runs} "
-          f"(target < 5 s)")
-    print(f"baseline, starting Python and importing the CLI: {start:.2f} s; the comic itself takes "
-          f"{make - start:.2f} s")
+    print(f"python -m app.cli make, {args.panels} panels (offline): {make:.2f} s median of {args.runs} (target < 5 s)")
+    print(
+        f"baseline, starting Python and importing the CLI: {start:.2f} s; the comic itself takes {make - start:.2f} s"
+    )
 
 
 if __name__ == "__main__":

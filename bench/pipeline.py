@@ -61,15 +61,23 @@ async def run(panels: int, text_latency: float, image_latency: float, renders: i
     with tempfile.TemporaryDirectory() as tmp, respx.mock(assert_all_called=False) as router:
         router.route(host="queue.fal.run").mock(side_effect=fake.handle)
         router.route(host="v3.fal.media").mock(side_effect=fake.handle)
-        settings = Settings(_env_file=None, data_dir=Path(tmp), env="test", text_provider="offline",
-                            image_provider="fal", fal_key=SecretStr("bench:key"), max_concurrent_renders=renders)
+        settings = Settings(
+            _env_file=None,
+            data_dir=Path(tmp),
+            env="test",
+            text_provider="offline",
+            image_provider="fal",
+            fal_key=SecretStr("bench:key"),
+            max_concurrent_renders=renders,
+        )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             app.state.services.pipeline.text = SlowText(text_latency)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as http:
                 started = time.perf_counter()
-                answer = await http.post("/api/v1/comics/scenes/generate",
-                                         json={"topic": "teaching kids about safety", "num_scenes": panels})
+                answer = await http.post(
+                    "/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety", "num_scenes": panels}
+                )
                 job_id = answer.json()["job_id"]
                 await app.state.services.runner.wait_idle()
                 scenes_done = time.perf_counter()
@@ -83,10 +91,18 @@ async def run(panels: int, text_latency: float, image_latency: float, renders: i
     if rendered != len(comic["panels"]) or len(comic["panels"]) != panels:
         raise SystemExit(f"the run did not render every panel ({rendered}/{len(comic['panels'])})")
     # the sheets and the panel plan run side by side; the panels follow both
-    render_path = max(math.ceil(cast / renders) * image_latency, text_latency) + math.ceil(panels / renders) * image_latency
-    return {"render_wall": finished - scenes_done, "render_path": render_path,
-            "total_wall": finished - started, "total_path": render_path + 2 * text_latency,
-            "cast": cast, "images": len(fake.billed), "most_in_flight": fake.most_in_flight()}
+    render_path = (
+        max(math.ceil(cast / renders) * image_latency, text_latency) + math.ceil(panels / renders) * image_latency
+    )
+    return {
+        "render_wall": finished - scenes_done,
+        "render_path": render_path,
+        "total_wall": finished - started,
+        "total_path": render_path + 2 * text_latency,
+        "cast": cast,
+        "images": len(fake.billed),
+        "most_in_flight": fake.most_in_flight(),
+    }
 
 
 def main() -> None:
@@ -99,17 +115,25 @@ def main() -> None:
 
     concurrent = asyncio.run(run(args.panels, args.text_latency, args.image_latency, args.renders))
     one_by_one = asyncio.run(run(args.panels, args.text_latency, args.image_latency, 1))
-    print(f"wizard, {args.panels} panels, {concurrent['cast']} characters, {concurrent['images']} image calls; "
-          f"text latency {args.text_latency} s, image latency {args.image_latency} s, "
-          f"MAX_CONCURRENT_RENDERS={args.renders}")
-    print(f"render phase: {concurrent['render_wall']:.2f} s wall, critical path {concurrent['render_path']:.2f} s, "
-          f"ratio {concurrent['render_wall'] / concurrent['render_path']:.2f}x "
-          f"(at most {concurrent['most_in_flight']} image calls in flight)")
-    print(f"whole run:    {concurrent['total_wall']:.2f} s wall, critical path {concurrent['total_path']:.2f} s, "
-          f"ratio {concurrent['total_wall'] / concurrent['total_path']:.2f}x")
-    print(f"baseline (MAX_CONCURRENT_RENDERS=1, one by one): whole run {one_by_one['total_wall']:.2f} s, "
-          f"render phase {one_by_one['render_wall']:.2f} s (at most {one_by_one['most_in_flight']} in flight); "
-          f"concurrent is {one_by_one['total_wall'] / concurrent['total_wall']:.1f}x faster")
+    print(
+        f"wizard, {args.panels} panels, {concurrent['cast']} characters, {concurrent['images']} image calls; "
+        f"text latency {args.text_latency} s, image latency {args.image_latency} s, "
+        f"MAX_CONCURRENT_RENDERS={args.renders}"
+    )
+    print(
+        f"render phase: {concurrent['render_wall']:.2f} s wall, critical path {concurrent['render_path']:.2f} s, "
+        f"ratio {concurrent['render_wall'] / concurrent['render_path']:.2f}x "
+        f"(at most {concurrent['most_in_flight']} image calls in flight)"
+    )
+    print(
+        f"whole run:    {concurrent['total_wall']:.2f} s wall, critical path {concurrent['total_path']:.2f} s, "
+        f"ratio {concurrent['total_wall'] / concurrent['total_path']:.2f}x"
+    )
+    print(
+        f"baseline (MAX_CONCURRENT_RENDERS=1, one by one): whole run {one_by_one['total_wall']:.2f} s, "
+        f"render phase {one_by_one['render_wall']:.2f} s (at most {one_by_one['most_in_flight']} in flight); "
+        f"concurrent is {one_by_one['total_wall'] / concurrent['total_wall']:.1f}x faster"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,11 @@ async def hammer(port: int, path: str, connections: int, seconds: float) -> tupl
             while time.perf_counter() < deadline:
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
                 await reader.readexactly(length)
                 counts[0] += 1
                 if not head.startswith(b"HTTP/1.1 200"):
@@ -60,11 +63,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        env = {**os.environ, "DATA_DIR": str(Path(tmp) / "data"), "PORT": str(port), "HOST": "127.0.0.1",
-               "ENV": "development", "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline",
-               "STORAGE_BACKEND": "json"}
-        server = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "DATA_DIR": str(Path(tmp) / "data"),
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "ENV": "development",
+            "TEXT_PROVIDER": "offline",
+            "IMAGE_PROVIDER": "offline",
+            "STORAGE_BACKEND": "json",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -76,8 +87,9 @@ def main() -> None:
                         if server.poll() is not None:
                             raise SystemExit("main.py exited") from None
                         time.sleep(0.02)  # waiting for the port; nothing is measured yet
-                job_id = client.post("/api/v1/comics/scenes/generate",
-                                     json={"topic": "teaching kids about safety", "num_scenes": 3}).json()["job_id"]
+                job_id = client.post(
+                    "/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety", "num_scenes": 3}
+                ).json()["job_id"]
                 while client.get(f"/api/v1/comics/{job_id}/status").json()["status"] != "awaiting_input":
                     time.sleep(0.02)  # the job settles in well under a second
             results = {}
@@ -91,8 +103,10 @@ def main() -> None:
             server.wait(timeout=30)
     print(f"{args.connections} connections, {args.seconds:.0f} s each, one server process (uvicorn)")
     print(f"GET /health (baseline): {results['health']:.0f} requests/s")
-    print(f"GET /comics/{{id}}/status: {results['status']:.0f} requests/s, "
-          f"{results['status'] / results['health']:.2f}x of health (target >= 0.8x)")
+    print(
+        f"GET /comics/{{id}}/status: {results['status']:.0f} requests/s, "
+        f"{results['status'] / results['health']:.2f}x of health (target >= 0.8x)"
+    )
 
 
 if __name__ == "__main__":

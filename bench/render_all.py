@@ -37,8 +37,10 @@ from app.services.wiring import build_services
 from config import Settings
 
 
-DIALOGUE = [DialogueLine(speaker="Max", text="Which way do we look first?"),
-            DialogueLine(speaker="Sunny", text="Left, then right, then left again!")]
+DIALOGUE = [
+    DialogueLine(speaker="Max", text="Which way do we look first?"),
+    DialogueLine(speaker="Sunny", text="Left, then right, then left again!"),
+]
 
 
 class FakeImages:
@@ -89,10 +91,10 @@ async def unbounded(pipeline: ComicPipeline, job_id: str, comic_id: str, *, span
 
 async def child(panels: int, latency: float, renders: int, strategy: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), storage_backend="json",
-                            max_concurrent_renders=renders)
-        async with build_services(settings, image_link=image_url, text=OfflineTextModel(),
-                                  images=FakeImages(latency)) as services:
+        settings = Settings(_env_file=None, data_dir=Path(tmp), storage_backend="json", max_concurrent_renders=renders)
+        async with build_services(
+            settings, image_link=image_url, text=OfflineTextModel(), images=FakeImages(latency)
+        ) as services:
             data, runner, pipeline = services.data, services.runner, services.pipeline
             writes = 0
             save = data.backend.save_comic
@@ -104,6 +106,7 @@ async def child(panels: int, latency: float, renders: int, strategy: str) -> dic
 
             data.backend.save_comic = counted  # type: ignore[method-assign]
             if strategy == "unbounded":
+
                 async def render_panels(job_id: str, comic_id: str, *, span: tuple[int, int]) -> None:
                     await unbounded(pipeline, job_id, comic_id, span=span)
 
@@ -122,20 +125,57 @@ async def child(panels: int, latency: float, renders: int, strategy: str) -> dic
 
 
 def story_comic(panels: int) -> Comic:
-    cast = [Character(id="max", name="Max", description="a boy in a red cap"),
-            Character(id="sunny", name="Sunny", description="a girl with a yellow scarf")]
-    scenes = [Scene(scene_id=f"s{n}", title=f"Scene {n}", description="Max and Sunny wait at the crossing. " * 8,
-                    dialogue=[], learning_point="look both ways") for n in range(panels)]
-    return Comic(title="Safe Streets", topic="road safety", characters=cast, scenes=scenes, panels=[
-        Panel(scene_id=f"s{n}", title=f"Panel {n}", description="Max and Sunny at the kerb, cars passing. " * 6,
-              characters=["Max", "Sunny"], dialogue=DIALOGUE, narration="At the crossing, they stopped.")
-        for n in range(panels)])
+    cast = [
+        Character(id="max", name="Max", description="a boy in a red cap"),
+        Character(id="sunny", name="Sunny", description="a girl with a yellow scarf"),
+    ]
+    scenes = [
+        Scene(
+            scene_id=f"s{n}",
+            title=f"Scene {n}",
+            description="Max and Sunny wait at the crossing. " * 8,
+            dialogue=[],
+            learning_point="look both ways",
+        )
+        for n in range(panels)
+    ]
+    return Comic(
+        title="Safe Streets",
+        topic="road safety",
+        characters=cast,
+        scenes=scenes,
+        panels=[
+            Panel(
+                scene_id=f"s{n}",
+                title=f"Panel {n}",
+                description="Max and Sunny at the kerb, cars passing. " * 6,
+                characters=["Max", "Sunny"],
+                dialogue=DIALOGUE,
+                narration="At the crossing, they stopped.",
+            )
+            for n in range(panels)
+        ],
+    )
 
 
 def measure(panels: int, args: argparse.Namespace, strategy: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, "--child", str(panels), "--strategy", strategy,
-                           "--latency", str(args.latency), "--renders", str(args.renders)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(panels),
+            "--strategy",
+            strategy,
+            "--latency",
+            str(args.latency),
+            "--renders",
+            str(args.renders),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(done.stderr[-2000:])
     return json.loads(done.stdout.splitlines()[-1])
@@ -150,11 +190,15 @@ def report(name: str, sizes: list[int], args: argparse.Namespace, strategy: str)
         got = measure(panels, args, strategy)
         extra = max(0.0, got["rss_mb"] - base["rss_mb"]) / max(1, panels - 1)
         rows.append((panels, got["seconds"] / panels, extra))
-        print(f"  {panels:6d}   {got['seconds']:7.2f}   {got['seconds'] / panels:7.3f}   {got['rss_mb']:11.1f}"
-              f"   {extra:9.2f}   {got['writes']:12.0f}   {got['writes'] / panels:12.2f}")
+        print(
+            f"  {panels:6d}   {got['seconds']:7.2f}   {got['seconds'] / panels:7.3f}   {got['rss_mb']:11.1f}"
+            f"   {extra:9.2f}   {got['writes']:12.0f}   {got['writes'] / panels:12.2f}"
+        )
     (small, t_small, m_small), (large, t_large, m_large) = rows[0], rows[-1]
-    print(f"  per-panel ratio, {large} vs {small} panels: time {t_large / t_small:.2f}x, "
-          f"memory {m_large / m_small if m_small else float('nan'):.2f}x (1.00x = linear)")
+    print(
+        f"  per-panel ratio, {large} vs {small} panels: time {t_large / t_small:.2f}x, "
+        f"memory {m_large / m_small if m_small else float('nan'):.2f}x (1.00x = linear)"
+    )
 
 
 def main() -> None:
@@ -168,11 +212,12 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(asyncio.run(child(args.child, args.latency, args.renders, args.strategy))))
         return
-    print(f"render-all on the JSON backend, fake image model ({args.latency} s a picture), "
-          f"MAX_CONCURRENT_RENDERS={args.renders}; each size in its own process")
+    print(
+        f"render-all on the JSON backend, fake image model ({args.latency} s a picture), "
+        f"MAX_CONCURRENT_RENDERS={args.renders}; each size in its own process"
+    )
     report("bounded + coalesced (the service)", args.sizes, args, "bounded")
-    report("baseline, one task per panel and two comic writes each (the old strategy)", args.sizes, args,
-           "unbounded")
+    report("baseline, one task per panel and two comic writes each (the old strategy)", args.sizes, args, "unbounded")
 
 
 if __name__ == "__main__":

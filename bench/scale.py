@@ -35,20 +35,36 @@ from utils import new_id  # noqa: E402
 
 def seed(data_dir: Path, jobs: int, images: int) -> None:
     (data_dir / "jobs").mkdir(parents=True)
-    template = Job(comic_id=new_id(), topic="teaching kids about safety", status="completed", step="done",
-                   progress=100, version=9, data={"num_scenes": 6, "usage": {"image_calls": 9}})
+    template = Job(
+        comic_id=new_id(),
+        topic="teaching kids about safety",
+        status="completed",
+        step="done",
+        progress=100,
+        version=9,
+        data={"num_scenes": 6, "usage": {"image_calls": 9}},
+    )
     body = template.model_dump(mode="json")
     for _ in range(jobs):
         job_id = new_id()
         (data_dir / "jobs" / f"{job_id}.json").write_text(json.dumps({**body, "id": job_id}))
     (data_dir / "images").mkdir(parents=True)
-    image = ImageRecord(kind="panel", comic_id=new_id(), panel_id=new_id(), local_path="panels/x.png",
-                        size_bytes=150_000, width=1024, height=768, model="offline").model_dump(mode="json")
+    image = ImageRecord(
+        kind="panel",
+        comic_id=new_id(),
+        panel_id=new_id(),
+        local_path="panels/x.png",
+        size_bytes=150_000,
+        width=1024,
+        height=768,
+        model="offline",
+    ).model_dump(mode="json")
     lines = []
     for _ in range(images):
         image_id = new_id()
-        record = {k: v for k, v in {**image, "id": image_id, "local_path": f"panels/{image_id}.png"}.items()
-                  if v is not None}
+        record = {
+            k: v for k, v in {**image, "id": image_id, "local_path": f"panels/{image_id}.png"}.items() if v is not None
+        }
         lines.append(json.dumps(image_id) + ":" + json.dumps(record, separators=(",", ":")))
     # the layout the service itself writes: one record per line
     body = "\n" + ",\n".join(lines) + "\n" if lines else "\n"
@@ -75,11 +91,20 @@ def latencies_ms(client: httpx.Client, path: str, count: int) -> list[float]:
 
 def measure(data_dir: Path, requests: int) -> dict[str, float]:
     port = free_port()
-    env = {**os.environ, "DATA_DIR": str(data_dir), "PORT": str(port), "HOST": "127.0.0.1", "ENV": "development",
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "STORAGE_BACKEND": "json"}
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "ENV": "development",
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "STORAGE_BACKEND": "json",
+    }
     started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             while True:
@@ -98,10 +123,15 @@ def measure(data_dir: Path, requests: int) -> dict[str, float]:
     finally:
         server.terminate()
         server.wait(timeout=60)
-    return {"startup": startup, "stats_median": statistics.median(stats),
-            "stats_p95": statistics.quantiles(stats, n=20)[-1], "health_median": statistics.median(health),
-            "rss": memory, "jobs": counted["json_storage"]["total_jobs"],
-            "images": counted["image_storage"]["total_images"]}
+    return {
+        "startup": startup,
+        "stats_median": statistics.median(stats),
+        "stats_p95": statistics.quantiles(stats, n=20)[-1],
+        "health_median": statistics.median(health),
+        "rss": memory,
+        "jobs": counted["json_storage"]["total_jobs"],
+        "images": counted["image_storage"]["total_images"],
+    }
 
 
 def main() -> None:
@@ -119,13 +149,19 @@ def main() -> None:
         baseline = measure(empty, args.requests)
     if (loaded["jobs"], loaded["images"]) != (args.jobs, args.images):
         raise SystemExit(f"the server counted {loaded['jobs']} jobs and {loaded['images']} images")
-    print(f"start-up: {loaded['startup']:.2f} s with the data (baseline, empty: {baseline['startup']:.2f} s; "
-          f"target < 10 s)")
-    print(f"/storage/stats: median {loaded['stats_median']:.2f} ms, p95 {loaded['stats_p95']:.2f} ms "
-          f"(baseline, empty: {baseline['stats_median']:.2f} ms; /health on the same server "
-          f"{loaded['health_median']:.2f} ms; target < 5 ms)")
-    print(f"resident memory: {loaded['rss']:.0f} MB with the data (baseline, empty: {baseline['rss']:.0f} MB; "
-          f"target < 150 MB)")
+    print(
+        f"start-up: {loaded['startup']:.2f} s with the data (baseline, empty: {baseline['startup']:.2f} s; "
+        f"target < 10 s)"
+    )
+    print(
+        f"/storage/stats: median {loaded['stats_median']:.2f} ms, p95 {loaded['stats_p95']:.2f} ms "
+        f"(baseline, empty: {baseline['stats_median']:.2f} ms; /health on the same server "
+        f"{loaded['health_median']:.2f} ms; target < 5 ms)"
+    )
+    print(
+        f"resident memory: {loaded['rss']:.0f} MB with the data (baseline, empty: {baseline['rss']:.0f} MB; "
+        f"target < 150 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,14 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """Offline, open, on a fresh DATA_DIR; `@pytest.mark.settings(name=value)` changes any of them, so a
     test configures the app it gets (a render limit, a job quota) instead of patching its services."""
     marker = request.node.get_closest_marker("settings")
-    values: dict[str, Any] = {"data_dir": tmp_path / "data", "env": "test", "text_provider": "offline",
-                              "image_provider": "offline", "api_keys": [], "supabase_jwt_secret": None}
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "env": "test",
+        "text_provider": "offline",
+        "image_provider": "offline",
+        "api_keys": [],
+        "supabase_jwt_secret": None,
+    }
     return Settings(_env_file=None, **{**values, **(marker.kwargs if marker else {})})
 
 
@@ -55,8 +61,12 @@ class BrokenWriter(OfflineTextModel):
             yield piece
         self.started.set()
         if self.fail:
-            raise UpstreamError("OpenAI is failing (500), retried 5 times over 60 s", provider="OpenAI",
-                                retryable=True, code="provider_unavailable")
+            raise UpstreamError(
+                "OpenAI is failing (500), retried 5 times over 60 s",
+                provider="OpenAI",
+                retryable=True,
+                code="provider_unavailable",
+            )
         await self.resume.wait()
         yield "time."
 
@@ -78,8 +88,11 @@ def sleeps() -> Sleeps:
 
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under root with a hash of its bytes: equal digests mean nothing changed on disk."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def services(app: FastAPI) -> Services:
@@ -95,8 +108,9 @@ async def settle(app: FastAPI) -> None:
 
 
 async def scenes_ready(client: httpx.AsyncClient, app: FastAPI, **body: object) -> str:
-    answer = await client.post("/api/v1/comics/scenes/generate",
-                               json={"topic": "teaching kids about safety", "age_group": "5-12", **body})
+    answer = await client.post(
+        "/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety", "age_group": "5-12", **body}
+    )
     assert answer.status_code == 202, answer.text
     await settle(app)
     return answer.json()["job_id"]

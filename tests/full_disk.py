@@ -20,13 +20,19 @@ DISK_SIZE = "2m"
 def mount_tmpfs(where: Path, size: str) -> None:
     where.mkdir(parents=True, exist_ok=True)
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except FileNotFoundError:
         pytest.skip("full-disk test: there is no `mount` command on this machine")
     if done.returncode != 0:
-        pytest.skip(f"full-disk test: mounting a {size} tmpfs was refused (needs root or CAP_SYS_ADMIN): "
-                    f"{done.stderr.strip()[:200]}")
+        pytest.skip(
+            f"full-disk test: mounting a {size} tmpfs was refused (needs root or CAP_SYS_ADMIN): "
+            f"{done.stderr.strip()[:200]}"
+        )
 
 
 def unmount(where: Path) -> None:

@@ -23,13 +23,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(args: list[str], *, env: dict[str, str], ready: str, verify: str | bool = True,
-            log: Path, timeout: float = 30.0) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    args: list[str], *, env: dict[str, str], ready: str, verify: str | bool = True, log: Path, timeout: float = 30.0
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start `python args...` from the repository root and wait until GET `ready` answers (any status).
     The process's output goes to `log`, shown when it dies early."""
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env}, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + timeout
         while True:

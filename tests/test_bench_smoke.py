@@ -12,32 +12,71 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_image_index_bench_runs() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "image_index.py"), "--existing", "200",
-                           "--samples", "5"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "image_index.py"), "--existing", "200", "--samples", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "baseline" in done.stdout and "200 recorded" in done.stdout and "ratio (median)" in done.stdout
 
 
 def test_pipeline_bench_runs() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline.py"), "--panels", "2", "--text-latency",
-                           "0.01", "--image-latency", "0.02", "--renders", "4"], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "pipeline.py"),
+            "--panels",
+            "2",
+            "--text-latency",
+            "0.01",
+            "--image-latency",
+            "0.02",
+            "--renders",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "render phase:" in done.stdout and "critical path" in done.stdout and "baseline" in done.stdout
     assert "at most 1 in flight" in done.stdout  # the baseline really ran one by one
 
 
 def test_export_bench_runs(database: str) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "export.py"), "--comics", "20", "--baseline-comics",
-                           "5"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "export.py"), "--comics", "20", "--baseline-comics", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "20 comics, 520 rows" in done.stdout and "rows/s" in done.stdout and "baseline" in done.stdout
 
 
 def test_faults_bench_runs() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "faults.py"), "--jobs", "3", "--rate", "0.2",
-                           "--scenes", "1", "--delay-scale", "0.01"], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "faults.py"),
+            "--jobs",
+            "3",
+            "--rate",
+            "0.2",
+            "--scenes",
+            "1",
+            "--delay-scale",
+            "0.01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "with faults: 3 jobs" in done.stdout and "stayed running: 0" in done.stdout
     assert "baseline, no faults" in done.stdout

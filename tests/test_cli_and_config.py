@@ -35,8 +35,19 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
-    code, out, _ = run_cli("make", "teaching kids about safety", "--age-group", "5-12", "--num-scenes", "4",
-                           "--characters", "max", "bolt", "--data-dir", str(tmp_path))  # after the command too
+    code, out, _ = run_cli(
+        "make",
+        "teaching kids about safety",
+        "--age-group",
+        "5-12",
+        "--num-scenes",
+        "4",
+        "--characters",
+        "max",
+        "bolt",
+        "--data-dir",
+        str(tmp_path),
+    )  # after the command too
     assert code == 0
     lines = [line.split() for line in out.splitlines()]
     record = next(Path(parts[1]) for parts in lines if parts[0] == "record")
@@ -63,11 +74,14 @@ def test_make_writes_a_comic_and_says_where(tmp_path: Path) -> None:
     assert code == 0 and out.startswith("would remove 0 temp image(s)")
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["make", "ab"], "topic"),
-    (["make", "safety", "--age-group", "12-5"], "youngest"),
-    (["make", "safety", "--characters", "nobody"], "nobody"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["make", "ab"], "topic"),
+        (["make", "safety", "--age-group", "12-5"], "youngest"),
+        (["make", "safety", "--characters", "nobody"], "nobody"),
+    ],
+)
 def test_make_refuses_bad_input_clearly(tmp_path: Path, argv: list[str], says: str) -> None:
     code, _out, err = run_cli("--data-dir", str(tmp_path), *argv)
     assert code != 0 and says in err and "Traceback" not in err
@@ -97,15 +111,24 @@ def test_data_dir_may_come_before_or_after_the_command(tmp_path: Path) -> None:
 BAD_CONFIGURATION = [  # (environment, what the one line must say)
     ({"TEXT_PROVIDER": "openai"}, "OPENAI_API_KEY must be set when TEXT_PROVIDER=openai; for example OPENAI_API_KEY="),
     ({"IMAGE_PROVIDER": "fal"}, "FAL_KEY must be set when IMAGE_PROVIDER=fal; for example FAL_KEY="),
-    ({"MAX_CONCURRENT_RENDERS": "0"},
-     "MAX_CONCURRENT_RENDERS must be at least 1; for example MAX_CONCURRENT_RENDERS=10"),
+    (
+        {"MAX_CONCURRENT_RENDERS": "0"},
+        "MAX_CONCURRENT_RENDERS must be at least 1; for example MAX_CONCURRENT_RENDERS=10",
+    ),
     ({"STORAGE_BACKEND": "supabase"}, "SUPABASE_URL and SUPABASE_KEY must be set when STORAGE_BACKEND=supabase"),
     ({"PORT": "s3cret-port"}, "PORT must be a whole number from 1 to 65535; for example PORT=8000"),
     ({"ENV": "prod"}, "ENV must be one of development, production, test; for example ENV=development"),
-    ({"ALLOWED_IMAGE_HOSTS": "fal.media,http://evil"},
-     "ALLOWED_IMAGE_HOSTS must be host names separated by commas, without a scheme or path"),
-    ({"OPENAI_BASE_URL": "notaurl"}, ("OPENAI_BASE_URL must be an http:// or https:// URL with a host; "
-                                      "for example OPENAI_BASE_URL=https://api.openai.com/v1")),
+    (
+        {"ALLOWED_IMAGE_HOSTS": "fal.media,http://evil"},
+        "ALLOWED_IMAGE_HOSTS must be host names separated by commas, without a scheme or path",
+    ),
+    (
+        {"OPENAI_BASE_URL": "notaurl"},
+        (
+            "OPENAI_BASE_URL must be an http:// or https:// URL with a host; "
+            "for example OPENAI_BASE_URL=https://api.openai.com/v1"
+        ),
+    ),
     ({"SUPABASE_URL": "s3cret.supabase.co"}, "SUPABASE_URL must be an http:// or https:// URL with a host"),
     ({"CORS_ORIGINS": "http://localhost:3000/"}, "CORS_ORIGINS must be origins separated by commas"),
     ({"DATA_DIR": ""}, "DATA_DIR must be a directory path, not empty; for example DATA_DIR=data"),
@@ -115,12 +138,14 @@ BAD_CONFIGURATION = [  # (environment, what the one line must say)
 
 @pytest.mark.parametrize("command", [["main.py"], ["-m", "app.cli", "stats"]], ids=["main.py", "app.cli"])
 @pytest.mark.parametrize("bad, says", BAD_CONFIGURATION, ids=[next(iter(b)) for b, _ in BAD_CONFIGURATION])
-def test_a_bad_configuration_is_one_line_and_exit_code_2(tmp_path: Path, command: list[str], bad: dict[str, str],
-                                                         says: str) -> None:
+def test_a_bad_configuration_is_one_line_and_exit_code_2(
+    tmp_path: Path, command: list[str], bad: dict[str, str], says: str
+) -> None:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(tmp_path / "data"), **bad}
     argv = [str(ROOT / command[0]), *command[1:]] if command[0].endswith(".py") else command
-    done = subprocess.run([sys.executable, *argv], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)  # cwd: no .env is read
+    done = subprocess.run(
+        [sys.executable, *argv], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )  # cwd: no .env is read
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [f"configuration error: {done.stderr.split(': ', 1)[1].strip()}"]
     assert says in done.stderr and "Traceback" not in done.stderr and "s3cret" not in done.stderr
@@ -133,10 +158,21 @@ def start(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProc
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        return subprocess.run([sys.executable, *argv], cwd=cwd, capture_output=True, text=True, timeout=120,
-                              check=False,
-                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOST": "127.0.0.1",
-                                   "PORT": str(taken.getsockname()[1]), **env})
+        return subprocess.run(
+            [sys.executable, *argv],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": str(ROOT),
+                "HOST": "127.0.0.1",
+                "PORT": str(taken.getsockname()[1]),
+                **env,
+            },
+        )
 
 
 COMMANDS = pytest.mark.parametrize("command", [["main.py"], ["-m", "app.cli", "stats"]], ids=["main.py", "app.cli"])
@@ -146,8 +182,11 @@ COMMANDS = pytest.mark.parametrize("command", [["main.py"], ["-m", "app.cli", "s
 def test_a_data_dir_that_cannot_be_written_is_one_line_and_exit_code_2(tmp_path: Path, command: list[str]) -> None:
     a_file = tmp_path / "not-a-directory"
     a_file.write_text("x")
-    cases = {a_file: "is not a directory", a_file / "below": "is not a directory",
-             Path("/proc/fable-data"): "cannot be made"}
+    cases = {
+        a_file: "is not a directory",
+        a_file / "below": "is not a directory",
+        Path("/proc/fable-data"): "cannot be made",
+    }
     if os.geteuid() != 0:  # root writes through any mode bits
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
@@ -159,7 +198,8 @@ def test_a_data_dir_that_cannot_be_written_is_one_line_and_exit_code_2(tmp_path:
         assert "DATA_DIR must be a directory this service can write to" in done.stderr and says in done.stderr
         assert "for example DATA_DIR=data" in done.stderr
     assert a_file.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["not-a-directory", *(["locked"] if os.geteuid() != 0 else [])])  # nothing written in the cwd either
+        ["not-a-directory", *(["locked"] if os.geteuid() != 0 else [])]
+    )  # nothing written in the cwd either
 
 
 @COMMANDS
@@ -180,13 +220,21 @@ def test_sigterm_stops_the_service_through_its_shutdown(tmp_path: Path) -> None:
     """main.py runs the app's lifespan itself (so that a start-up failure is one line): a SIGTERM must
     still end it, closing storage, whose image journal is then folded into its snapshot."""
     port = free_port()
-    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "API_KEYS": "",
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "ENV": "development"}
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "API_KEYS": "",
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "ENV": "development",
+    }
     log = tmp_path / "service.log"
     with running(["main.py"], env=env, ready=f"http://127.0.0.1:{port}/health", log=log) as service:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
-            job_id = api.post("/api/v1/comics/scenes/generate", json={"topic": "crossing the road",
-                                                                      "num_scenes": 1}).json()["job_id"]
+            job_id = api.post(
+                "/api/v1/comics/scenes/generate", json={"topic": "crossing the road", "num_scenes": 1}
+            ).json()["job_id"]
             for stage in ("awaiting_input", "completed"):
                 for _ in range(600):
                     if api.get(f"/api/v1/jobs/{job_id}").json()["status"] in (stage, "failed"):
@@ -210,24 +258,39 @@ def test_cors_origins_star_allows_any_site_but_not_with_credentials(tmp_path: Pa
 
     from app.factory import create_app
 
-    open_to_all = Settings(_env_file=None, data_dir=tmp_path / "data", cors_origins="*", text_provider="offline",
-                           image_provider="offline")
+    open_to_all = Settings(
+        _env_file=None, data_dir=tmp_path / "data", cors_origins="*", text_provider="offline", image_provider="offline"
+    )
     listed = open_to_all.model_copy(update={"cors_origins": ["http://localhost:3000"]})
-    for settings, origin, allowed, credentials in ((open_to_all, "https://any.example", "*", None),
-                                                   (listed, "http://localhost:3000", "http://localhost:3000", "true")):
+    for settings, origin, allowed, credentials in (
+        (open_to_all, "https://any.example", "*", None),
+        (listed, "http://localhost:3000", "http://localhost:3000", "true"),
+    ):
         with TestClient(create_app(settings)) as client:
-            for answer in (client.get("/api/v1/comics/characters", headers={"Origin": origin, "Cookie": "a=b"}),
-                           client.options("/api/v1/projects", headers={
-                               "Origin": origin, "Access-Control-Request-Method": "POST",
-                               "Access-Control-Request-Headers": "authorization"})):
+            for answer in (
+                client.get("/api/v1/comics/characters", headers={"Origin": origin, "Cookie": "a=b"}),
+                client.options(
+                    "/api/v1/projects",
+                    headers={
+                        "Origin": origin,
+                        "Access-Control-Request-Method": "POST",
+                        "Access-Control-Request-Headers": "authorization",
+                    },
+                ),
+            ):
                 assert answer.status_code == 200
                 assert answer.headers["access-control-allow-origin"] == allowed
                 assert answer.headers.get("access-control-allow-credentials") == credentials
 
 
 # values refused by a rule of their own (each field validator of Settings)
-RULED = {"allowed_image_hosts": "http://evil", "openai_base_url": "notaurl", "supabase_url": "notaurl",
-         "cors_origins": "http://localhost:3000/", "data_dir": ""}
+RULED = {
+    "allowed_image_hosts": "http://evil",
+    "openai_base_url": "notaurl",
+    "supabase_url": "notaurl",
+    "cors_origins": "http://localhost:3000/",
+    "data_dir": "",
+}
 
 
 def _bad_value(field: str) -> str | None:
@@ -262,8 +325,14 @@ def test_production_refuses_an_open_api() -> None:
 
 
 def test_main_py_exits_with_the_reason_in_production_without_auth(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, capture_output=True, text=True,
-                          env={"ENV": "production", "PATH": "/usr/bin:/bin"}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"ENV": "production", "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert done.returncode != 0
     assert "refuses to start" in done.stderr and "Traceback" not in done.stderr
 
@@ -303,9 +372,12 @@ def test_importing_the_vendor_clients_changes_nothing(tmp_path: Path) -> None:
     external_services leaves os.environ as it was and does not load fal-client (a FalClient does)."""
     (tmp_path / ".env").write_text("FAL_RUN_HOST=fal.example.test\nFAL_QUEUE_RUN_HOST=queue.example.test:9443\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_")}
-    probe = (f"import os, sys; sys.path.insert(0, {str(ROOT)!r}); before = dict(os.environ); "
-             "import external_services; "
-             "print(dict(os.environ) == before, 'fal_client' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    probe = (
+        f"import os, sys; sys.path.insert(0, {str(ROOT)!r}); before = dict(os.environ); "
+        "import external_services; "
+        "print(dict(os.environ) == before, 'fal_client' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.stdout.split() == ["True", "False"], done.stderr

@@ -23,9 +23,19 @@ KEYS = ("crash-owner-a", "crash-owner-b")
 def test_sigkill_mid_write_loses_nothing_acknowledged(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"ENV": "development", "PORT": str(port), "HOST": "127.0.0.1", "DATA_DIR": str(tmp_path / "data"),
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "OPENAI_API_KEY": "", "FAL_KEY": "",
-           "STORAGE_BACKEND": "json", "API_KEYS": ",".join(KEYS), "MAX_ACTIVE_JOBS_PER_OWNER": "100"}
+    env = {
+        "ENV": "development",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATA_DIR": str(tmp_path / "data"),
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "OPENAI_API_KEY": "",
+        "FAL_KEY": "",
+        "STORAGE_BACKEND": "json",
+        "API_KEYS": ",".join(KEYS),
+        "MAX_ACTIVE_JOBS_PER_OWNER": "100",
+    }
     accepted: dict[str, str] = {}  # job id -> its owner's key
     started_comics: list[str] = []
     enough = threading.Event()
@@ -66,8 +76,10 @@ def test_sigkill_mid_write_loses_nothing_acknowledged(tmp_path: Path) -> None:
             unfinished.append(record["id"])
     assert unfinished, "every job had finished before the kill: nothing was interrupted"
 
-    with running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "second.log"), \
-            httpx.Client(base_url=f"{base}/api/v1", timeout=5) as api:
+    with (
+        running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "second.log"),
+        httpx.Client(base_url=f"{base}/api/v1", timeout=5) as api,
+    ):
         deadline = time.monotonic() + 120
         pending = set(accepted)
         while pending and time.monotonic() < deadline:

@@ -14,8 +14,18 @@ import pytest
 from fastapi import FastAPI
 
 from app.api import errors as handlers
-from app.errors import (Conflict, ContentRefused, FableError, Forbidden, InvalidInput, NotFound, StorageError, TooBusy,
-                        Unauthorized, UpstreamError)
+from app.errors import (
+    Conflict,
+    ContentRefused,
+    FableError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageError,
+    TooBusy,
+    Unauthorized,
+    UpstreamError,
+)
 from app.models.schemas import Job
 from app.services.jobs.runner import JobRunner
 from app.storage.data_manager import DataManager
@@ -34,14 +44,20 @@ ERRORS: list[tuple[FableError, str, int]] = [
     (NotFound("no such comic"), "not_found", 404),
     (Conflict("the job is running"), "conflict", 409),
     (InvalidInput("shorten its dialogue"), "invalid_input", 422),
-    (ContentRefused(category="violence", message="not for children", suggestion="try kindness"),
-     "content_refused", 422),
+    (
+        ContentRefused(category="violence", message="not for children", suggestion="try kindness"),
+        "content_refused",
+        422,
+    ),
     (Unauthorized("no credential"), "unauthorized", 401),
     (Forbidden("this link has expired"), "forbidden", 403),
     (TooBusy("two jobs already run", retry_after=10), "too_busy", 429),
     (StorageError("the disk is full"), "storage_error", 503),
-    (UpstreamError("fal.ai answered 503", provider="fal.ai", retryable=True, code="provider_unavailable"),
-     "provider_unavailable", 503),
+    (
+        UpstreamError("fal.ai answered 503", provider="fal.ai", retryable=True, code="provider_unavailable"),
+        "provider_unavailable",
+        503,
+    ),
     (UpstreamError("fal.ai refused the prompt", provider="fal.ai", retryable=False), "upstream_error", 502),
     (GoneMeanwhile("the project was deleted"), "not_found", 404),
     (RefusedByTheServer("Supabase refused to save the job (42501)"), "storage_error", 503),
@@ -70,8 +86,12 @@ async def test_an_error_is_answered_with_its_own_status(http: httpx.AsyncClient,
     assert answer.status_code == status
     detail = answer.json()["detail"]
     if isinstance(error, ContentRefused):
-        assert detail == {"code": "content_refused", "category": "violence", "message": "not for children",
-                          "suggestion": "try kindness"}
+        assert detail == {
+            "code": "content_refused",
+            "category": "violence",
+            "message": "not for children",
+            "suggestion": "try kindness",
+        }
     else:
         assert detail == error.message
 

@@ -37,18 +37,25 @@ async def test_garbage_from_the_vendor_is_a_clear_failure_never_a_500(settings: 
     issue 16 an unreachable OpenAI moderation leaves the local moderator's verdict (a fit topic is accepted);
     the writer's own call then gets garbage too, and the job fails saying so: never a 500."""
     faults = FaultInjector(rate=1.0, kinds=("garbage",))
-    openai_settings = settings.model_copy(update={"text_provider": "openai", "openai_base_url": OPENAI,
-                                                  "openai_api_key": SecretStr("sk-test")})
+    openai_settings = settings.model_copy(
+        update={"text_provider": "openai", "openai_base_url": OPENAI, "openai_api_key": SecretStr("sk-test")}
+    )
     app = create_app(openai_settings)
     with respx.mock(assert_all_called=False) as router:
         router.route(host="api.openai.test").mock(side_effect=faults.wrap(FakeOpenAI().handle))
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            services(app).pipeline.text = OpenAITextModel(OpenAIClient(openai_settings, policy=RetryPolicy(sleep=sleeps)))
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        ):
+            services(app).pipeline.text = OpenAITextModel(
+                OpenAIClient(openai_settings, policy=RetryPolicy(sleep=sleeps))
+            )
             answer = await client.post("/api/v1/comics/scenes/generate", json={"topic": "road safety"})
             assert answer.status_code == 202, answer.text
             await services(app).runner.wait_idle()
             job = (await client.get(answer.json()["status_url"])).json()
-    assert job["status"] == "failed" and job["error"]["message"].startswith("OpenAI sent an answer that could not be read")
+    assert job["status"] == "failed" and job["error"]["message"].startswith(
+        "OpenAI sent an answer that could not be read"
+    )
     assert "Traceback" not in job["error"]["message"]
     assert faults.injected["garbage"] == 12 and len(sleeps.delays) == 10  # moderation, then the writer: 6 tries each

@@ -23,8 +23,16 @@ from tests.conftest import services
 
 @pytest.fixture
 def settings(tiny_disk: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tiny_disk / "data", env="test", text_provider="offline",
-                    image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_active_jobs_per_owner=1)
+    return Settings(
+        _env_file=None,
+        data_dir=tiny_disk / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=[],
+        supabase_jwt_secret=None,
+        max_active_jobs_per_owner=1,
+    )
 
 
 def stored(settings: Settings, kind: str, record_id: str) -> dict:
@@ -37,7 +45,8 @@ async def storage_is_back(app: FastAPI) -> None:
 
 
 async def test_a_job_failing_on_a_full_disk_frees_its_slot_and_ends_failed_on_disk(
-        app: FastAPI, client: httpx.AsyncClient, settings: Settings, tiny_disk: Path) -> None:
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, tiny_disk: Path
+) -> None:
     data, runner = services(app).data, services(app).runner
     job = await data.create_job(Job(comic_id="c", topic="road safety", status="running", owner_id=None))
     filler: list[Path] = []
@@ -62,8 +71,8 @@ async def test_a_job_failing_on_a_full_disk_frees_its_slot_and_ends_failed_on_di
 
 
 async def test_a_story_whose_end_cannot_be_written_ends_error_and_does_not_block_its_project(
-        app: FastAPI, client: httpx.AsyncClient, settings: Settings, tiny_disk: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, tiny_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = (await client.post("/api/v1/projects", json={"prompt": "a dog learns to cross the road"})).json()
     text = services(app).pipeline.text
     real = text.stream_story
@@ -95,16 +104,27 @@ async def test_a_story_whose_end_cannot_be_written_ends_error_and_does_not_block
     assert json.loads(written.text.strip().splitlines()[-1])["type"] == "done", written.text
 
 
-def test_the_real_server_on_a_full_disk_answers_503_stops_starts_and_recovers(tiny_disk: Path,
-                                                                               tmp_path: Path) -> None:
+def test_the_real_server_on_a_full_disk_answers_503_stops_starts_and_recovers(tiny_disk: Path, tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"ENV": "development", "PORT": str(port), "HOST": "127.0.0.1", "DATA_DIR": str(tiny_disk / "data"),
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "OPENAI_API_KEY": "", "FAL_KEY": "",
-           "STORAGE_BACKEND": "json", "API_KEYS": "", "MAX_ACTIVE_JOBS_PER_OWNER": "1"}
+    env = {
+        "ENV": "development",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATA_DIR": str(tiny_disk / "data"),
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "OPENAI_API_KEY": "",
+        "FAL_KEY": "",
+        "STORAGE_BACKEND": "json",
+        "API_KEYS": "",
+        "MAX_ACTIVE_JOBS_PER_OWNER": "1",
+    }
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
-    with running(["main.py"], env=env, ready=f"{base}/health", log=logs[0]), \
-            httpx.Client(base_url=f"{base}/api/v1", timeout=30) as api:
+    with (
+        running(["main.py"], env=env, ready=f"{base}/health", log=logs[0]),
+        httpx.Client(base_url=f"{base}/api/v1", timeout=30) as api,
+    ):
         project = api.post("/projects", json={"prompt": "a dog learns to cross the road"}).json()
         assert json.loads(api.post(f"/projects/{project['id']}/story", json={}).text.splitlines()[-1])["type"] == "done"
         cast = api.post(f"/projects/{project['id']}/characters/extract").json()["characters"]
@@ -123,13 +143,20 @@ def test_the_real_server_on_a_full_disk_answers_503_stops_starts_and_recovers(ti
         for answer in writes:
             assert answer.status_code == 503, (answer.request.url, answer.status_code, answer.text)
             assert int(answer.headers["retry-after"]) > 0
-        reads = [api.get(f"/projects/{project['id']}"), api.get("/projects"), api.get("/storage/stats"),
-                 api.get(f"/images/{sheet['image_id']}"), httpx.get(f"{base}/health", timeout=30)]
+        reads = [
+            api.get(f"/projects/{project['id']}"),
+            api.get("/projects"),
+            api.get("/storage/stats"),
+            api.get(f"/images/{sheet['image_id']}"),
+            httpx.get(f"{base}/health", timeout=30),
+        ]
         assert [r.status_code for r in reads] == [200] * 5, [r.text[:200] for r in reads]
     # Stopped on the full disk, and started again on it: the image index cannot fold its journal, and
     # neither stop nor start may fail for that.
-    with running(["main.py"], env=env, ready=f"{base}/health", log=logs[1]), \
-            httpx.Client(base_url=f"{base}/api/v1", timeout=30) as api:
+    with (
+        running(["main.py"], env=env, ready=f"{base}/health", log=logs[1]),
+        httpx.Client(base_url=f"{base}/api/v1", timeout=30) as api,
+    ):
         assert api.get(f"/images/{sheet['image_id']}").status_code == 200
         assert api.post("/projects", json={"prompt": "a cat learns to swim"}).status_code == 503
         filler.unlink()  # space again, without a restart

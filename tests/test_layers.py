@@ -66,14 +66,17 @@ def violations_in(path: Path, source: str | None = None) -> list[str]:
     tree = ast.parse(source if source is not None else path.read_text(encoding="utf-8"), filename=str(path))
     imports = imported_names(tree, module, path.name == "__init__.py")
     if within(module, "app.infra"):
+
         def upward(name: str) -> bool:
-            return ((within(name, "app") and not any(within(name, allowed) for allowed in INFRA_MAY_IMPORT))
-                    or any(within(name, top) for top in TOP_LEVEL))
+            return (within(name, "app") and not any(within(name, allowed) for allowed in INFRA_MAY_IMPORT)) or any(
+                within(name, top) for top in TOP_LEVEL
+            )
     else:
         forbidden = [up for layer, ups in FORBIDDEN.items() if within(module, layer) for up in ups]
 
         def upward(name: str) -> bool:
             return any(within(name, up) for up in forbidden)
+
     first: dict[int, str] = {}  # one report an import statement: the module it names
     for line, name in imports:
         if upward(name) and (line not in first or len(name) < len(first[line])):
@@ -88,8 +91,11 @@ def checked_modules() -> list[Path]:
 def test_every_layer_is_checked() -> None:
     """A module outside every layer would pass unchecked: each one belongs to a layer or is an entry point."""
     layers = (*FORBIDDEN, "app.infra", *ENTRY_POINTS, "app")
-    unplaced = [module_name(p) for p in checked_modules()
-                if module_name(p) != "app" and not any(within(module_name(p), layer) for layer in layers if layer != "app")]
+    unplaced = [
+        module_name(p)
+        for p in checked_modules()
+        if module_name(p) != "app" and not any(within(module_name(p), layer) for layer in layers if layer != "app")
+    ]
     assert unplaced == []
 
 
@@ -98,15 +104,18 @@ def test_nothing_imports_a_layer_above_it() -> None:
     assert found == [], "imports that reach up a layer:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize(("path", "source", "expected"), [
-    ("app/storage/supabase_backend.py", "from external_services import RetryPolicy\n", "imports external_services"),
-    ("external_services.py", "from app.services.usage import record_usage\n", "imports app.services.usage"),
-    ("app/infra/retry.py", "def late():\n    from app.models.schemas import Job\n", "imports app.models.schemas"),
-    ("app/infra/retry.py", "import config\n", "imports config"),
-    ("app/services/jobs/runner.py", "from app import api\n", "imports app.api"),
-    ("app/services/safety/checked.py", "from ...api import urls\n", "imports app.api"),
-    ("app/models/schemas.py", "if True:\n    import app.storage.base\n", "imports app.storage.base"),
-])
+@pytest.mark.parametrize(
+    ("path", "source", "expected"),
+    [
+        ("app/storage/supabase_backend.py", "from external_services import RetryPolicy\n", "imports external_services"),
+        ("external_services.py", "from app.services.usage import record_usage\n", "imports app.services.usage"),
+        ("app/infra/retry.py", "def late():\n    from app.models.schemas import Job\n", "imports app.models.schemas"),
+        ("app/infra/retry.py", "import config\n", "imports config"),
+        ("app/services/jobs/runner.py", "from app import api\n", "imports app.api"),
+        ("app/services/safety/checked.py", "from ...api import urls\n", "imports app.api"),
+        ("app/models/schemas.py", "if True:\n    import app.storage.base\n", "imports app.storage.base"),
+    ],
+)
 def test_an_upward_import_is_caught(path: str, source: str, expected: str) -> None:
     """The check itself: each of these, injected into a module, is reported with its line."""
     found = violations_in(ROOT / path, source)
@@ -114,5 +123,8 @@ def test_an_upward_import_is_caught(path: str, source: str, expected: str) -> No
 
 
 def test_a_downward_import_passes() -> None:
-    assert violations_in(ROOT / "app/services/jobs/runner.py", "from app.infra.locks import KeyedLocks\nimport config\n") == []
+    assert (
+        violations_in(ROOT / "app/services/jobs/runner.py", "from app.infra.locks import KeyedLocks\nimport config\n")
+        == []
+    )
     assert violations_in(ROOT / "app/infra/retry.py", "from app.errors import UpstreamError\nimport httpx\n") == []

@@ -16,20 +16,42 @@ def test_the_wizard_runs_against_servers_that_speak_the_vendor_protocols(tmp_pat
     vendor_port, service_port = free_port(), free_port()
     certs = tmp_path / "certs"
     vendor = f"https://127.0.0.1:{vendor_port}"
-    with running(["-m", "tests.fakes.server", "--port", str(vendor_port), "--cert-dir", str(certs)],
-                 env={}, ready=f"{vendor}/_calls", verify=False, log=tmp_path / "vendor.log"):
-        env = {"ENV": "development", "PORT": str(service_port), "HOST": "127.0.0.1",
-               "DATA_DIR": str(tmp_path / "data"), "OPENAI_API_KEY": "sk-e2e", "OPENAI_BASE_URL": f"{vendor}/v1",
-               "FAL_KEY": "e2e:key", "FAL_RUN_HOST": f"127.0.0.1:{vendor_port}",
-               "FAL_QUEUE_RUN_HOST": f"127.0.0.1:{vendor_port}", "ALLOWED_IMAGE_HOSTS": f"127.0.0.1:{vendor_port}",
-               "SSL_CERT_FILE": str(certs / "ca.pem"), "TEXT_PROVIDER": "auto", "IMAGE_PROVIDER": "auto"}
+    with running(
+        ["-m", "tests.fakes.server", "--port", str(vendor_port), "--cert-dir", str(certs)],
+        env={},
+        ready=f"{vendor}/_calls",
+        verify=False,
+        log=tmp_path / "vendor.log",
+    ):
+        env = {
+            "ENV": "development",
+            "PORT": str(service_port),
+            "HOST": "127.0.0.1",
+            "DATA_DIR": str(tmp_path / "data"),
+            "OPENAI_API_KEY": "sk-e2e",
+            "OPENAI_BASE_URL": f"{vendor}/v1",
+            "FAL_KEY": "e2e:key",
+            "FAL_RUN_HOST": f"127.0.0.1:{vendor_port}",
+            "FAL_QUEUE_RUN_HOST": f"127.0.0.1:{vendor_port}",
+            "ALLOWED_IMAGE_HOSTS": f"127.0.0.1:{vendor_port}",
+            "SSL_CERT_FILE": str(certs / "ca.pem"),
+            "TEXT_PROVIDER": "auto",
+            "IMAGE_PROVIDER": "auto",
+        }
         base = f"http://127.0.0.1:{service_port}"
-        with running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "service.log"), \
-                httpx.Client(base_url=f"{base}/api/v1", timeout=10) as api:
-            job_id = api.post("/comics/scenes/generate", json={"topic": "road safety", "num_scenes": 3}).json()["job_id"]
+        with (
+            running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "service.log"),
+            httpx.Client(base_url=f"{base}/api/v1", timeout=10) as api,
+        ):
+            job_id = api.post("/comics/scenes/generate", json={"topic": "road safety", "num_scenes": 3}).json()[
+                "job_id"
+            ]
             assert wait(api, job_id, "awaiting_input")["step"] == "scenes_ready"
-            assert [s["title"] for s in api.get(f"/comics/{job_id}/scenes").json()["scenes"]] == \
-                ["Part 1", "Part 2", "Part 3"]  # written by the OpenAI fake, not the offline writer
+            assert [s["title"] for s in api.get(f"/comics/{job_id}/scenes").json()["scenes"]] == [
+                "Part 1",
+                "Part 2",
+                "Part 3",
+            ]  # written by the OpenAI fake, not the offline writer
             assert api.post(f"/comics/{job_id}/generate").status_code == 202
             assert wait(api, job_id, "completed")["progress"] == 100
             comic = api.get(f"/comics/{job_id}/result").json()

@@ -86,8 +86,14 @@ class Authenticator:
     def _jwt(self, token: str) -> str:
         assert self._jwt_secret is not None
         try:
-            claims = jwt.decode(token, self._jwt_secret, algorithms=["HS256"], audience=JWT_AUDIENCE,
-                                leeway=JWT_LEEWAY_SECONDS, options={"require": ["exp", "sub"]})
+            claims = jwt.decode(
+                token,
+                self._jwt_secret,
+                algorithms=["HS256"],
+                audience=JWT_AUDIENCE,
+                leeway=JWT_LEEWAY_SECONDS,
+                options={"require": ["exp", "sub"]},
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired: sign in again") from None
         except jwt.InvalidTokenError as exc:

@@ -14,8 +14,17 @@ from app.api.deps import EventsDep, JobId, PipelineDep, RunnerDep, StorageDep
 from app.api.signing import signed_for
 from app.api.urls import job_status_url
 from app.errors import FableError, NotFound
-from app.models.api import (CharacterCatalog, CharacterSelection, ComicResult, GenerateScenesRequest, JobAccepted,
-                            JobStatusDocument, RefineScenesRequest, ScenesResponse, SelectCharactersRequest)
+from app.models.api import (
+    CharacterCatalog,
+    CharacterSelection,
+    ComicResult,
+    GenerateScenesRequest,
+    JobAccepted,
+    JobStatusDocument,
+    RefineScenesRequest,
+    ScenesResponse,
+    SelectCharactersRequest,
+)
 from app.models.schemas import Job
 from app.services.comics.catalog import catalog
 
@@ -31,8 +40,9 @@ def accepted(job: Job, response: Response) -> JobAccepted:
 
 
 @router.post("/scenes/generate", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
-async def generate_scenes(body: GenerateScenesRequest, pipeline: PipelineDep, response: Response,
-                          who: CallerDep) -> JobAccepted:
+async def generate_scenes(
+    body: GenerateScenesRequest, pipeline: PipelineDep, response: Response, who: CallerDep
+) -> JobAccepted:
     """Start writing the scenes of a new comic about a topic."""
     return accepted(await pipeline.start_scenes(body, owner_id=who.owner_id), response)
 
@@ -50,15 +60,17 @@ async def get_scenes(job_id: JobId, pipeline: PipelineDep) -> ScenesResponse:
 
 
 @router.post("/{job_id}/scenes/refine", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
-async def refine_scenes(job_id: JobId, body: RefineScenesRequest, pipeline: PipelineDep,
-                        response: Response) -> JobAccepted:
+async def refine_scenes(
+    job_id: JobId, body: RefineScenesRequest, pipeline: PipelineDep, response: Response
+) -> JobAccepted:
     """Rewrite scenes (all, or those named) with feedback; the job returns to awaiting_input."""
     return accepted(await pipeline.refine_scenes(job_id, body), response)
 
 
 @router.post("/{job_id}/characters/select", response_model=CharacterSelection)
-async def select_characters(job_id: JobId, body: SelectCharactersRequest, pipeline: PipelineDep,
-                            request: Request) -> CharacterSelection:
+async def select_characters(
+    job_id: JobId, body: SelectCharactersRequest, pipeline: PipelineDep, request: Request
+) -> CharacterSelection:
     """Choose the cast from the catalog; the scenes' lines go to the chosen characters."""
     cast = await pipeline.select_characters(job_id, body.character_ids)
     return signed_for(request, CharacterSelection(job_id=job_id, characters=cast))
@@ -76,10 +88,14 @@ async def job_status(job_id: JobId, storage: StorageDep) -> JobStatusDocument:
     return JobStatusDocument.of(await storage.get_job(job_id))
 
 
-@router.get("/{job_id}/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}, "description": "progress events"}})
-async def job_events(job_id: JobId, storage: StorageDep, runner: RunnerDep, events: EventsDep,
-                     request: Request) -> StreamingResponse:
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "progress events"}},
+)
+async def job_events(
+    job_id: JobId, storage: StorageDep, runner: RunnerDep, events: EventsDep, request: Request
+) -> StreamingResponse:
     """Server-Sent Events: one `progress` event per status change, ending at a final state, or with an
     `error` event when the job can no longer be read (its project was deleted)."""
     comic_id = (await storage.get_job(job_id)).comic_id  # 404 before the stream starts
@@ -104,8 +120,9 @@ async def job_events(job_id: JobId, storage: StorageDep, runner: RunnerDep, even
                 if not await _next_change(changed, project_changes):
                     yield ": keep-alive\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 async def _next_change(job_changed: asyncio.Event, project_changes: asyncio.Queue) -> bool:
@@ -135,5 +152,3 @@ async def job_result(job_id: JobId, pipeline: PipelineDep, request: Request) -> 
     the URLs are signed for `<img src>`)."""
     comic = signed_for(request, await pipeline.get_result(job_id))
     return ComicResult.model_validate(comic.model_dump())
-
-

@@ -73,25 +73,35 @@ AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 # Each id in a path is checked against the caller before the route runs: another owner's record
 # answers 404 exactly as a missing one. With the API open there is nothing to check.
 
-async def owned_job(job_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a job id")],
-                    storage: StorageDep, caller: CallerDep) -> str:
+
+async def owned_job(
+    job_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a job id")],
+    storage: StorageDep,
+    caller: CallerDep,
+) -> str:
     if caller.owner_id is not None:
         hide_unless_owned(caller, (await storage.get_job(job_id)).owner_id, "job", job_id)
     return job_id
 
 
-async def owned_project(project_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64,
-                                                        description="a project (comic) id")],
-                        storage: StorageDep, caller: CallerDep) -> str:
+async def owned_project(
+    project_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a project (comic) id")],
+    storage: StorageDep,
+    caller: CallerDep,
+) -> str:
     if caller.owner_id is not None:
         hide_unless_owned(caller, (await storage.get_comic(project_id)).owner_id, "comic", project_id)
     return project_id
 
 
-async def owned_image(image_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="an image id")],
-                      request: Request, storage: StorageDep, authenticator: AuthenticatorDep,
-                      exp: Annotated[str | None, Query(description="a signed image URL's expiry")] = None,
-                      sig: Annotated[str | None, Query(description="a signed image URL's signature")] = None) -> str:
+async def owned_image(
+    image_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="an image id")],
+    request: Request,
+    storage: StorageDep,
+    authenticator: AuthenticatorDep,
+    exp: Annotated[str | None, Query(description="a signed image URL's expiry")] = None,
+    sig: Annotated[str | None, Query(description="a signed image URL's signature")] = None,
+) -> str:
     """The owner's credential, or (for `<img src>`, which sends no header) a signed link from an answer."""
     if not authenticator.enabled:
         return image_id

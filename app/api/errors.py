@@ -24,8 +24,11 @@ async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=status)
     if isinstance(exc, UpstreamError):
         headers = {"Retry-After": "30"} if exc.retryable else None
-        return JSONResponse({"detail": exc.message, "provider": exc.provider, "retryable": exc.retryable},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"detail": exc.message, "provider": exc.provider, "retryable": exc.retryable},
+            status_code=status,
+            headers=headers,
+        )
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
     headers = None
@@ -47,8 +50,10 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """Every method some route offers on this path (Starlette's own 405 names only the first route's)."""
     table = getattr(app.state, "method_table", None)
     if table is None:
-        table = [(path_pattern(template),
-                  [m.upper() for m in operations]) for template, operations in app.openapi()["paths"].items()]
+        table = [
+            (path_pattern(template), [m.upper() for m in operations])
+            for template, operations in app.openapi()["paths"].items()
+        ]
         app.state.method_table = table
     allowed = {m for pattern, methods in table if pattern.match(path) for m in methods}
     return sorted(allowed | {"HEAD"} if "GET" in allowed else allowed)  # HEAD: see app/api/head.py
@@ -68,8 +73,11 @@ async def on_invalid_request(request: Request, exc: Exception) -> Response:
     repeated, at most MAX_ERRORS entries (see app/api/validation_errors.py), and text that cannot be
     encoded (an unpaired surrogate) cannot break the answer."""
     assert isinstance(exc, RequestValidationError)
-    detail = safe_errors(exc.errors(), known_names=known_names(request.app),
-                         body_fields=body_fields(request.app, request.method, request.url.path))
+    detail = safe_errors(
+        exc.errors(),
+        known_names=known_names(request.app),
+        body_fields=body_fields(request.app, request.method, request.url.path),
+    )
     body = json.dumps({"detail": detail}, ensure_ascii=True).encode()
     return Response(body, status_code=422, media_type="application/json")
 

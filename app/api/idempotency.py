@@ -45,8 +45,9 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         if not _valid(key):
-            await send_json(send, 400, {"detail": f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII "
-                                                  "characters"})
+            await send_json(
+                send, 400, {"detail": f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters"}
+            )
             return
         try:
             owner = caller(HTTPConnection(scope)).owner_id
@@ -56,8 +57,9 @@ class Idempotency:
         message = await receive()  # BodyLimit, outside, hands over the whole body in one message
         body = message.get("body", b"")
         scope_key = hashlib.sha256(f"{owner}\0".encode() + key).hexdigest()
-        fingerprint = hashlib.sha256(b"\0".join([scope["method"].encode(), scope["path"].encode(),
-                                                 scope.get("query_string", b""), body])).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\0".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
         data = scope["app"].state.services.data
 
         async with self._locks.hold(scope_key):
@@ -65,21 +67,37 @@ class Idempotency:
                 stored = await data.get_answer(scope_key)
             except FableError as exc:
                 log.error("idempotency: could not read a stored answer: %s", exc.message)
-                await send_json(send, 503, {"detail": "could not check the Idempotency-Key; try again"},
-                                headers={"Retry-After": "5"})
+                await send_json(
+                    send,
+                    503,
+                    {"detail": "could not check the Idempotency-Key; try again"},
+                    headers={"Retry-After": "5"},
+                )
                 return
             if stored is not None:
                 if stored.fingerprint != fingerprint:
-                    await send_json(send, 422, {"detail": "this Idempotency-Key was already used for a different "
-                                                          "request; use a new key for a new request"})
+                    await send_json(
+                        send,
+                        422,
+                        {
+                            "detail": "this Idempotency-Key was already used for a different "
+                            "request; use a new key for a new request"
+                        },
+                    )
                     return
                 await self._replay(stored, send)
                 return
-            await self._first(scope, message, receive, send, StoredAnswer(
-                key=scope_key, owner_id=owner, fingerprint=fingerprint, status_code=0, body=""))
+            await self._first(
+                scope,
+                message,
+                receive,
+                send,
+                StoredAnswer(key=scope_key, owner_id=owner, fingerprint=fingerprint, status_code=0, body=""),
+            )
 
-    async def _first(self, scope: Scope, message: dict[str, Any], receive: Any, send: Any,
-                     answer: StoredAnswer) -> None:
+    async def _first(
+        self, scope: Scope, message: dict[str, Any], receive: Any, send: Any, answer: StoredAnswer
+    ) -> None:
         """Run the request; hold back a 2xx JSON answer until it is stored, pass anything else through."""
         delivered = False
 

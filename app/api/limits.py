@@ -51,8 +51,12 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Any) -> None:
-        await send_json(send, 413, {"detail": f"the request body is larger than {self.max_bytes // 1024} KB"},
-                        headers={"Connection": "close"})
+        await send_json(
+            send,
+            413,
+            {"detail": f"the request body is larger than {self.max_bytes // 1024} KB"},
+            headers={"Connection": "close"},
+        )
 
 
 async def send_json(send: Any, status: int, payload: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:

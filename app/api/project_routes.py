@@ -17,8 +17,17 @@ from app.api.deps import AuthenticatorDep, BuilderDep, EventsDep, ExporterDep, P
 from app.api.signing import signed_for, signed_urls
 from app.api.urls import project_url
 from app.errors import NotFound, Unauthorized
-from app.models.api import (CreateProjectRequest, ExtractedCharacters, JobAccepted, PanelPlanResponse, ProjectList,
-                            ProjectSummary, RestoreImageRequest, StoryRequest, UpdateProjectRequest)
+from app.models.api import (
+    CreateProjectRequest,
+    ExtractedCharacters,
+    JobAccepted,
+    PanelPlanResponse,
+    ProjectList,
+    ProjectSummary,
+    RestoreImageRequest,
+    StoryRequest,
+    UpdateProjectRequest,
+)
 from app.models.schemas import Character, Comic, Panel
 from app.services.jobs.events import ProjectDeleted
 from app.services.exports.exporter import MEDIA_TYPES, ExportFormat
@@ -32,16 +41,21 @@ CharacterId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description
 
 
 @router.get("", response_model=ProjectList)
-async def list_projects(storage: StorageDep, who: CallerDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-                        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> ProjectList:
+async def list_projects(
+    storage: StorageDep,
+    who: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ProjectList:
     """Your projects, newest first."""
     comics = await storage.list_comics(limit=limit, offset=offset, owner_id=who.owner_id)
     return ProjectList(projects=[ProjectSummary.of(c) for c in comics], limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Comic)
-async def create_project(body: CreateProjectRequest, request: Request, builder: BuilderDep, response: Response,
-                         who: CallerDep) -> Comic:
+async def create_project(
+    body: CreateProjectRequest, request: Request, builder: BuilderDep, response: Response, who: CallerDep
+) -> Comic:
     comic = await builder.create(body, owner_id=who.owner_id)
     response.headers["Location"] = project_url(comic.id)
     return signed_for(request, comic)
@@ -54,8 +68,9 @@ async def get_project(project_id: ProjectId, request: Request, storage: StorageD
 
 
 @router.patch("/{project_id}", response_model=Comic)
-async def update_project(project_id: ProjectId, body: UpdateProjectRequest, request: Request,
-                         builder: BuilderDep) -> Comic:
+async def update_project(
+    project_id: ProjectId, body: UpdateProjectRequest, request: Request, builder: BuilderDep
+) -> Comic:
     """Change some fields; `version` must be the one you read (409 otherwise, and nothing changes)."""
     return signed_for(request, await builder.update(project_id, body))
 
@@ -67,46 +82,60 @@ async def delete_project(project_id: ProjectId, builder: BuilderDep) -> Response
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{project_id}/story", response_class=StreamingResponse,
-             responses={200: {"content": {"application/x-ndjson": {}},
-                              "description": 'NDJSON: {"type":"delta","text"} lines, then {"type":"done","story"} '
-                                             'or {"type":"error","message"}'}})
-async def write_story(project_id: ProjectId, builder: BuilderDep,
-                      body: StoryRequest | None = None) -> StreamingResponse:
+@router.post(
+    "/{project_id}/story",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {}},
+            "description": 'NDJSON: {"type":"delta","text"} lines, then {"type":"done","story"} '
+            'or {"type":"error","message"}',
+        }
+    },
+)
+async def write_story(
+    project_id: ProjectId, builder: BuilderDep, body: StoryRequest | None = None
+) -> StreamingResponse:
     """Write the story, streamed as it is written (409 while one is already streaming)."""
     lines = await builder.start_story(project_id, body.prompt if body else None)
-    return StreamingResponse(_until_the_project_goes(lines), media_type="application/x-ndjson",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _until_the_project_goes(lines),
+        media_type="application/x-ndjson",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post("/{project_id}/characters/extract", response_model=ExtractedCharacters)
 async def extract_characters(project_id: ProjectId, request: Request, builder: BuilderDep) -> ExtractedCharacters:
     """Read the characters out of the finished story into rich profiles (the project's cast)."""
-    return signed_for(request, ExtractedCharacters(project_id=project_id,
-                                                   characters=await builder.extract_characters(project_id)))
+    return signed_for(
+        request, ExtractedCharacters(project_id=project_id, characters=await builder.extract_characters(project_id))
+    )
 
 
 @router.post("/{project_id}/characters/{character_id}/render", response_model=Character)
-async def render_character(project_id: ProjectId, character_id: CharacterId, request: Request,
-                           builder: BuilderDep) -> Character:
+async def render_character(
+    project_id: ProjectId, character_id: CharacterId, request: Request, builder: BuilderDep
+) -> Character:
     """Draw the character's reference sheet; panels that show the character become stale."""
     return signed_for(request, await builder.render_character(project_id, character_id))
 
 
 @router.post("/{project_id}/characters/{character_id}/restore", response_model=Comic)
-async def restore_character_image(project_id: ProjectId, character_id: CharacterId, body: RestoreImageRequest,
-                                  request: Request, builder: BuilderDep) -> Comic:
+async def restore_character_image(
+    project_id: ProjectId, character_id: CharacterId, body: RestoreImageRequest, request: Request, builder: BuilderDep
+) -> Comic:
     """Make an earlier sheet the character's reference again."""
-    return signed_for(request, await builder.restore_image(project_id, body.image_id,
-                                                                    character_id=character_id))
+    return signed_for(request, await builder.restore_image(project_id, body.image_id, character_id=character_id))
 
 
 @router.post("/{project_id}/panels/generate", response_model=PanelPlanResponse)
 async def plan_panels(project_id: ProjectId, request: Request, builder: BuilderDep) -> PanelPlanResponse:
     """Plan the panels from the story and the cast; names outside the cast are dropped and listed."""
     comic, dropped = await builder.plan_panels(project_id)
-    return signed_for(request, PanelPlanResponse(project_id=project_id, panels=comic.panels,
-                                                 dropped_characters=dropped))
+    return signed_for(
+        request, PanelPlanResponse(project_id=project_id, panels=comic.panels, dropped_characters=dropped)
+    )
 
 
 @router.post("/{project_id}/panels/render", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
@@ -122,8 +151,9 @@ async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Reques
 
 
 @router.post("/{project_id}/panels/{panel_id}/restore", response_model=Comic)
-async def restore_panel_image(project_id: ProjectId, panel_id: PanelId, body: RestoreImageRequest,
-                              request: Request, builder: BuilderDep) -> Comic:
+async def restore_panel_image(
+    project_id: ProjectId, panel_id: PanelId, body: RestoreImageRequest, request: Request, builder: BuilderDep
+) -> Comic:
     """Make an earlier image the panel's image again."""
     return signed_for(request, await builder.restore_image(project_id, body.image_id, panel_id=panel_id))
 
@@ -136,8 +166,16 @@ async def _until_the_project_goes(lines: AsyncGenerator[str, None]) -> AsyncIter
             async for line in lines:
                 yield line
         except NotFound:
-            yield json.dumps({"type": "error", "code": "not_found",
-                              "message": "the project was deleted while its story was being written"}) + "\n"
+            yield (
+                json.dumps(
+                    {
+                        "type": "error",
+                        "code": "not_found",
+                        "message": "the project was deleted while its story was being written",
+                    }
+                )
+                + "\n"
+            )
 
 
 def _unchanged(tag: str | None, request: Request) -> bool:
@@ -149,12 +187,24 @@ def _unchanged(tag: str | None, request: Request) -> bool:
     return "*" in sent or tag.removeprefix("W/") in {part.removeprefix("W/") for part in sent}
 
 
-@router.get("/{project_id}/export/{fmt}", response_class=Response, responses={
-    200: {"description": "the file, with a Content-Disposition filename and an ETag",
-          "content": {**{media: {"schema": {"type": "string", "format": "binary"}}
-                         for fmt, media in MEDIA_TYPES.items() if fmt != "json"},
-                      MEDIA_TYPES["json"]: {"schema": {"type": "object"}}}},
-    304: {"description": "unchanged since the ETag sent in If-None-Match"}})
+@router.get(
+    "/{project_id}/export/{fmt}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the file, with a Content-Disposition filename and an ETag",
+            "content": {
+                **{
+                    media: {"schema": {"type": "string", "format": "binary"}}
+                    for fmt, media in MEDIA_TYPES.items()
+                    if fmt != "json"
+                },
+                MEDIA_TYPES["json"]: {"schema": {"type": "object"}},
+            },
+        },
+        304: {"description": "unchanged since the ETag sent in If-None-Match"},
+    },
+)
 async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Request, exporter: ExporterDep) -> Response:
     """The comic as a file: `pdf` (a page per comic page), `cbz` (with ComicInfo.xml) or `png` (the first
     page), 409 until every panel is drawn; or `json`, its rows of the Supabase tables (the export bundle)."""
@@ -164,14 +214,21 @@ async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Reques
     made = await exporter.export(project_id, fmt)
     if _unchanged(made.etag, request):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": made.etag})
-    return Response(made.data, media_type=made.media_type, headers={
-        "ETag": made.etag, "Cache-Control": "private, no-cache",
-        "Content-Disposition": f'attachment; filename="{made.filename}"'})
+    return Response(
+        made.data,
+        media_type=made.media_type,
+        headers={
+            "ETag": made.etag,
+            "Cache-Control": "private, no-cache",
+            "Content-Disposition": f'attachment; filename="{made.filename}"',
+        },
+    )
 
 
 @ws_router.websocket("/{project_id}/ws")
-async def project_updates(websocket: WebSocket, project_id: str, data: StorageDep, events: EventsDep,
-                          authenticator: AuthenticatorDep) -> None:
+async def project_updates(
+    websocket: WebSocket, project_id: str, data: StorageDep, events: EventsDep, authenticator: AuthenticatorDep
+) -> None:
     """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change, and
     `{"event":"state.deleted"}` then close 4404 when the project is deleted. Text frames from the client are
     ignored; a binary frame closes with 1003. The credential comes in the Authorization header or, from a
@@ -208,8 +265,9 @@ async def project_updates(websocket: WebSocket, project_id: str, data: StorageDe
                     await websocket.send_json({"event": "state.deleted", "project_id": project_id})
                     await websocket.close(code=4404, reason="project deleted")
                     return
-                await websocket.send_json(_event("state.updated", signed_urls(latest, signer=signer,
-                                                                              owner_id=who.owner_id)))
+                await websocket.send_json(
+                    _event("state.updated", signed_urls(latest, signer=signer, owner_id=who.owner_id))
+                )
         except (WebSocketDisconnect, RuntimeError):
             return
         finally:

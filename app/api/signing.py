@@ -95,17 +95,28 @@ def _sign(value: object, signer: ImageUrlSigner, owner_id: str) -> object:
     if isinstance(value, list):
         return [_sign(item, signer, owner_id) for item in value]
     if isinstance(value, Panel):
-        return value.model_copy(update={"image_url": signer.sign(value.image_url, owner_id),
-                                        "art_url": signer.sign(value.art_url, owner_id)})
+        return value.model_copy(
+            update={
+                "image_url": signer.sign(value.image_url, owner_id),
+                "art_url": signer.sign(value.art_url, owner_id),
+            }
+        )
     if isinstance(value, Character):
         return value.model_copy(update={"image_url": signer.sign(value.image_url, owner_id)})
     if isinstance(value, Comic):
-        return value.model_copy(update={"panels": _sign(value.panels, signer, owner_id),
-                                        "characters": _sign(value.characters, signer, owner_id)})
+        return value.model_copy(
+            update={
+                "panels": _sign(value.panels, signer, owner_id),
+                "characters": _sign(value.characters, signer, owner_id),
+            }
+        )
     if isinstance(value, BaseModel):  # an answer holding panels or characters (a plan, a selection)
         fields = {name: getattr(value, name) for name in type(value).model_fields}
-        changed = {name: _sign(field, signer, owner_id) for name, field in fields.items()
-                   if isinstance(field, (list, BaseModel))}
+        changed = {
+            name: _sign(field, signer, owner_id)
+            for name, field in fields.items()
+            if isinstance(field, (list, BaseModel))
+        }
         return value.model_copy(update=changed)
     return value
 

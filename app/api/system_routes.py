@@ -16,8 +16,11 @@ open_router = APIRouter(tags=["system"])  # no credential needed
 @open_router.get("/health", response_model=Health)
 async def health(settings: SettingsDep, pipeline: PipelineDep) -> Health:
     """Liveness, with the storage backend and providers in use."""
-    return Health(status="ok", storage=settings.storage_backend,
-                  providers={"text": pipeline.text.name, "image": pipeline.images.name})
+    return Health(
+        status="ok",
+        storage=settings.storage_backend,
+        providers={"text": pipeline.text.name, "image": pipeline.images.name},
+    )
 
 
 @router.get("/storage/stats", response_model=StorageStatsResponse)
@@ -28,11 +31,16 @@ async def storage_stats(storage: StorageDep) -> StorageStatsResponse:
 
 # Outside the router-wide credential check: an <img> sends no header, so the route takes the owner's
 # credential or a signed URL from an answer (see app/api/signing.py).
-@open_router.get("/images/{image_id}", response_class=Response,
-                 responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
-                            307: {"description": "the image lives at an external URL"},
-                            **{code: ERROR_RESPONSES[code] for code in (401, 404)},
-                            403: {"model": ErrorBody, "description": "a signed URL that is tampered or expired"}})
+@open_router.get(
+    "/images/{image_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
+        307: {"description": "the image lives at an external URL"},
+        **{code: ERROR_RESPONSES[code] for code in (401, 404)},
+        403: {"model": ErrorBody, "description": "a signed URL that is tampered or expired"},
+    },
+)
 async def get_image(image_id: ImageId, storage: StorageDep) -> Response:
     """The image bytes, or a redirect to where an external image lives. With auth on: the owner's
     credential, or no header at all with the signed URL (`?exp=&sig=`) an answer gave."""
@@ -40,8 +48,11 @@ async def get_image(image_id: ImageId, storage: StorageDep) -> Response:
     if content.path is not None:
         if not content.path.is_file():
             raise NotFound(f"image '{image_id}' has no stored bytes")
-        return FileResponse(content.path, media_type=content.record.content_type,
-                            headers={"Cache-Control": "private, max-age=31536000, immutable"})
+        return FileResponse(
+            content.path,
+            media_type=content.record.content_type,
+            headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        )
     if content.url:
         return RedirectResponse(content.url, status_code=307)
     raise NotFound(f"image '{image_id}' has no stored bytes")

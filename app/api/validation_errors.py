@@ -26,22 +26,39 @@ LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
 
 # pydantic's messages that end with a parser's complaint, which can quote the input ("..., found `<` at 3"):
 # what comes before the complaint is kept.
-_ENDS_WITH_A_COMPLAINT = frozenset({
-    "json_invalid", "get_attribute_error", "iteration_error", "mapping_type", "date_parsing",
-    "date_from_datetime_parsing", "time_parsing", "datetime_parsing", "datetime_object_invalid",
-    "datetime_from_date_parsing", "time_delta_parsing", "url_parsing", "url_syntax_violation", "uuid_parsing",
-    "bytes_invalid_encoding"})
+_ENDS_WITH_A_COMPLAINT = frozenset(
+    {
+        "json_invalid",
+        "get_attribute_error",
+        "iteration_error",
+        "mapping_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "time_parsing",
+        "datetime_parsing",
+        "datetime_object_invalid",
+        "datetime_from_date_parsing",
+        "time_delta_parsing",
+        "url_parsing",
+        "url_syntax_violation",
+        "uuid_parsing",
+        "bytes_invalid_encoding",
+    }
+)
 _COMPLAINT = re.compile(r"(?:, |: ).*", re.DOTALL)
 # Errors of our own types whose message is one fixed sentence, never built from the input.
 FIXED_SENTENCES = frozenset({AGE_GROUP_ERROR})
 # ...and those that quote it mid-sentence: said plainly instead.
-_PLAIN = {"union_tag_invalid": "Input tag does not match any of the expected tags",
-          "no_such_attribute": "Object has no such attribute",
-          "timezone_offset": "Timezone offset is not the one required"}
+_PLAIN = {
+    "union_tag_invalid": "Input tag does not match any of the expected tags",
+    "no_such_attribute": "Object has no such attribute",
+    "timezone_offset": "Timezone offset is not the one required",
+}
 
 
-def safe_errors(errors: Sequence[dict[str, Any]], *, known_names: frozenset[str],
-                body_fields: Sequence[str] | None) -> list[dict[str, Any]]:
+def safe_errors(
+    errors: Sequence[dict[str, Any]], *, known_names: frozenset[str], body_fields: Sequence[str] | None
+) -> list[dict[str, Any]]:
     """FastAPI's `detail` entries (type, loc, msg), capped, with unknown keys counted and no input echoed."""
     entries: list[dict[str, Any]] = []
     unknown: dict[tuple[str | int, ...], dict[str, Any]] = {}  # parent loc -> its one entry
@@ -60,8 +77,14 @@ def safe_errors(errors: Sequence[dict[str, Any]], *, known_names: frozenset[str]
     if len(entries) <= MAX_ERRORS:
         return entries
     left_out = len(entries) - (MAX_ERRORS - 1)
-    return [*entries[:MAX_ERRORS - 1], {"type": "too_many_errors", "loc": [],
-                                        "msg": f"{left_out:,} more errors not listed; fix these and send it again"}]
+    return [
+        *entries[: MAX_ERRORS - 1],
+        {
+            "type": "too_many_errors",
+            "loc": [],
+            "msg": f"{left_out:,} more errors not listed; fix these and send it again",
+        },
+    ]
 
 
 def safe_loc(loc: Iterable[Any], known_names: frozenset[str]) -> list[str | int]:
@@ -121,10 +144,17 @@ def known_names(app: FastAPI) -> frozenset[str]:
     names = getattr(app.state, "schema_names", None)
     if names is None:
         spec = app.openapi()
-        found = {name for schema in spec.get("components", {}).get("schemas", {}).values()
-                 for name in schema.get("properties", {})}
-        found |= {param["name"] for operations in spec["paths"].values() for operation in operations.values()
-                  for param in operation.get("parameters", [])}
+        found = {
+            name
+            for schema in spec.get("components", {}).get("schemas", {}).values()
+            for name in schema.get("properties", {})
+        }
+        found |= {
+            param["name"]
+            for operations in spec["paths"].values()
+            for operation in operations.values()
+            for param in operation.get("parameters", [])
+        }
         names = app.state.schema_names = frozenset(found)
     return names
 

@@ -18,7 +18,7 @@ ASSETS = {"viewer.js": "text/javascript; charset=utf-8", "viewer.css": "text/css
 # Only our own script and style; images come from the API as blobs; live updates over our WebSocket.
 SECURITY = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
-                               "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -36,8 +36,9 @@ def web_file(name: str) -> bytes:
 async def viewer_asset(name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no viewer file '{name[:80]}'")
-    return Response(web_file(name), media_type=ASSETS[name],
-                    headers={**SECURITY, "Cache-Control": "public, max-age=300"})
+    return Response(
+        web_file(name), media_type=ASSETS[name], headers={**SECURITY, "Cache-Control": "public, max-age=300"}
+    )
 
 
 @router.get("/view/{comic_id}", response_class=Response, responses={200: {"content": {"text/html": {}}}})
@@ -45,5 +46,8 @@ async def view_comic(comic_id: Annotated[str, Path(pattern=ID_PATTERN, max_lengt
     """A web page showing the comic: its title, its panels in reading order with their lettered
     dialogue, and while it is being drawn, its progress, updated as panels arrive. Open it as
     `/view/{id}#access_token=KEY` when the API needs a key (the fragment never leaves the browser)."""
-    return Response(web_file("viewer.html"), media_type="text/html; charset=utf-8",
-                    headers={**SECURITY, "Cache-Control": "no-cache"})
+    return Response(
+        web_file("viewer.html"),
+        media_type="text/html; charset=utf-8",
+        headers={**SECURITY, "Cache-Control": "no-cache"},
+    )

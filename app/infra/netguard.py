@@ -28,8 +28,10 @@ class AddressRefused(Exception):
     """The download would have gone to an address that is not public and not named."""
 
     def __init__(self, host: str) -> None:
-        super().__init__(f"{host} resolves to a private or loopback address, which is only fetched when "
-                         "ALLOWED_IMAGE_HOSTS names that address; nothing was downloaded")
+        super().__init__(
+            f"{host} resolves to a private or loopback address, which is only fetched when "
+            "ALLOWED_IMAGE_HOSTS names that address; nothing was downloaded"
+        )
         self.host = host
 
 
@@ -96,22 +98,31 @@ class GuardedNetwork(httpcore.AsyncNetworkBackend):
             raise AddressRefused(host)
         return usable
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 httpcore's signature
-                          local_address: str | None = None,
-                          socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 httpcore's signature
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         last: Exception | None = None
         for address in await self.vetted(host, port):
             try:
-                return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                    socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,  # noqa: ASYNC109 httpcore's signature
-                                  socket_options: typing.Iterable[typing.Any] | None = None
-                                  ) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 httpcore's signature
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         raise AddressRefused(path)
 
     async def sleep(self, seconds: float) -> None:
@@ -124,12 +135,21 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, network: GuardedNetwork, *, ssl_context: ssl.SSLContext | None = None) -> None:
         context = ssl_context or httpx.create_ssl_context()  # honours SSL_CERT_FILE, like httpx's default
         super().__init__(verify=context)
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=context, network_backend=network,
-                                                  max_connections=100, max_keepalive_connections=20,
-                                                  keepalive_expiry=5.0)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=context,
+            network_backend=network,
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+        )
 
 
-def guarded_client(allowed_hosts: Sequence[str], *, timeout: float, resolver: Resolver | None = None,
-                   ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
+def guarded_client(
+    allowed_hosts: Sequence[str],
+    *,
+    timeout: float,
+    resolver: Resolver | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
     transport = GuardedTransport(GuardedNetwork(allowed_hosts, resolver=resolver), ssl_context=ssl_context)
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)

@@ -39,8 +39,13 @@ class Failure:
     retry_after: float | None = None
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], *, provider: str, classify: Callable[[Exception], Failure | None],
-                       policy: RetryPolicy) -> T:
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    provider: str,
+    classify: Callable[[Exception], Failure | None],
+    policy: RetryPolicy,
+) -> T:
     started = time.monotonic()
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -56,8 +61,12 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, provider: str, class
             last = attempt == policy.attempts or elapsed + delay > policy.deadline
             if not failure.retryable or last:
                 retried = f", retried {attempt - 1} times over {elapsed:.0f} s" if attempt > 1 else ""
-                raise UpstreamError(f"{provider} {failure.reason}{retried}", provider=provider,
-                                    retryable=failure.retryable, code=failure.code) from None
+                raise UpstreamError(
+                    f"{provider} {failure.reason}{retried}",
+                    provider=provider,
+                    retryable=failure.retryable,
+                    code=failure.code,
+                ) from None
             log.warning("%s: %s; retry %d in %.1f s", provider, failure.reason, attempt, delay)
             await policy.sleep(delay)
     raise AssertionError("unreachable")

@@ -6,12 +6,22 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, computed_field,
-                      field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.models.schemas import Character, Comic, Job, JobError, JobStatus, JobStep, Panel, Scene
 from utils import AGE_GROUP_MAX_LENGTH, AGE_GROUP_PATTERN, AGE_GROUP_RULE, ID_PATTERN, normal_age_group
+
 
 def _has_words(text: str) -> str:
     if sum(ch.isalnum() for ch in text) < 2:
@@ -19,12 +29,15 @@ def _has_words(text: str) -> str:
     return text
 
 
-Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300),
-                  AfterValidator(_has_words)]
-Style = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
-                                         pattern=r"^[A-Za-z0-9 _-]+$")]
-Feedback = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000),
-                     AfterValidator(_has_words)]
+Topic = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300), AfterValidator(_has_words)
+]
+Style = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 _-]+$")
+]
+Feedback = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000), AfterValidator(_has_words)
+]
 RecordIdStr = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 AGE_GROUP_ERROR = "age_group"  # the error type of a wrong one: its message is the rule, a fixed sentence
 
@@ -39,10 +52,19 @@ def _age_group(value: str) -> str:
 # Written as people write it (5-12, 5–12, 5 TO 12, ages 5-12 years, ５－１２...), kept as 5-12. A wrong one is told
 # the rule in words (pydantic's own pattern check would quote a regular expression); the schema states the
 # same pattern.
-AgeGroup = Annotated[str, AfterValidator(_age_group), WithJsonSchema({
-    "type": "string", "maxLength": AGE_GROUP_MAX_LENGTH, "pattern": AGE_GROUP_PATTERN,
-    "description": f"the readers' ages: {AGE_GROUP_RULE} (also 5–12, 5 to 12, ages 5-12, 5-12 years; "
-                   "kept as 5-12)"})]
+AgeGroup = Annotated[
+    str,
+    AfterValidator(_age_group),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": AGE_GROUP_MAX_LENGTH,
+            "pattern": AGE_GROUP_PATTERN,
+            "description": f"the readers' ages: {AGE_GROUP_RULE} (also 5–12, 5 to 12, ages 5-12, 5-12 years; "
+            "kept as 5-12)",
+        }
+    ),
+]
 
 
 # Control characters (other than tab and newline) and unpaired surrogates: nothing a person types, and
@@ -68,7 +90,9 @@ class Body(BaseModel):
     def _printable(self) -> Body:
         for name in type(self).model_fields:
             if any(_UNPRINTABLE.search(text) for text in _strings(getattr(self, name))):
-                raise ValueError(f"{name} contains a control character, a text-direction override or an unpaired surrogate")
+                raise ValueError(
+                    f"{name} contains a control character, a text-direction override or an unpaired surrogate"
+                )
         return self
 
 
@@ -81,8 +105,9 @@ class GenerateScenesRequest(Body):
 
 class RefineScenesRequest(Body):
     feedback: Feedback
-    scene_ids: list[RecordIdStr] | None = Field(default=None, max_length=12,
-                                                description="the scenes to rewrite; all when omitted")
+    scene_ids: list[RecordIdStr] | None = Field(
+        default=None, max_length=12, description="the scenes to rewrite; all when omitted"
+    )
 
 
 class SelectCharactersRequest(Body):
@@ -136,8 +161,11 @@ ERROR_RESPONSES: dict[int | str, dict] = {
     404: _error("no such record, or not yours"),
     409: _error("the record is not in a state that allows this now"),
     413: _error("the request body is over 1 MB"),
-    422: {"model": UnprocessableBody, "description": "invalid input, or content refused for a children's comic "
-          "(detail: {code: content_refused, category, message, suggestion})"},
+    422: {
+        "model": UnprocessableBody,
+        "description": "invalid input, or content refused for a children's comic "
+        "(detail: {code: content_refused, category, message, suggestion})",
+    },
     429: _error("too many of your jobs are running; see Retry-After"),
     502: _error("a vendor refused the request"),
     503: _error("storage or a vendor is unavailable; see Retry-After"),
@@ -164,9 +192,18 @@ class JobStatusDocument(BaseModel):
 
     @classmethod
     def of(cls, job: Job) -> JobStatusDocument:
-        return cls(job_id=job.id, comic_id=job.comic_id, kind=job.kind, topic=job.topic, status=job.status,
-                   step=job.step, progress=job.progress, error=job.error, created_at=job.created_at,
-                   updated_at=job.updated_at)
+        return cls(
+            job_id=job.id,
+            comic_id=job.comic_id,
+            kind=job.kind,
+            topic=job.topic,
+            status=job.status,
+            step=job.step,
+            progress=job.progress,
+            error=job.error,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
 
 
 class ScenesResponse(BaseModel):
@@ -244,8 +281,9 @@ class UpdateProjectRequest(Body):
 
 
 class StoryRequest(Body):
-    prompt: Prompt | None = Field(default=None, description="what the story should be about; the project's prompt "
-                                                            "when left out")
+    prompt: Prompt | None = Field(
+        default=None, description="what the story should be about; the project's prompt when left out"
+    )
 
 
 class RestoreImageRequest(Body):
@@ -269,10 +307,21 @@ class ProjectSummary(BaseModel):
 
     @classmethod
     def of(cls, comic: Comic) -> ProjectSummary:
-        return cls(id=comic.id, title=comic.title, topic=comic.topic, age_group=comic.age_group, style=comic.style,
-                   status=comic.status, story_status=comic.story_status, characters=len(comic.characters),
-                   panels=len(comic.panels), panels_rendered=sum(p.status == "rendered" for p in comic.panels),
-                   version=comic.version, created_at=comic.created_at, updated_at=comic.updated_at)
+        return cls(
+            id=comic.id,
+            title=comic.title,
+            topic=comic.topic,
+            age_group=comic.age_group,
+            style=comic.style,
+            status=comic.status,
+            story_status=comic.story_status,
+            characters=len(comic.characters),
+            panels=len(comic.panels),
+            panels_rendered=sum(p.status == "rendered" for p in comic.panels),
+            version=comic.version,
+            created_at=comic.created_at,
+            updated_at=comic.updated_at,
+        )
 
 
 class ProjectList(BaseModel):
@@ -289,5 +338,6 @@ class ExtractedCharacters(BaseModel):
 class PanelPlanResponse(BaseModel):
     project_id: str
     panels: list[Panel]
-    dropped_characters: list[str] = Field(description="names the planner used that are not in the cast; "
-                                                      "removed from the panels")
+    dropped_characters: list[str] = Field(
+        description="names the planner used that are not in the cast; removed from the panels"
+    )

@@ -24,8 +24,15 @@ class TableSpec:
 
 JobStatus = Literal["queued", "running", "awaiting_input", "completed", "failed", "cancelled"]
 JobStep = Literal[
-    "generating_scenes", "scenes_ready", "refining_scenes", "rendering_characters",
-    "generating_panels", "rendering_panels", "assembling", "done", "writing_story",
+    "generating_scenes",
+    "scenes_ready",
+    "refining_scenes",
+    "rendering_characters",
+    "generating_panels",
+    "rendering_panels",
+    "assembling",
+    "done",
+    "writing_story",
 ]
 FINAL_JOB_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 CharacterType = Literal["humanoid", "creature", "concept", "object"]
@@ -58,9 +65,17 @@ class Scene(Record):
     __table__ = TableSpec(
         name="scenes",
         columns={
-            "id": "uuid", "comic_id": "uuid", "position": "integer", "scene_id": "text", "title": "text",
-            "description": "text", "dialogue": "jsonb", "learning_point": "text", "visual_elements": "text[]",
-            "data": "jsonb", "created_at": "timestamptz",
+            "id": "uuid",
+            "comic_id": "uuid",
+            "position": "integer",
+            "scene_id": "text",
+            "title": "text",
+            "description": "text",
+            "dialogue": "jsonb",
+            "learning_point": "text",
+            "visual_elements": "text[]",
+            "data": "jsonb",
+            "created_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -88,9 +103,17 @@ class Character(Record):
     __table__ = TableSpec(
         name="characters",
         columns={
-            "id": "uuid", "comic_id": "uuid", "position": "integer", "character_id": "text", "name": "text",
-            "description": "text", "character_type": "text", "visual_tags": "text[]", "age_group": "text",
-            "data": "jsonb", "created_at": "timestamptz",
+            "id": "uuid",
+            "comic_id": "uuid",
+            "position": "integer",
+            "character_id": "text",
+            "name": "text",
+            "description": "text",
+            "character_type": "text",
+            "visual_tags": "text[]",
+            "age_group": "text",
+            "data": "jsonb",
+            "created_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -118,9 +141,20 @@ class Panel(Record):
     __table__ = TableSpec(
         name="panels",
         columns={
-            "id": "uuid", "comic_id": "uuid", "position": "integer", "panel_id": "text", "scene_id": "text",
-            "title": "text", "description": "text", "characters": "text[]", "dialogue": "jsonb", "image_url": "text",
-            "image_path": "text", "status": "text", "data": "jsonb", "created_at": "timestamptz",
+            "id": "uuid",
+            "comic_id": "uuid",
+            "position": "integer",
+            "panel_id": "text",
+            "scene_id": "text",
+            "title": "text",
+            "description": "text",
+            "characters": "text[]",
+            "dialogue": "jsonb",
+            "image_url": "text",
+            "image_path": "text",
+            "status": "text",
+            "data": "jsonb",
+            "created_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -181,8 +215,15 @@ class Comic(VersionedRecord):
     __table__ = TableSpec(
         name="comics",
         columns={
-            "id": "uuid", "owner_id": "text", "topic": "text", "title": "text", "age_group": "text",
-            "style": "text", "status": "text", "data": "jsonb", "created_at": "timestamptz",
+            "id": "uuid",
+            "owner_id": "text",
+            "topic": "text",
+            "title": "text",
+            "age_group": "text",
+            "style": "text",
+            "status": "text",
+            "data": "jsonb",
+            "created_at": "timestamptz",
             "updated_at": "timestamptz",
         },
     )
@@ -201,8 +242,11 @@ class JobUsage(BaseModel):
     image_calls: int = 0
 
     def plus(self, *, tokens: int = 0, text_calls: int = 0, image_calls: int = 0) -> JobUsage:
-        return JobUsage(tokens=self.tokens + tokens, text_calls=self.text_calls + text_calls,
-                        image_calls=self.image_calls + image_calls)
+        return JobUsage(
+            tokens=self.tokens + tokens,
+            text_calls=self.text_calls + text_calls,
+            image_calls=self.image_calls + image_calls,
+        )
 
 
 class JobPayload(BaseModel):
@@ -247,8 +291,11 @@ class StoryPayload(JobPayload):
 
 
 JobKind = Literal["wizard", "render_panels", "story"]
-PAYLOADS: dict[str, type[JobPayload]] = {"wizard": WizardPayload, "render_panels": RenderPanelsPayload,
-                                         "story": StoryPayload}
+PAYLOADS: dict[str, type[JobPayload]] = {
+    "wizard": WizardPayload,
+    "render_panels": RenderPanelsPayload,
+    "story": StoryPayload,
+}
 P = TypeVar("P", bound=JobPayload)
 
 
@@ -285,9 +332,18 @@ class Job(VersionedRecord):
     __table__ = TableSpec(
         name="jobs",
         columns={
-            "id": "uuid", "owner_id": "text", "comic_id": "uuid", "kind": "text", "topic": "text",
-            "status": "text", "step": "text", "progress": "integer", "data": "jsonb", "error": "jsonb",
-            "created_at": "timestamptz", "updated_at": "timestamptz",
+            "id": "uuid",
+            "owner_id": "text",
+            "comic_id": "uuid",
+            "kind": "text",
+            "topic": "text",
+            "status": "text",
+            "step": "text",
+            "progress": "integer",
+            "data": "jsonb",
+            "error": "jsonb",
+            "created_at": "timestamptz",
+            "updated_at": "timestamptz",
         },
         foreign_keys={"comic_id": "comics.id"},
     )
@@ -318,9 +374,21 @@ class ImageRecord(Record):
     __table__ = TableSpec(
         name="images",
         columns={
-            "id": "uuid", "owner_id": "text", "comic_id": "uuid", "panel_id": "uuid", "character_id": "text",
-            "kind": "text", "url": "text", "local_path": "text", "content_type": "text", "size_bytes": "bigint",
-            "width": "integer", "height": "integer", "source_url": "text", "model": "text", "data": "jsonb",
+            "id": "uuid",
+            "owner_id": "text",
+            "comic_id": "uuid",
+            "panel_id": "uuid",
+            "character_id": "text",
+            "kind": "text",
+            "url": "text",
+            "local_path": "text",
+            "content_type": "text",
+            "size_bytes": "bigint",
+            "width": "integer",
+            "height": "integer",
+            "source_url": "text",
+            "model": "text",
+            "data": "jsonb",
             "created_at": "timestamptz",
         },
         foreign_keys={"panel_id": "panels.id", "comic_id": "comics.id"},
@@ -344,8 +412,15 @@ class StoredAnswer(Record):
 
     __table__ = TableSpec(
         name="idempotency_keys",
-        columns={"key": "text", "owner_id": "text", "fingerprint": "text", "status_code": "integer",
-                 "headers": "jsonb", "body": "text", "created_at": "timestamptz"},
+        columns={
+            "key": "text",
+            "owner_id": "text",
+            "fingerprint": "text",
+            "status_code": "integer",
+            "headers": "jsonb",
+            "body": "text",
+            "created_at": "timestamptz",
+        },
         primary_key=("key",),
     )
 

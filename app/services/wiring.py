@@ -59,8 +59,9 @@ async def open_storage(settings: Settings) -> AsyncIterator[DataManager]:
 
 
 @asynccontextmanager
-async def build_services(settings: Settings, *, image_link: ImageLink, text: TextModel | None = None,
-                         images: ImageModel | None = None) -> AsyncIterator[Services]:
+async def build_services(
+    settings: Settings, *, image_link: ImageLink, text: TextModel | None = None, images: ImageModel | None = None
+) -> AsyncIterator[Services]:
     """The app's services, wired from `settings`; on exit the runner stops, storage closes, the models close.
 
     `image_link` turns an image id into the URL a comic keeps beside it; the API layer owns its routes and
@@ -75,15 +76,36 @@ async def build_services(settings: Settings, *, image_link: ImageLink, text: Tex
         data = await stack.enter_async_context(open_storage(settings))
         runner = JobRunner(data)
         stack.push_async_callback(runner.shutdown)  # first out: no job still writes when storage closes
-        pipeline = ComicPipeline(data=data, runner=runner, text=text, images=images,
-                                 max_concurrent_renders=settings.max_concurrent_renders,
-                                 max_active_jobs_per_owner=settings.max_active_jobs_per_owner,
-                                 max_panels=settings.max_panels, image_link=image_link)
+        pipeline = ComicPipeline(
+            data=data,
+            runner=runner,
+            text=text,
+            images=images,
+            max_concurrent_renders=settings.max_concurrent_renders,
+            max_active_jobs_per_owner=settings.max_active_jobs_per_owner,
+            max_panels=settings.max_panels,
+            image_link=image_link,
+        )
         events = ProjectEvents()
         data.on_comic_saved.append(events.publish)
         data.on_comic_deleted.append(events.deleted)
-        builder = ProjectBuilder(data=data, runner=runner, quota=pipeline.quota, jobs=pipeline.jobs,
-                                 providers=pipeline.providers, planner=pipeline.planner, renderer=pipeline.renderer,
-                                 render_all=pipeline.render_all, history=pipeline.history)
-        yield Services(settings=settings, data=data, runner=runner, pipeline=pipeline, builder=builder,
-                       events=events, exporter=ComicExporter(data))
+        builder = ProjectBuilder(
+            data=data,
+            runner=runner,
+            quota=pipeline.quota,
+            jobs=pipeline.jobs,
+            providers=pipeline.providers,
+            planner=pipeline.planner,
+            renderer=pipeline.renderer,
+            render_all=pipeline.render_all,
+            history=pipeline.history,
+        )
+        yield Services(
+            settings=settings,
+            data=data,
+            runner=runner,
+            pipeline=pipeline,
+            builder=builder,
+            events=events,
+            exporter=ComicExporter(data),
+        )

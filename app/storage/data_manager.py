@@ -23,9 +23,11 @@ Mutation = Callable[[R], "R | None"]
 _MAX_ATTEMPTS = 100
 ANSWER_TTL = timedelta(hours=24)  # how long a keyed POST's first answer is replayed
 _MB = 1024 * 1024
-RENDER_DIED = {"status": "failed", "retryable": True,
-               "error": "the render stopped before it finished (the service restarted or storage failed); "
-                        "render it again"}
+RENDER_DIED = {
+    "status": "failed",
+    "retryable": True,
+    "error": "the render stopped before it finished (the service restarted or storage failed); render it again",
+}
 
 
 class DataManager:
@@ -52,8 +54,9 @@ class DataManager:
         await self.pending.stop()
         await self.backend.close()
 
-    async def _update(self, kind: Kind, record_id: str, load: Callable[[str], Any], save: Callable[..., Any],
-                      mutate: Mutation[R]) -> R:
+    async def _update(
+        self, kind: Kind, record_id: str, load: Callable[[str], Any], save: Callable[..., Any], mutate: Mutation[R]
+    ) -> R:
         """Read, apply `mutate` to a copy, write if the version is unchanged; retry on a race.
 
         `mutate` returns the new record, or None for "nothing to change"; it may raise to refuse. It sees
@@ -86,8 +89,9 @@ class DataManager:
             await update(record_id, mutate)  # type: ignore[arg-type]
             return True
         except StorageError as exc:
-            log.error("%s %s: change not written (%s); held and retried in the background", kind, record_id,
-                      exc.message)
+            log.error(
+                "%s %s: change not written (%s); held and retried in the background", kind, record_id, exc.message
+            )
             self.pending.hold(kind, record_id, mutate)
             return False
 
@@ -131,8 +135,11 @@ class DataManager:
 
     def _settle_renders(self, comic: Comic) -> Comic:
         """Panels left `rendering` by a render that is gone are failed and retryable (written at the next save)."""
-        dead = {p.panel_id for p in comic.panels
-                if p.status == "rendering" and not self.render_is_live(comic.id, p.panel_id)}
+        dead = {
+            p.panel_id
+            for p in comic.panels
+            if p.status == "rendering" and not self.render_is_live(comic.id, p.panel_id)
+        }
         if not dead:
             return comic
         panels = [p.model_copy(update=RENDER_DIED) if p.panel_id in dead else p for p in comic.panels]
@@ -293,8 +300,9 @@ class DataManager:
                     report.orphan_images.append(image.id)
                     doomed.append(image)
         report.bytes_freed = sum(image.size_bytes for image in doomed)
-        report.expired_idempotency_keys = await self.backend.delete_answers(created_before=utcnow() - ANSWER_TTL,
-                                                                            dry_run=dry_run)
+        report.expired_idempotency_keys = await self.backend.delete_answers(
+            created_before=utcnow() - ANSWER_TTL, dry_run=dry_run
+        )
         unreferenced = await self.backend.unreferenced_image_files()
         report.orphan_images.extend(unreferenced)
         if not dry_run:

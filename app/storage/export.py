@@ -20,8 +20,10 @@ FORMAT, VERSION = "fable-export", 1
 
 
 def schema() -> dict[str, Any]:
-    return {m.__table__.name: {"columns": dict(m.__table__.columns), "primary_key": list(m.__table__.primary_key)}
-            for m in TABLE_MODELS}
+    return {
+        m.__table__.name: {"columns": dict(m.__table__.columns), "primary_key": list(m.__table__.primary_key)}
+        for m in TABLE_MODELS
+    }
 
 
 def bundle(comics: list[Comic], jobs: list[Job], images: list[ImageRecord]) -> dict[str, Any]:
@@ -42,5 +44,11 @@ def bundle(comics: list[Comic], jobs: list[Job], images: list[ImageRecord]) -> d
 def insert_statements(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(SQL, JSON rows) per table, in foreign-key order: one set-based insert each, the types converted by
     PostgreSQL itself (jsonb_populate_recordset), so what loads is exactly what the schema accepts."""
-    return [(f"insert into public.{table} select * from jsonb_populate_recordset(null::public.{table}, %s::jsonb)",
-             json.dumps(data["tables"][table])) for table in data["schema"] if data["tables"].get(table)]
+    return [
+        (
+            f"insert into public.{table} select * from jsonb_populate_recordset(null::public.{table}, %s::jsonb)",
+            json.dumps(data["tables"][table]),
+        )
+        for table in data["schema"]
+        if data["tables"].get(table)
+    ]

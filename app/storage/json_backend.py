@@ -83,15 +83,20 @@ class JsonBackend:
                 why = "cannot be made (a directory above it cannot hold it)"
             else:
                 why = f"cannot be used ({describe(exc)})"
-            raise StorageError(f"DATA_DIR must be a directory this service can write to; {self.root} {why}; "
-                               "for example DATA_DIR=data") from None
+            raise StorageError(
+                f"DATA_DIR must be a directory this service can write to; {self.root} {why}; for example DATA_DIR=data"
+            ) from None
 
     async def close(self) -> None:
         await self._run(self.images.close)
 
     def _open_sync(self) -> None:
-        for directory in (*self._dirs.values(), self._active_path.parent, self._answers_dir,
-                          *(self.images_dir / d for d in IMAGE_KIND_DIRS.values())):
+        for directory in (
+            *self._dirs.values(),
+            self._active_path.parent,
+            self._answers_dir,
+            *(self.images_dir / d for d in IMAGE_KIND_DIRS.values()),
+        ):
             directory.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(directory)
         self.images_dir.mkdir(parents=True, exist_ok=True)
@@ -151,7 +156,9 @@ class JsonBackend:
             self._owner_of[record_id] = getattr(record, "owner_id", None)
         return record
 
-    def _save(self, kind: str, record: R, expected_version: int | None, before_write: Callable[[], None] | None = None) -> R:
+    def _save(
+        self, kind: str, record: R, expected_version: int | None, before_write: Callable[[], None] | None = None
+    ) -> R:
         record_id: str = record.id
         path = self._path(kind, record_id)
         with self._lock_for(record_id):
@@ -207,7 +214,7 @@ class JsonBackend:
             reverse=True,
         )
         if owner_id is None:
-            names = names[offset: offset + limit]
+            names = names[offset : offset + limit]
         page: list[R] = []
         skipped = 0
         for record_id in names:
@@ -375,8 +382,9 @@ class JsonBackend:
             records = [r for r in records if r.created_at < created_before]
         return records
 
-    async def list_images(self, *, created_before: datetime | None = None,
-                          comic_id: str | None = None) -> list[ImageRecord]:
+    async def list_images(
+        self, *, created_before: datetime | None = None, comic_id: str | None = None
+    ) -> list[ImageRecord]:
         # Parsing every record is O(images): keep it off the event loop. One comic's are looked up.
         return await self._run(self._list_images, created_before, comic_id)
 

@@ -27,8 +27,14 @@ Key = tuple[str, str]
 
 
 class PendingWrites:
-    def __init__(self, land: Callable[[Kind, str], Awaitable[None]], *, first_delay: float = 0.5,
-                 max_delay: float = 30.0, attempt_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        land: Callable[[Kind, str], Awaitable[None]],
+        *,
+        first_delay: float = 0.5,
+        max_delay: float = 30.0,
+        attempt_timeout: float = 30.0,
+    ) -> None:
         self._land = land  # writes the record with its held changes folded in (DataManager._update)
         self.first_delay, self.max_delay, self.attempt_timeout = first_delay, max_delay, attempt_timeout
         self._held: dict[Key, list[Mutation]] = {}
@@ -92,8 +98,13 @@ class PendingWrites:
                     log.info("%s %s is gone; its held change is dropped", kind, record_id)
                     self._drop(key)
                 except (FableError, TimeoutError) as exc:
-                    log.warning("%s %s: held change still not written (%s); next try in %.1f s", kind, record_id,
-                                getattr(exc, "message", "timed out"), min(delay * 2, self.max_delay))
+                    log.warning(
+                        "%s %s: held change still not written (%s); next try in %.1f s",
+                        kind,
+                        record_id,
+                        getattr(exc, "message", "timed out"),
+                        min(delay * 2, self.max_delay),
+                    )
                     delay = min(delay * 2, self.max_delay)
                 else:
                     log.info("%s %s: held change written", kind, record_id)
@@ -112,5 +123,6 @@ class PendingWrites:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._held:
-            log.warning("%d held change(s) not written before shutdown; resume ends them at the next start",
-                        len(self._held))
+            log.warning(
+                "%d held change(s) not written before shutdown; resume ends them at the next start", len(self._held)
+            )

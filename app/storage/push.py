@@ -47,8 +47,10 @@ class PushReport:
 
     def lines(self) -> list[str]:
         verb = "would send" if self.dry_run else "sent"
-        out = [f"{table:<11} {self.sent.get(table, 0):>7} {verb}, {self.unchanged.get(table, 0):>7} already there"
-               for table in SPECS]
+        out = [
+            f"{table:<11} {self.sent.get(table, 0):>7} {verb}, {self.unchanged.get(table, 0):>7} already there"
+            for table in SPECS
+        ]
         out.append(f"{'files':<11} {self.files_sent:>7} {verb} ({self.file_bytes / 1024 / 1024:.1f} MB)")
         for refusal in self.refused:
             out.append(f"refused: {refusal.table} {refusal.row_id}: {refusal.reason}")
@@ -92,8 +94,15 @@ class Progress:
 
 
 class SupabasePush:
-    def __init__(self, local: DataManager, remote: SupabaseBackend, *, batch_size: int = 200, dry_run: bool = False,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        local: DataManager,
+        remote: SupabaseBackend,
+        *,
+        batch_size: int = 200,
+        dry_run: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
         self.local, self.remote = local, remote
@@ -112,7 +121,7 @@ class SupabasePush:
             done = 0
             self.progress(table, 0, len(rows))
             for start in range(0, len(rows), self.batch_size):
-                batch = rows[start: start + self.batch_size]
+                batch = rows[start : start + self.batch_size]
                 changed = await self._changed(spec, batch)
                 report.unchanged[table] = report.unchanged.get(table, 0) + len(batch) - len(changed)
                 if self.dry_run and table == "images":
@@ -127,13 +136,21 @@ class SupabasePush:
         return report
 
     @staticmethod
-    def _without_refused_parents(spec: TableSpec, rows: list[dict[str, Any]], report: PushReport) -> list[dict[str, Any]]:
+    def _without_refused_parents(
+        spec: TableSpec, rows: list[dict[str, Any]], report: PushReport
+    ) -> list[dict[str, Any]]:
         """A row whose parent row was refused cannot land either: say so, rather than send it to be refused."""
         refused = {(r.table, r.row_id) for r in report.refused}
         kept = []
         for row in rows:
-            parent = next(((target.split(".")[0], row[column]) for column, target in spec.foreign_keys.items()
-                           if (target.split(".")[0], row[column]) in refused), None)
+            parent = next(
+                (
+                    (target.split(".")[0], row[column])
+                    for column, target in spec.foreign_keys.items()
+                    if (target.split(".")[0], row[column]) in refused
+                ),
+                None,
+            )
             if parent:
                 report.refused.append(Refusal(spec.name, row["id"], f"its {parent[0]} row {parent[1]} was refused"))
             else:
@@ -143,13 +160,16 @@ class SupabasePush:
     async def _changed(self, spec: TableSpec, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         remote: dict[str, dict[str, Any]] = {}
         for start in range(0, len(batch), LOOKUP):
-            ids = [row["id"] for row in batch[start: start + LOOKUP]]
+            ids = [row["id"] for row in batch[start : start + LOOKUP]]
+
             def read(ids: list[str] = ids) -> Any:
                 return self.remote.db.table(spec.name).select("*").in_("id", ids).execute()
+
             found = await self.remote.call(read, what=f"read {spec.name}")
             remote.update({str(row["id"]).lower(): row for row in rows_of(found.data)})
-        return [row for row in batch
-                if (there := remote.get(row["id"].lower())) is None or not same_row(spec, row, there)]
+        return [
+            row for row in batch if (there := remote.get(row["id"].lower())) is None or not same_row(spec, row, there)
+        ]
 
     async def _send(self, spec: TableSpec, rows: list[dict[str, Any]], report: PushReport) -> list[dict[str, Any]]:
         """Upsert `rows` (uploading image files first); the ones the server took."""
@@ -170,9 +190,13 @@ class SupabasePush:
         return sent
 
     async def _upsert(self, spec: TableSpec, rows: list[dict[str, Any]]) -> None:
-        await self.remote.call(lambda: self.remote.db.table(spec.name)
-                               .upsert(rows, on_conflict="id", returning=ReturnMethod.minimal).execute(),
-                               what=f"write {spec.name}", write=True)
+        await self.remote.call(
+            lambda: (
+                self.remote.db.table(spec.name).upsert(rows, on_conflict="id", returning=ReturnMethod.minimal).execute()
+            ),
+            what=f"write {spec.name}",
+            write=True,
+        )
 
     async def _upload(self, row: dict[str, Any], report: PushReport) -> bool:
         if not row["local_path"]:
@@ -185,9 +209,11 @@ class SupabasePush:
         path = row["local_path"]
         bucket = self.remote.db.storage.from_(self.remote.bucket)
         try:
-            await self.remote.call(lambda: bucket.upload(path, data, {"content-type": row["content_type"],
-                                                                      "upsert": "true"}),
-                                   what=f"upload image {row['id']}", write=True)
+            await self.remote.call(
+                lambda: bucket.upload(path, data, {"content-type": row["content_type"], "upsert": "true"}),
+                what=f"upload image {row['id']}",
+                write=True,
+            )
         except REFUSALS as exc:
             report.refused.append(Refusal("images", row["id"], reason(exc)))
             return False

@@ -53,14 +53,18 @@ def table_sql(spec: TableSpec) -> str:
     else:
         rule = "exists (select 1 from public.comics c where c.id = comic_id and c.owner_id = auth.uid()::text)"
     lines.append(f'drop policy if exists "{spec.name} of their owner" on public.{spec.name};')
-    lines.append(f'create policy "{spec.name} of their owner" on public.{spec.name} for all to authenticated\n'
-                 f"  using ({rule})\n  with check ({rule});")
+    lines.append(
+        f'create policy "{spec.name} of their owner" on public.{spec.name} for all to authenticated\n'
+        f"  using ({rule})\n  with check ({rule});"
+    )
     return "\n".join(lines)
 
 
 def bucket_sql(bucket: str) -> str:
-    return (f"insert into storage.buckets (id, name, public) values ('{bucket}', '{bucket}', true)\n"
-            "  on conflict (id) do nothing;")
+    return (
+        f"insert into storage.buckets (id, name, public) values ('{bucket}', '{bucket}', true)\n"
+        "  on conflict (id) do nothing;"
+    )
 
 
 def _assign(spec: TableSpec, source: str, skip: tuple[str, ...] = ("id",)) -> str:
@@ -70,15 +74,17 @@ def _assign(spec: TableSpec, source: str, skip: tuple[str, ...] = ("id",)) -> st
 
 def _children_sql(spec: TableSpec) -> str:
     t = spec.name
-    return (f"  delete from public.{t} where comic_id = v_head.id\n"
-            f"    and id not in (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'{t}', '[]')) e);\n"
-            f"  insert into public.{t} select * from jsonb_populate_recordset(null::public.{t}, "
-            f"coalesce(p_rows->'{t}', '[]'))\n"
-            f"    on conflict (id) do update set {_assign(spec, 'excluded')};\n"
-            f"  if exists (select 1 from public.{t} where comic_id is distinct from v_head.id and id in\n"
-            f"      (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'{t}', '[]')) e)) then\n"
-            f"    raise exception using errcode = 'PT409', message = '{t} rows belong to another comic';\n"
-            f"  end if;")
+    return (
+        f"  delete from public.{t} where comic_id = v_head.id\n"
+        f"    and id not in (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'{t}', '[]')) e);\n"
+        f"  insert into public.{t} select * from jsonb_populate_recordset(null::public.{t}, "
+        f"coalesce(p_rows->'{t}', '[]'))\n"
+        f"    on conflict (id) do update set {_assign(spec, 'excluded')};\n"
+        f"  if exists (select 1 from public.{t} where comic_id is distinct from v_head.id and id in\n"
+        f"      (select (e->>'id')::uuid from jsonb_array_elements(coalesce(p_rows->'{t}', '[]')) e)) then\n"
+        f"    raise exception using errcode = 'PT409', message = '{t} rows belong to another comic';\n"
+        f"  end if;"
+    )
 
 
 def functions_sql() -> str:
@@ -89,7 +95,9 @@ def functions_sql() -> str:
     children = "\n".join(_children_sql(specs[t]) for t in ("scenes", "characters", "panels"))
     child_json = ",\n".join(
         f"    '{t}', coalesce((select jsonb_agg(to_jsonb(x) order by x.position) from public.{t} x "
-        f"where x.comic_id = c.id), '[]')" for t in ("scenes", "characters", "panels"))
+        f"where x.comic_id = c.id), '[]')"
+        for t in ("scenes", "characters", "panels")
+    )
     fns = f"""create or replace function public.fable_save_comic(p_rows jsonb, p_expected_version integer)
 returns void language plpgsql set search_path = '' as $fn$
 declare
@@ -111,7 +119,7 @@ begin
         message = format('comic %s changed meanwhile (version %s, expected %s)', v_head.id, v_current,
                          p_expected_version);
     end if;
-    update public.comics c set {_assign(specs['comics'], 'v_head')} where c.id = v_head.id;
+    update public.comics c set {_assign(specs["comics"], "v_head")} where c.id = v_head.id;
   end if;
 {children}
 end $fn$;
@@ -145,7 +153,7 @@ begin
     v.panel_id := null;
   end if;
   insert into public.images select v.*
-    on conflict (id) do update set {_assign(specs['images'], 'excluded')};
+    on conflict (id) do update set {_assign(specs["images"], "excluded")};
 end $fn$;
 
 create or replace function public.fable_stats() returns jsonb
@@ -162,14 +170,24 @@ language sql stable set search_path = '' as $fn$
     'panel_image_bytes', (select coalesce(sum(size_bytes), 0) from public.images where kind = 'panel'),
     'image_bytes', (select coalesce(sum(size_bytes), 0) from public.images))
 $fn$;"""
-    signatures = ["fable_save_comic(jsonb, integer)", "fable_comic_json(public.comics)",
-                  "fable_get_comics(uuid[], integer, integer, text)", "fable_put_image(jsonb)", "fable_stats()"]
-    grants = "\n".join(f"revoke all on function public.{sig} from public, anon, authenticated;\n"
-                       f"grant execute on function public.{sig} to service_role;" for sig in signatures)
+    signatures = [
+        "fable_save_comic(jsonb, integer)",
+        "fable_comic_json(public.comics)",
+        "fable_get_comics(uuid[], integer, integer, text)",
+        "fable_put_image(jsonb)",
+        "fable_stats()",
+    ]
+    grants = "\n".join(
+        f"revoke all on function public.{sig} from public, anon, authenticated;\n"
+        f"grant execute on function public.{sig} to service_role;"
+        for sig in signatures
+    )
     return f"{fns}\n\n-- only the backend (service role) calls these; users reach their rows through RLS\n{grants}"
 
 
 def render_schema(bucket: str = "comic-images") -> str:
     tables = "\n\n".join(table_sql(model.__table__) for model in (*TABLE_MODELS, *SERVICE_MODELS))
-    return (f"{HEADER}\n{tables}\n\n-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
-            f"-- where the image files live\n{bucket_sql(bucket)}\n")
+    return (
+        f"{HEADER}\n{tables}\n\n-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
+        f"-- where the image files live\n{bucket_sql(bucket)}\n"
+    )

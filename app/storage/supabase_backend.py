@@ -41,16 +41,18 @@ ACTIVE_STATUSES = ("queued", "running", "awaiting_input")
 PAGE = 1000  # PostgREST's usual max-rows; lists are read in pages of this size
 # PostgREST's "no such function / table" (from its schema cache, or from PostgreSQL itself)
 SCHEMA_MISSING = ("PGRST202", "PGRST205", "42P01", "42883")
-NO_SCHEMA = ("the Supabase project has no Fable schema yet: apply supabase/migrations/*.sql "
-             "(or the output of `python -m app.cli schema`) first")
+NO_SCHEMA = (
+    "the Supabase project has no Fable schema yet: apply supabase/migrations/*.sql "
+    "(or the output of `python -m app.cli schema`) first"
+)
 CONFLICTS = {"23505": "it already exists", "23503": "a row it points at is not there"}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
 
 
 def rows_of(data: Any) -> list[dict[str, Any]]:
     """PostgREST's answer as the rows it is: the client types it as any JSON."""
     return cast(list[dict[str, Any]], data or [])
+
 
 class Refused(StorageError):
     """The server refused the request (4xx). `detail` is its own words, for the operator, not for API clients."""
@@ -107,19 +109,29 @@ def classify_supabase(*, write: bool) -> Callable[[Exception], Failure | None]:
             return Failure(f"did not answer ({exc.__class__.__name__})", not write, "storage_unreachable")
         status = _status(exc)
         if status in (401, 403):
-            return Failure(f"rejected the key ({status}): check SUPABASE_KEY (the service-role key)", False,
-                           "storage_auth_failed")
+            return Failure(
+                f"rejected the key ({status}): check SUPABASE_KEY (the service-role key)", False, "storage_auth_failed"
+            )
         if status is not None and (status >= 500 or status == 429):
             return Failure(f"is failing ({status})", not write or status == 503, "storage_unavailable")
         return None
+
     return classify
 
 
 class SupabaseBackend:
     name = "supabase"
 
-    def __init__(self, url: str, key: str, bucket: str, *, http_client: httpx.AsyncClient | None = None,
-                 policy: RetryPolicy | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        key: str,
+        bucket: str,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.url, self._key, self.bucket = url.rstrip("/"), key, bucket
         self._http = http_client
         self._own_http = http_client is None
@@ -131,12 +143,16 @@ class SupabaseBackend:
     async def open(self) -> None:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
-        options = AsyncClientOptions(httpx_client=self._http, postgrest_client_retry=False,
-                                     auto_refresh_token=False, persist_session=False)
+        options = AsyncClientOptions(
+            httpx_client=self._http, postgrest_client_retry=False, auto_refresh_token=False, persist_session=False
+        )
         self._client = await acreate_client(self.url, self._key, options)
         # only at start-up: the caller says why it stops, once, so the failure is not logged here too
-        await self.call(lambda: self.db.rpc("fable_stats", {}, get=True).execute(),
-                        what=f"connect to {self.origin} (SUPABASE_URL)", logged=False)
+        await self.call(
+            lambda: self.db.rpc("fable_stats", {}, get=True).execute(),
+            what=f"connect to {self.origin} (SUPABASE_URL)",
+            logged=False,
+        )
 
     @property
     def origin(self) -> str:
@@ -155,14 +171,14 @@ class SupabaseBackend:
             raise StorageError("the Supabase backend is not open")
         return self._client
 
-    async def call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False,
-                   logged: bool = True) -> T:
+    async def call(self, call: Callable[[], Awaitable[T]], *, what: str, write: bool = False, logged: bool = True) -> T:
         """One PostgREST/Storage call with the retry policy; errors in the project's own terms (and logged,
         unless the caller reports them itself)."""
         error = log.error if logged else log.debug
         try:
-            return await with_retries(call, provider="Supabase", classify=classify_supabase(write=write),
-                                      policy=self._policy)
+            return await with_retries(
+                call, provider="Supabase", classify=classify_supabase(write=write), policy=self._policy
+            )
         except (APIError, StorageException) as exc:
             status = _status(exc)
             message = getattr(exc, "message", None) or "refused"
@@ -190,39 +206,54 @@ class SupabaseBackend:
         row = job_row(stored)
         if expected_version is None:
             try:
-                await self.call(lambda: self.db.table("jobs").insert(row, returning=ReturnMethod.minimal).execute(),
-                                 what=f"create job {job.id}", write=True)
+                await self.call(
+                    lambda: self.db.table("jobs").insert(row, returning=ReturnMethod.minimal).execute(),
+                    what=f"create job {job.id}",
+                    write=True,
+                )
             except Conflict:
                 if await self._exists("jobs", job.id):
                     raise Conflict(f"job '{job.id}' already exists") from None
                 raise NotFound(f"comic '{job.comic_id}' not found") from None
             return stored
         updated = await self.call(
-            lambda: self.db.table("jobs").update(row).eq("id", job.id)
-            .eq("data->>_version", str(expected_version)).execute(), what=f"save job {job.id}", write=True)
+            lambda: (
+                self.db.table("jobs")
+                .update(row)
+                .eq("id", job.id)
+                .eq("data->>_version", str(expected_version))
+                .execute()
+            ),
+            what=f"save job {job.id}",
+            write=True,
+        )
         if not updated.data:
             current = await self.get_job(job.id)  # NotFound when it is gone
-            raise Conflict(f"job '{job.id}' changed meanwhile (version {current.version}, "
-                           f"expected {expected_version})")
+            raise Conflict(f"job '{job.id}' changed meanwhile (version {current.version}, expected {expected_version})")
         return stored
 
     async def _exists(self, table: str, record_id: str) -> bool:
-        found = await self.call(lambda: self.db.table(table).select("id").eq("id", record_id).execute(),
-                                 what=f"read {table}")
+        found = await self.call(
+            lambda: self.db.table(table).select("id").eq("id", record_id).execute(), what=f"read {table}"
+        )
         return bool(found.data)
 
     async def _row(self, table: str, kind: str, record_id: str) -> dict[str, Any]:
         _known(kind, record_id)
-        found = await self.call(lambda: self.db.table(table).select("*").eq("id", record_id).execute(),
-                                what=f"read {kind} {record_id}")
+        found = await self.call(
+            lambda: self.db.table(table).select("*").eq("id", record_id).execute(), what=f"read {kind} {record_id}"
+        )
         if not found.data:
             raise NotFound(f"{kind} '{record_id}' not found")
         return rows_of(found.data)[0]
 
     async def _delete_row(self, table: str, kind: str, record_id: str) -> None:
         _known(kind, record_id)
-        gone = await self.call(lambda: self.db.table(table).delete().eq("id", record_id).execute(),
-                               what=f"delete {kind} {record_id}", write=True)
+        gone = await self.call(
+            lambda: self.db.table(table).delete().eq("id", record_id).execute(),
+            what=f"delete {kind} {record_id}",
+            write=True,
+        )
         if not gone.data:
             raise NotFound(f"{kind} '{record_id}' not found")
 
@@ -230,13 +261,19 @@ class SupabaseBackend:
         return self._parse(job_from_row, await self._row("jobs", "job", job_id))
 
     async def list_jobs(self, *, limit: int, offset: int = 0) -> list[Job]:
-        found = await self.call(lambda: self.db.table("jobs").select("*").order("id", desc=True)
-                                 .range(offset, offset + limit - 1).execute(), what="list jobs")
+        found = await self.call(
+            lambda: (
+                self.db.table("jobs").select("*").order("id", desc=True).range(offset, offset + limit - 1).execute()
+            ),
+            what="list jobs",
+        )
         return [self._parse(job_from_row, row) for row in found.data]
 
     async def active_jobs(self) -> list[Job]:
-        found = await self.call(lambda: self.db.table("jobs").select("*").in_("status", ACTIVE_STATUSES)
-                                 .order("id").execute(), what="list active jobs")
+        found = await self.call(
+            lambda: self.db.table("jobs").select("*").in_("status", ACTIVE_STATUSES).order("id").execute(),
+            what="list active jobs",
+        )
         return [self._parse(job_from_row, row) for row in found.data]
 
     async def delete_job(self, job_id: str) -> None:
@@ -247,15 +284,19 @@ class SupabaseBackend:
         _known("comic", comic.id)
         stored = comic.model_copy(update={"version": (expected_version or 0) + 1, "updated_at": utcnow()})
         rows = comic_rows(stored)
-        await self.call(lambda: self.db.rpc("fable_save_comic", {"p_rows": rows,
-                                                                  "p_expected_version": expected_version}).execute(),
-                         what=f"save comic {comic.id}", write=True)
+        await self.call(
+            lambda: self.db.rpc("fable_save_comic", {"p_rows": rows, "p_expected_version": expected_version}).execute(),
+            what=f"save comic {comic.id}",
+            write=True,
+        )
         return stored
 
     async def _comics(self, **params: Any) -> list[Comic]:
         found = await self.call(lambda: self.db.rpc("fable_get_comics", params).execute(), what="read comics")
-        return [self._parse(lambda b: comic_from_rows(b["comics"][0], b["scenes"], b["characters"], b["panels"]),
-                            body) for body in rows_of(found.data)]
+        return [
+            self._parse(lambda b: comic_from_rows(b["comics"][0], b["scenes"], b["characters"], b["panels"]), body)
+            for body in rows_of(found.data)
+        ]
 
     async def get_comic(self, comic_id: str) -> Comic:
         _known("comic", comic_id)
@@ -282,16 +323,20 @@ class SupabaseBackend:
         if data is not None:
             path = object_path(record)
             bucket = self.db.storage.from_(self.bucket)
-            await self.call(lambda: bucket.upload(path, data, {"content-type": record.content_type,
-                                                                "upsert": "true"}),
-                             what=f"upload image {record.id}", write=True)
-            record = record.model_copy(update={"local_path": path, "url": self.public_url(path),
-                                               "size_bytes": len(data)})
+            await self.call(
+                lambda: bucket.upload(path, data, {"content-type": record.content_type, "upsert": "true"}),
+                what=f"upload image {record.id}",
+                write=True,
+            )
+            record = record.model_copy(
+                update={"local_path": path, "url": self.public_url(path), "size_bytes": len(data)}
+            )
         comic_link = record.comic_id if is_uuid(record.comic_id) else None
         panel_link = child_id(comic_link, "panel", record.panel_id) if comic_link and record.panel_id else None
         row = image_row(record, comic_link=comic_link, panel_link=panel_link)
-        await self.call(lambda: self.db.rpc("fable_put_image", {"p_row": row}).execute(),
-                         what=f"save image {record.id}", write=True)
+        await self.call(
+            lambda: self.db.rpc("fable_put_image", {"p_row": row}).execute(), what=f"save image {record.id}", write=True
+        )
         return record
 
     async def get_image(self, image_id: str) -> ImageRecord:
@@ -308,22 +353,31 @@ class SupabaseBackend:
         if not record.local_path:
             raise NotFound(f"image '{image_id}' has no stored bytes")
         path = record.local_path
-        return await self.call(lambda: self.db.storage.from_(self.bucket).download(path),
-                                what=f"download image {image_id}")
+        return await self.call(
+            lambda: self.db.storage.from_(self.bucket).download(path), what=f"download image {image_id}"
+        )
 
     async def delete_image(self, image_id: str) -> None:
         record = await self.get_image(image_id)
-        await self.call(lambda: self.db.table("images").delete().eq("id", image_id).execute(),
-                         what=f"delete image {image_id}", write=True)
+        await self.call(
+            lambda: self.db.table("images").delete().eq("id", image_id).execute(),
+            what=f"delete image {image_id}",
+            write=True,
+        )
         if record.local_path:
             path = record.local_path
-            await self.call(lambda: self.db.storage.from_(self.bucket).remove([path]),
-                             what=f"delete image file {image_id}", write=True)
+            await self.call(
+                lambda: self.db.storage.from_(self.bucket).remove([path]),
+                what=f"delete image file {image_id}",
+                write=True,
+            )
 
-    async def list_images(self, *, created_before: datetime | None = None,
-                          comic_id: str | None = None) -> list[ImageRecord]:
+    async def list_images(
+        self, *, created_before: datetime | None = None, comic_id: str | None = None
+    ) -> list[ImageRecord]:
         rows: list[dict[str, Any]] = []
         while True:
+
             def page(start: int = len(rows)) -> Awaitable[Any]:
                 query = self.db.table("images").select("*")
                 if created_before is not None:
@@ -331,6 +385,7 @@ class SupabaseBackend:
                 if comic_id is not None:  # the record's own comic, kept even when the comic row is gone
                     query = query.eq("data->>comic_id", comic_id)
                 return query.order("id").range(start, start + PAGE - 1).execute()
+
             batch = (await self.call(page, what="list images")).data
             rows.extend(batch)
             if len(batch) < PAGE:
@@ -343,9 +398,12 @@ class SupabaseBackend:
         for folder in IMAGE_KIND_DIRS.values():
             offset = 0
             while True:
+
                 def page(start: int = offset, prefix: str = folder) -> Awaitable[Any]:
-                    return bucket.list(prefix, {"limit": PAGE, "offset": start,
-                                                "sortBy": {"column": "name", "order": "asc"}})
+                    return bucket.list(
+                        prefix, {"limit": PAGE, "offset": start, "sortBy": {"column": "name", "order": "asc"}}
+                    )
+
                 batch = await self.call(page, what="list image files")
                 for item in batch:
                     if item.get("id") is not None:  # folders have no id
@@ -363,13 +421,13 @@ class SupabaseBackend:
         folder, _, name = relative.partition("/")
         if folder not in IMAGE_KIND_DIRS.values() or not name or "/" in name or name.startswith("."):
             raise NotFound(f"image file '{relative[:80]}' not found")
-        found = await self.call(lambda: self.db.table("images").select("id").eq("local_path", relative).execute(),
-                                 what="read images")
+        found = await self.call(
+            lambda: self.db.table("images").select("id").eq("local_path", relative).execute(), what="read images"
+        )
         if found.data:
             raise Conflict(f"image file '{relative}' is referenced")
         bucket = self.db.storage.from_(self.bucket)
-        listed = await self.call(lambda: bucket.list(folder, {"search": name, "limit": PAGE}),
-                                  what="list image files")
+        listed = await self.call(lambda: bucket.list(folder, {"search": name, "limit": PAGE}), what="list image files")
         match = next((item for item in listed if item.get("name") == name and item.get("id") is not None), None)
         if match is None:
             raise NotFound(f"image file '{relative}' not found")
@@ -378,23 +436,33 @@ class SupabaseBackend:
 
     # -- idempotency ----------------------------------------------------------------------------
     async def get_answer(self, key: str) -> StoredAnswer | None:
-        found = await self.call(lambda: self.db.table("idempotency_keys").select("*").eq("key", key).execute(),
-                                what="read an idempotency key")
+        found = await self.call(
+            lambda: self.db.table("idempotency_keys").select("*").eq("key", key).execute(),
+            what="read an idempotency key",
+        )
         return self._parse(StoredAnswer.model_validate, found.data[0]) if found.data else None
 
     async def put_answer(self, answer: StoredAnswer) -> None:
         row = answer.model_dump(mode="json")
-        await self.call(lambda: self.db.table("idempotency_keys").upsert(row, on_conflict="key").execute(),
-                        what="store an idempotency key", write=True)
+        await self.call(
+            lambda: self.db.table("idempotency_keys").upsert(row, on_conflict="key").execute(),
+            what="store an idempotency key",
+            write=True,
+        )
 
     async def delete_answers(self, *, created_before: datetime, dry_run: bool = False) -> int:
         cutoff = created_before.isoformat()
         if dry_run:
-            found = await self.call(lambda: self.db.table("idempotency_keys").select("key")
-                                    .lt("created_at", cutoff).execute(), what="count idempotency keys")
+            found = await self.call(
+                lambda: self.db.table("idempotency_keys").select("key").lt("created_at", cutoff).execute(),
+                what="count idempotency keys",
+            )
         else:
-            found = await self.call(lambda: self.db.table("idempotency_keys").delete()
-                                    .lt("created_at", cutoff).execute(), what="delete idempotency keys", write=True)
+            found = await self.call(
+                lambda: self.db.table("idempotency_keys").delete().lt("created_at", cutoff).execute(),
+                what="delete idempotency keys",
+                write=True,
+            )
         return len(found.data or [])
 
     # -- stats ----------------------------------------------------------------------------------

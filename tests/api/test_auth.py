@@ -42,15 +42,23 @@ BOB = {"Authorization": f"Bearer {token()}"}
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                    image_provider="offline", api_keys=f"{ALICE_KEY},other-key-0c4d", supabase_jwt_secret=SECRET)
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=f"{ALICE_KEY},other-key-0c4d",
+        supabase_jwt_secret=SECRET,
+    )
 
 
 @pytest.fixture
 async def alice_world(client: httpx.AsyncClient, app: FastAPI) -> dict[str, str]:
     """Alice's finished wizard comic: its job, its comic (a project), a panel, a character, images."""
-    answer = await client.post(f"{API}/comics/scenes/generate", headers=ALICE,
-                               json={"topic": "teaching kids about safety", "num_scenes": 2})
+    answer = await client.post(
+        f"{API}/comics/scenes/generate", headers=ALICE, json={"topic": "teaching kids about safety", "num_scenes": 2}
+    )
     assert answer.status_code == 202, answer.text
     job_id = answer.json()["job_id"]
     await settle(app)
@@ -60,16 +68,32 @@ async def alice_world(client: httpx.AsyncClient, app: FastAPI) -> dict[str, str]
     panel, character = comic["panels"][0], comic["characters"][0]
     # a second sheet, so the character has an earlier image to restore
     await client.post(f"{API}/projects/{comic['comic_id']}/characters/{character['id']}/render", headers=ALICE)
-    return {"job_id": job_id, "project_id": comic["comic_id"], "panel_id": panel["panel_id"],
-            "character_id": character["id"], "image_id": panel["image_id"], "fmt": "pdf"}
+    return {
+        "job_id": job_id,
+        "project_id": comic["comic_id"],
+        "panel_id": panel["panel_id"],
+        "character_id": character["id"],
+        "image_id": panel["image_id"],
+        "fmt": "pdf",
+    }
 
 
 async def test_without_a_valid_credential_the_api_answers_401_but_health_and_docs_stay_open(
-        client: httpx.AsyncClient) -> None:
-    for headers in ({}, {"Authorization": "Bearer not-a-key"}, {"Authorization": ALICE_KEY},
-                    {"Authorization": f"Basic {ALICE_KEY}"}):
-        for method, path in (("GET", "/projects"), ("POST", "/comics/scenes/generate"), ("GET", "/comics/characters"),
-                             ("GET", "/storage/stats"), ("GET", f"/jobs/{MISSING}")):
+    client: httpx.AsyncClient,
+) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-key"},
+        {"Authorization": ALICE_KEY},
+        {"Authorization": f"Basic {ALICE_KEY}"},
+    ):
+        for method, path in (
+            ("GET", "/projects"),
+            ("POST", "/comics/scenes/generate"),
+            ("GET", "/comics/characters"),
+            ("GET", "/storage/stats"),
+            ("GET", f"/jobs/{MISSING}"),
+        ):
             answer = await client.request(method, API + path, headers=headers, json={"topic": "safety"})
             assert answer.status_code == 401, (headers, path, answer.text)
             assert answer.headers["www-authenticate"].startswith("Bearer")
@@ -80,26 +104,34 @@ async def test_without_a_valid_credential_the_api_answers_401_but_health_and_doc
     assert (await client.get(f"{API}/projects", headers=BOB)).status_code == 200
 
 
-@pytest.mark.parametrize("bad, why", [
-    (token(expires_in=-60), "expired"),
-    (token(secret="another-secret-of-at-least-32-characters!"), "not valid"),
-    (token(aud="anon"), "not valid"),
-    (token(sub=None, role="anon"), "not valid"),  # the project's anon key is a JWT without a user
-    (token(sub="   "), "no user"),
-    (jwt.encode({"sub": BOB_ID, "aud": "authenticated"}, SECRET, algorithm="HS256"), "not valid"),  # no exp
-    (jwt.encode({"sub": BOB_ID, "aud": "authenticated", "exp": int(time.time()) + 60}, SECRET * 2,
-                algorithm="HS512"), "not valid"),
-    ("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwiYXVkIjoiYXV0aGVudGljYXRlZCIsImV4cCI6OTk5OTk5OTk5OX0.", "not valid"),
-    (token(exp=str(int(time.time()) + 3600)), "must be numbers"),  # PyJWT alone reads a numeric string
-    (token(exp=f"{time.time() + 3600}"), "not valid"),
-    (token(nbf=str(int(time.time()) - 60)), "must be numbers"),
-    (token(sub=api_key_owner(ALICE_KEY)), "not a Supabase user id"),  # an API key's owner: refused
-    (token(sub=BOB_ID.upper()), "not a Supabase user id"),  # one user, one spelling (auth.uid()::text)
-    (token(sub="bob"), "not a Supabase user id"),
-    (token(sub=12345), "not valid"),
-])
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        (token(expires_in=-60), "expired"),
+        (token(secret="another-secret-of-at-least-32-characters!"), "not valid"),
+        (token(aud="anon"), "not valid"),
+        (token(sub=None, role="anon"), "not valid"),  # the project's anon key is a JWT without a user
+        (token(sub="   "), "no user"),
+        (jwt.encode({"sub": BOB_ID, "aud": "authenticated"}, SECRET, algorithm="HS256"), "not valid"),  # no exp
+        (
+            jwt.encode(
+                {"sub": BOB_ID, "aud": "authenticated", "exp": int(time.time()) + 60}, SECRET * 2, algorithm="HS512"
+            ),
+            "not valid",
+        ),
+        ("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwiYXVkIjoiYXV0aGVudGljYXRlZCIsImV4cCI6OTk5OTk5OTk5OX0.", "not valid"),
+        (token(exp=str(int(time.time()) + 3600)), "must be numbers"),  # PyJWT alone reads a numeric string
+        (token(exp=f"{time.time() + 3600}"), "not valid"),
+        (token(nbf=str(int(time.time()) - 60)), "must be numbers"),
+        (token(sub=api_key_owner(ALICE_KEY)), "not a Supabase user id"),  # an API key's owner: refused
+        (token(sub=BOB_ID.upper()), "not a Supabase user id"),  # one user, one spelling (auth.uid()::text)
+        (token(sub="bob"), "not a Supabase user id"),
+        (token(sub=12345), "not valid"),
+    ],
+)
 async def test_a_jwt_must_be_hs256_signed_with_the_secret_unexpired_and_name_a_user(
-        client: httpx.AsyncClient, bad: str, why: str, caplog: pytest.LogCaptureFixture) -> None:
+    client: httpx.AsyncClient, bad: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     answer = await client.get(f"{API}/projects", headers={"Authorization": f"Bearer {bad}"})
     assert answer.status_code == 401 and why in answer.json()["detail"]
@@ -117,7 +149,8 @@ async def test_a_jwt_cannot_become_an_api_key_owner(client: httpx.AsyncClient) -
 
 
 async def test_records_carry_their_owner_and_lists_show_only_your_own(
-        client: httpx.AsyncClient, app: FastAPI, alice_world: dict[str, str], settings: Settings) -> None:
+    client: httpx.AsyncClient, app: FastAPI, alice_world: dict[str, str], settings: Settings
+) -> None:
     alice_owner = api_key_owner(ALICE_KEY)
     comic_file = settings.data_dir / "comics" / f"{alice_world['project_id']}.json"
     assert f'"owner_id":"{alice_owner}"' in comic_file.read_text()
@@ -148,12 +181,17 @@ KIND = {"job_id": "job", "project_id": "comic", "image_id": "image"}
 
 def routes_with_ids(app: FastAPI) -> list[tuple[str, str]]:
     """Every HTTP route with an id in its path, from the app's own OpenAPI document."""
-    return [(method.upper(), path.removeprefix(API)) for path, operations in app.openapi()["paths"].items()
-            if path.startswith(API) and "{" in path for method in operations]
+    return [
+        (method.upper(), path.removeprefix(API))
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith(API) and "{" in path
+        for method in operations
+    ]
 
 
 async def test_every_route_answers_another_owners_ids_exactly_as_missing_ones_and_changes_nothing(
-        client: httpx.AsyncClient, app: FastAPI, alice_world: dict[str, str], settings: Settings) -> None:
+    client: httpx.AsyncClient, app: FastAPI, alice_world: dict[str, str], settings: Settings
+) -> None:
     routes = routes_with_ids(app)
     assert len(routes) >= 20  # every wizard, job, image and project route with an id in its path
     before = tree_digest(settings.data_dir)
@@ -161,8 +199,10 @@ async def test_every_route_answers_another_owners_ids_exactly_as_missing_ones_an
         top = re.search(r"\{(job_id|project_id|image_id)\}", template).group(1)
         theirs = template.format(**alice_world)
         missing = template.format(**{**alice_world, top: MISSING})
-        answers = [await client.request(method, API + path, headers=BOB, json=BODIES.get(template))
-                   for path in (theirs, missing)]
+        answers = [
+            await client.request(method, API + path, headers=BOB, json=BODIES.get(template))
+            for path in (theirs, missing)
+        ]
         assert [a.status_code for a in answers] == [404, 404], (method, template, [a.text for a in answers])
         assert answers[0].json() == {"detail": f"{KIND[top]} '{alice_world[top]}' not found"}, (method, template)
         assert answers[1].json() == {"detail": f"{KIND[top]} '{MISSING}' not found"}, (method, template)
@@ -170,9 +210,13 @@ async def test_every_route_answers_another_owners_ids_exactly_as_missing_ones_an
     assert tree_digest(settings.data_dir) == before, "another owner's attempts changed something"
 
     # and the owner still reaches every one of them
-    for path in (f"/jobs/{alice_world['job_id']}", f"/projects/{alice_world['project_id']}",
-                 f"/images/{alice_world['image_id']}", f"/comics/{alice_world['job_id']}/result",
-                 f"/projects/{alice_world['project_id']}/export/pdf"):
+    for path in (
+        f"/jobs/{alice_world['job_id']}",
+        f"/projects/{alice_world['project_id']}",
+        f"/images/{alice_world['image_id']}",
+        f"/comics/{alice_world['job_id']}/result",
+        f"/projects/{alice_world['project_id']}/export/pdf",
+    ):
         assert (await client.get(API + path, headers=ALICE)).status_code == 200, path
     events = await client.get(f"{API}/comics/{alice_world['job_id']}/events?access_token={ALICE_KEY}")
     assert events.status_code == 200 and "event: progress" in events.text
@@ -184,8 +228,12 @@ def test_the_websocket_needs_a_credential_and_hides_other_owners_projects(settin
     with TestClient(create_app(settings)) as client:
         project_id = client.post(f"{API}/projects", headers=ALICE, json={"title": "Alice's"}).json()["id"]
         url = f"{API}/projects/{project_id}/ws"
-        for query, headers, code in (("", {}, 4401), ("?access_token=wrong", {}, 4401), ("", BOB, 4404),
-                                     (f"?access_token={token()}", {}, 4404)):
+        for query, headers, code in (
+            ("", {}, 4401),
+            ("?access_token=wrong", {}, 4401),
+            ("", BOB, 4404),
+            (f"?access_token={token()}", {}, 4404),
+        ):
             with client.websocket_connect(url + query, headers=headers) as ws:
                 with pytest.raises(WebSocketDisconnect) as closed:
                     ws.receive_json()
@@ -200,6 +248,7 @@ class HeldText:
 
     def __init__(self, inner: Any) -> None:
         import asyncio
+
         self.inner, self.release = inner, asyncio.Event()
 
     def __getattr__(self, name: str) -> Any:
@@ -223,7 +272,8 @@ async def held(app: FastAPI) -> AsyncIterator[HeldText]:
 
 
 async def test_an_owner_gets_429_with_retry_after_beyond_their_running_jobs(
-        client: httpx.AsyncClient, app: FastAPI, held: HeldText) -> None:
+    client: httpx.AsyncClient, app: FastAPI, held: HeldText
+) -> None:
     import asyncio
 
     async def start(headers: dict[str, str]) -> httpx.Response:

@@ -45,8 +45,9 @@ async def gated(app: FastAPI) -> AsyncIterator[GatedText]:
     text.gate.set()
 
 
-async def assert_refused(client: httpx.AsyncClient, settings: Settings, path: str, body: object, *,
-                         status: int, mentions: str) -> None:
+async def assert_refused(
+    client: httpx.AsyncClient, settings: Settings, path: str, body: object, *, status: int, mentions: str
+) -> None:
     """A bad request gets `status` with a detail naming what is wrong, and changes nothing on disk."""
     before = tree_digest(settings.data_dir)
     answer = await client.post(API + path, json=body)
@@ -61,29 +62,37 @@ def detail_of(answer: httpx.Response) -> str:
     return str(body["detail"])
 
 
-@pytest.mark.parametrize("body, mentions", [
-    ({"topic": ""}, "topic"),
-    ({"topic": "   "}, "topic"),
-    ({"topic": "x" * 10_240}, "topic"),
-    ({}, "topic"),
-    ({"topic": 42}, "topic"),
-    ({"topic": "safety", "age_group": "12-5"}, "youngest"),
-    ({"topic": "safety", "age_group": "abc"}, "age_group"),
-    ({"topic": "safety", "age_group": "0-99"}, "age"),
-    ({"topic": "safety", "num_scenes": 0}, "num_scenes"),
-    ({"topic": "safety", "num_scenes": 99}, "num_scenes"),
-    ({"topic": "safety", "num_scenes": "six"}, "num_scenes"),
-    ({"topic": "safety", "style": "<script>"}, "style"),
-    ({"topic": "safety", "colour": "red"}, "a field this body does not take (it takes: topic, age_group, num_scenes"),
-    ({"topic": "a gory murder story"}, "content_refused"),
-])
+@pytest.mark.parametrize(
+    "body, mentions",
+    [
+        ({"topic": ""}, "topic"),
+        ({"topic": "   "}, "topic"),
+        ({"topic": "x" * 10_240}, "topic"),
+        ({}, "topic"),
+        ({"topic": 42}, "topic"),
+        ({"topic": "safety", "age_group": "12-5"}, "youngest"),
+        ({"topic": "safety", "age_group": "abc"}, "age_group"),
+        ({"topic": "safety", "age_group": "0-99"}, "age"),
+        ({"topic": "safety", "num_scenes": 0}, "num_scenes"),
+        ({"topic": "safety", "num_scenes": 99}, "num_scenes"),
+        ({"topic": "safety", "num_scenes": "six"}, "num_scenes"),
+        ({"topic": "safety", "style": "<script>"}, "style"),
+        (
+            {"topic": "safety", "colour": "red"},
+            "a field this body does not take (it takes: topic, age_group, num_scenes",
+        ),
+        ({"topic": "a gory murder story"}, "content_refused"),
+    ],
+)
 async def test_bad_scene_requests_are_422_and_change_nothing(
     client: httpx.AsyncClient, settings: Settings, body: dict, mentions: str
 ) -> None:
     await assert_refused(client, settings, "/comics/scenes/generate", body, status=422, mentions=mentions)
 
 
-async def test_a_refused_topic_is_422_content_refused_with_its_shape(client: httpx.AsyncClient, settings: Settings) -> None:
+async def test_a_refused_topic_is_422_content_refused_with_its_shape(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     before = tree_digest(settings.data_dir)
     answer = await client.post(API + "/comics/scenes/generate", json={"topic": "a gory murder story"})
     assert answer.status_code == 422
@@ -95,17 +104,26 @@ async def test_a_refused_topic_is_422_content_refused_with_its_shape(client: htt
 
 async def test_a_body_that_is_not_json_is_422(client: httpx.AsyncClient, settings: Settings) -> None:
     before = tree_digest(settings.data_dir)
-    answer = await client.post(f"{API}/comics/scenes/generate", content=b"topic=safety",
-                               headers={"content-type": "application/json"})
+    answer = await client.post(
+        f"{API}/comics/scenes/generate", content=b"topic=safety", headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 422
     assert tree_digest(settings.data_dir) == before
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/comics/{id}/scenes"), ("POST", "/comics/{id}/generate"), ("GET", "/comics/{id}/status"),
-    ("GET", "/comics/{id}/events"), ("GET", "/comics/{id}/result"), ("GET", "/jobs/{id}"),
-    ("POST", "/jobs/{id}/cancel"), ("GET", "/images/{id}"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/comics/{id}/scenes"),
+        ("POST", "/comics/{id}/generate"),
+        ("GET", "/comics/{id}/status"),
+        ("GET", "/comics/{id}/events"),
+        ("GET", "/comics/{id}/result"),
+        ("GET", "/jobs/{id}"),
+        ("POST", "/jobs/{id}/cancel"),
+        ("GET", "/images/{id}"),
+    ],
+)
 async def test_unknown_ids_are_404(client: httpx.AsyncClient, method: str, path: str) -> None:
     answer = await client.request(method, API + path.format(id=UNKNOWN))
     assert answer.status_code == 404
@@ -114,8 +132,9 @@ async def test_unknown_ids_are_404(client: httpx.AsyncClient, method: str, path:
 
 @pytest.mark.parametrize("bad", ["..", "..%2F..%2Fetc%2Fpasswd", "%2E%2E", "a%00b", "x" * 65, "%2Fetc%2Fpasswd"])
 @pytest.mark.parametrize("path", ["/comics/{id}/status", "/comics/{id}/result", "/jobs/{id}", "/images/{id}"])
-async def test_path_traversal_ids_never_reach_the_disk(client: httpx.AsyncClient, settings: Settings,
-                                                       bad: str, path: str) -> None:
+async def test_path_traversal_ids_never_reach_the_disk(
+    client: httpx.AsyncClient, settings: Settings, bad: str, path: str
+) -> None:
     before = tree_digest(settings.data_dir)
     answer = await client.get(API + path.format(id=bad))
     assert answer.status_code in (404, 422)
@@ -137,14 +156,16 @@ async def test_result_before_completion_is_409(client: httpx.AsyncClient, app: F
     assert "not finished" in detail_of(answer)
 
 
-async def test_calls_while_scenes_are_being_written_are_409(client: httpx.AsyncClient, app: FastAPI,
-                                                            settings: Settings, gated: GatedText) -> None:
+async def test_calls_while_scenes_are_being_written_are_409(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, gated: GatedText
+) -> None:
     answer = await client.post(f"{API}/comics/scenes/generate", json={"topic": "road safety"})
     job_id = answer.json()["job_id"]
     await gated.entered.wait()
     before = tree_digest(settings.data_dir)
     for method, path, body in [
-        ("GET", "scenes", None), ("POST", "generate", None),
+        ("GET", "scenes", None),
+        ("POST", "generate", None),
         ("POST", "scenes/refine", {"feedback": "shorter"}),
         ("POST", "characters/select", {"character_ids": ["max"]}),
     ]:
@@ -157,8 +178,9 @@ async def test_calls_while_scenes_are_being_written_are_409(client: httpx.AsyncC
     assert (await client.get(f"{API}/comics/{job_id}/scenes")).status_code == 200
 
 
-async def test_refine_or_generate_while_refining_is_409(client: httpx.AsyncClient, app: FastAPI,
-                                                        gated: GatedText) -> None:
+async def test_refine_or_generate_while_refining_is_409(
+    client: httpx.AsyncClient, app: FastAPI, gated: GatedText
+) -> None:
     gated.gate.set()
     job_id = await scenes_ready(client, app)
     gated.gate.clear()
@@ -179,50 +201,63 @@ async def test_generate_twice_is_409(client: httpx.AsyncClient, app: FastAPI) ->
     assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 409
 
 
-@pytest.mark.parametrize("body, status, mentions", [
-    ({"character_ids": ["no-such-character"]}, 422, "character_ids[0] is not in the catalog"),
-    ({"character_ids": []}, 422, "character_ids"),
-    ({"character_ids": ["max", "max"]}, 422, "repeat"),
-    ({"character_ids": ["../x"]}, 422, "character_ids"),
-    ({"character_ids": ["max"] * 7}, 422, "character_ids"),
-])
-async def test_bad_selections_are_refused_and_change_nothing(client: httpx.AsyncClient, app: FastAPI,
-                                                             settings: Settings, body: dict, status: int,
-                                                             mentions: str) -> None:
+@pytest.mark.parametrize(
+    "body, status, mentions",
+    [
+        ({"character_ids": ["no-such-character"]}, 422, "character_ids[0] is not in the catalog"),
+        ({"character_ids": []}, 422, "character_ids"),
+        ({"character_ids": ["max", "max"]}, 422, "repeat"),
+        ({"character_ids": ["../x"]}, 422, "character_ids"),
+        ({"character_ids": ["max"] * 7}, 422, "character_ids"),
+    ],
+)
+async def test_bad_selections_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, body: dict, status: int, mentions: str
+) -> None:
     job_id = await scenes_ready(client, app)
-    await assert_refused(client, settings, f"/comics/{job_id}/characters/select", body, status=status,
-                         mentions=mentions)
+    await assert_refused(
+        client, settings, f"/comics/{job_id}/characters/select", body, status=status, mentions=mentions
+    )
 
 
-@pytest.mark.parametrize("body, mentions", [
-    ({"feedback": "shorter", "scene_ids": ["scene-99"]}, "scene_ids[0] is not a scene of this comic"),
-    ({"feedback": ""}, "feedback"),
-    ({"feedback": "x" * 5000}, "feedback"),
-    ({"feedback": "shorter", "extra": 1}, "extra"),
-])
-async def test_bad_refinements_are_422_and_change_nothing(client: httpx.AsyncClient, app: FastAPI,
-                                                          settings: Settings, body: dict, mentions: str) -> None:
+@pytest.mark.parametrize(
+    "body, mentions",
+    [
+        ({"feedback": "shorter", "scene_ids": ["scene-99"]}, "scene_ids[0] is not a scene of this comic"),
+        ({"feedback": ""}, "feedback"),
+        ({"feedback": "x" * 5000}, "feedback"),
+        ({"feedback": "shorter", "extra": 1}, "extra"),
+    ],
+)
+async def test_bad_refinements_are_422_and_change_nothing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, body: dict, mentions: str
+) -> None:
     job_id = await scenes_ready(client, app)
     await assert_refused(client, settings, f"/comics/{job_id}/scenes/refine", body, status=422, mentions=mentions)
 
 
-async def test_ids_it_does_not_know_are_named_by_position_never_repeated(client: httpx.AsyncClient,
-                                                                        app: FastAPI) -> None:
+async def test_ids_it_does_not_know_are_named_by_position_never_repeated(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     """A 422 never repeats the caller's values, not even an id: it says which position is wrong and where
     the right ones are listed."""
     job_id = await scenes_ready(client, app, num_scenes=2)
-    chosen = await client.post(f"{API}/comics/{job_id}/characters/select",
-                               json={"character_ids": ["max", "MAX", "bolt", "Zed-77"]})
+    chosen = await client.post(
+        f"{API}/comics/{job_id}/characters/select", json={"character_ids": ["max", "MAX", "bolt", "Zed-77"]}
+    )
     assert chosen.status_code == 422, chosen.text
-    assert detail_of(chosen) == ("character_ids[1] and character_ids[3] are not in the catalog; "
-                                 "GET /api/v1/comics/characters lists them")
-    refined = await client.post(f"{API}/comics/{job_id}/scenes/refine",
-                                json={"feedback": "shorter please", "scene_ids": ["scene-99"]})
+    assert detail_of(chosen) == (
+        "character_ids[1] and character_ids[3] are not in the catalog; GET /api/v1/comics/characters lists them"
+    )
+    refined = await client.post(
+        f"{API}/comics/{job_id}/scenes/refine", json={"feedback": "shorter please", "scene_ids": ["scene-99"]}
+    )
     assert refined.status_code == 422 and "scene_ids[0] is not a scene of this comic" in detail_of(refined)
     _, comic = await finished_comic(client, app, num_scenes=2)
     panel = (await client.get(f"{API}/projects/{comic['comic_id']}")).json()["panels"][0]
-    restored = await client.post(f"{API}/projects/{comic['comic_id']}/panels/{panel['panel_id']}/restore",
-                                 json={"image_id": "img-zz-42"})
+    restored = await client.post(
+        f"{API}/projects/{comic['comic_id']}/panels/{panel['panel_id']}/restore", json={"image_id": "img-zz-42"}
+    )
     assert restored.status_code in (404, 422), restored.text
     for answer in (chosen, refined, restored):
         assert not {"MAX", "Zed-77", "scene-99", "img-zz-42"} & set(re.findall(r"[\w-]+", answer.text)), answer.text
@@ -234,27 +269,34 @@ async def test_errors_carry_no_stack_trace(client: httpx.AsyncClient, tmp_path: 
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_a_body_over_one_megabyte_is_413_and_changes_nothing(client: httpx.AsyncClient, settings: Settings,
-                                                                   chunked: bool) -> None:
+async def test_a_body_over_one_megabyte_is_413_and_changes_nothing(
+    client: httpx.AsyncClient, settings: Settings, chunked: bool
+) -> None:
     body = json.dumps({"topic": "safety", "padding": "x" * (1024 * 1024)}).encode()
     before = tree_digest(settings.data_dir)
 
     async def pieces() -> AsyncIterator[bytes]:
         for start in range(0, len(body), 64 * 1024):
-            yield body[start: start + 64 * 1024]
-    answer = await client.post(f"{API}/comics/scenes/generate", content=pieces() if chunked else body,
-                               headers={"content-type": "application/json"})
+            yield body[start : start + 64 * 1024]
+
+    answer = await client.post(
+        f"{API}/comics/scenes/generate",
+        content=pieces() if chunked else body,
+        headers={"content-type": "application/json"},
+    )
     assert answer.status_code == 413 and "larger than 1024 KB" in detail_of(answer)
     assert tree_digest(settings.data_dir) == before
 
 
 async def test_a_body_under_the_limit_reaches_validation(client: httpx.AsyncClient, settings: Settings) -> None:
-    await assert_refused(client, settings, "/comics/scenes/generate", {"topic": "x" * (900 * 1024)},
-                         status=422, mentions="topic")
+    await assert_refused(
+        client, settings, "/comics/scenes/generate", {"topic": "x" * (900 * 1024)}, status=422, mentions="topic"
+    )
 
 
 async def test_every_string_and_list_in_a_request_body_has_a_bound_in_the_openapi_schema(
-        client: httpx.AsyncClient) -> None:
+    client: httpx.AsyncClient,
+) -> None:
     spec = (await client.get("/openapi.json")).json()
     schemas = spec["components"]["schemas"]
     unbounded: list[str] = []
@@ -278,27 +320,36 @@ async def test_every_string_and_list_in_a_request_body_has_a_bound_in_the_openap
         for name, prop in schema.get("properties", {}).items():
             walk(prop, f"{where}.{name}")
 
-    bodies = [op["requestBody"]["content"]["application/json"]["schema"]
-              for ops in spec["paths"].values() for op in ops.values() if "requestBody" in op]
+    bodies = [
+        op["requestBody"]["content"]["application/json"]["schema"]
+        for ops in spec["paths"].values()
+        for op in ops.values()
+        if "requestBody" in op
+    ]
     for body in bodies:
         walk(body, "body")
     assert len(seen) >= 5 and unbounded == []
 
 
-@pytest.mark.parametrize("raw, mentions", [
-    (b'{"topic": "safety \\ud800 first"}', "unicode"),  # an unpaired surrogate
-    (b'{"topic": "safety \\u0000 first"}', "control character"),  # PostgreSQL text cannot hold NUL
-    ('{"topic": "safety \u202efirst"}'.encode(), "text-direction override"),
-    ('{"topic": "\u200b\u200b\u200b\u200b"}'.encode(), "must contain words"),  # nothing visible
-    ('{"topic": "safety", "style": "cartoon\u2066"}'.encode(), "style"),
-    (b'{"topic": "\xff\xfe safety"}', "parsing the body"),  # not UTF-8 at all
-    (b'{"topic": "safety", "topic": 7}', "topic"),  # a duplicate key: the last one wins, and is checked
-])
-async def test_unicode_edge_cases_are_refused_and_change_nothing(client: httpx.AsyncClient, settings: Settings,
-                                                                 raw: bytes, mentions: str) -> None:
+@pytest.mark.parametrize(
+    "raw, mentions",
+    [
+        (b'{"topic": "safety \\ud800 first"}', "unicode"),  # an unpaired surrogate
+        (b'{"topic": "safety \\u0000 first"}', "control character"),  # PostgreSQL text cannot hold NUL
+        ('{"topic": "safety \u202efirst"}'.encode(), "text-direction override"),
+        ('{"topic": "\u200b\u200b\u200b\u200b"}'.encode(), "must contain words"),  # nothing visible
+        ('{"topic": "safety", "style": "cartoon\u2066"}'.encode(), "style"),
+        (b'{"topic": "\xff\xfe safety"}', "parsing the body"),  # not UTF-8 at all
+        (b'{"topic": "safety", "topic": 7}', "topic"),  # a duplicate key: the last one wins, and is checked
+    ],
+)
+async def test_unicode_edge_cases_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, settings: Settings, raw: bytes, mentions: str
+) -> None:
     before = tree_digest(settings.data_dir)
-    answer = await client.post(f"{API}/comics/scenes/generate", content=raw,
-                               headers={"content-type": "application/json"})
+    answer = await client.post(
+        f"{API}/comics/scenes/generate", content=raw, headers={"content-type": "application/json"}
+    )
     assert answer.status_code in (400, 422) and mentions in answer.text, answer.text
     assert "ud800" not in answer.text and "first" not in answer.text  # the input is never echoed back
     assert tree_digest(settings.data_dir) == before
@@ -314,7 +365,8 @@ async def test_real_world_unicode_is_kept_exactly(client: httpx.AsyncClient, app
 
 
 async def test_a_flood_of_unknown_keys_gets_a_small_422_that_repeats_none_of_them(
-        client: httpx.AsyncClient, settings: Settings) -> None:
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     body: dict[str, object] = {f"<script>alert({n})</script>": n for n in range(25_000)}
     body["topic"] = "safety"
     before = tree_digest(settings.data_dir)
@@ -329,8 +381,10 @@ async def test_a_flood_of_unknown_keys_gets_a_small_422_that_repeats_none_of_the
 
 
 async def test_a_422_names_schema_fields_but_not_the_callers_keys_or_values(client: httpx.AsyncClient) -> None:
-    answer = await client.patch(f"{API}/projects/{UNKNOWN}", json={
-        "version": 1, "title": ["hostile-title-value"], "age_group": "hostile-age", "hostile-key": "x"})
+    answer = await client.patch(
+        f"{API}/projects/{UNKNOWN}",
+        json={"version": 1, "title": ["hostile-title-value"], "age_group": "hostile-age", "hostile-key": "x"},
+    )
     assert answer.status_code == 422
     assert "hostile" not in answer.text
     locs = {tuple(e["loc"]) for e in answer.json()["detail"]}

@@ -41,7 +41,8 @@ async def comic_id_of(client: httpx.AsyncClient, job_id: str) -> str:
 
 @pytest.mark.parametrize("num_scenes", [1, 6, 10])
 async def test_the_pdf_has_a_page_per_comic_page_and_opens_in_a_viewer(
-        client: httpx.AsyncClient, app: FastAPI, tmp_path: Path, num_scenes: int) -> None:
+    client: httpx.AsyncClient, app: FastAPI, tmp_path: Path, num_scenes: int
+) -> None:
     _job_id, comic = await finished_comic(client, app, num_scenes=num_scenes)
     answer = await client.get(f"{API}/projects/{comic['comic_id']}/export/pdf")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
@@ -89,8 +90,12 @@ async def test_the_cbz_holds_the_pages_in_order_and_a_valid_comicinfo(client: ht
 
 def test_a_schema_violation_would_be_caught() -> None:
     """The schema check is real: the same document with its elements out of order is refused."""
-    good = pages.comic_info_xml(pages.ComicInfo(title="T", summary="S", characters=["Max"], age_rating="Everyone",
-                                                created=datetime(2026, 1, 2)), [])
+    good = pages.comic_info_xml(
+        pages.ComicInfo(
+            title="T", summary="S", characters=["Max"], age_rating="Everyone", created=datetime(2026, 1, 2)
+        ),
+        [],
+    )
     SCHEMA.validate(good.decode())
     swapped = good.decode().replace("<Title>T</Title>", "").replace("</Summary>", "</Summary>\n  <Title>T</Title>")
     with pytest.raises(xmlschema.XMLSchemaValidationError):
@@ -99,13 +104,23 @@ def test_a_schema_violation_would_be_caught() -> None:
         SCHEMA.validate(good.decode().replace("Everyone", "All ages"))
 
 
-@pytest.mark.parametrize(("ages", "rating"), [("3-6", "Early Childhood"), ("5-12", "Everyone"),
-                                              ("10-14", "Everyone 10+"), ("13-16", "Teen"), ("nonsense", "Unknown")])
+@pytest.mark.parametrize(
+    ("ages", "rating"),
+    [
+        ("3-6", "Early Childhood"),
+        ("5-12", "Everyone"),
+        ("10-14", "Everyone 10+"),
+        ("13-16", "Teen"),
+        ("nonsense", "Unknown"),
+    ],
+)
 def test_age_ratings(ages: str, rating: str) -> None:
     assert pages.age_rating(ages) == rating
 
 
-async def test_the_png_is_the_first_page_and_unchanged_files_answer_304(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_the_png_is_the_first_page_and_unchanged_files_answer_304(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     _, comic = await finished_comic(client, app, num_scenes=2)
     url = f"{API}/projects/{comic['comic_id']}/export/png"
     first = await client.get(url)
@@ -114,8 +129,9 @@ async def test_the_png_is_the_first_page_and_unchanged_files_answer_304(client: 
     again = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     project = (await client.get(f"{API}/projects/{comic['comic_id']}")).json()
-    renamed = await client.patch(f"{API}/projects/{comic['comic_id']}", json={"version": project["version"],
-                                                                             "title": "Safe and Sound"})
+    renamed = await client.patch(
+        f"{API}/projects/{comic['comic_id']}", json={"version": project["version"], "title": "Safe and Sound"}
+    )
     assert renamed.status_code == 200
     changed = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
@@ -138,8 +154,9 @@ async def test_if_none_match_follows_rfc_9110(client: httpx.AsyncClient, app: Fa
     empty = (await client.post(f"{API}/projects", json={"title": "Empty"})).json()
     unmade = await client.get(f"{API}/projects/{empty['id']}/export/{fmt}", headers={"If-None-Match": "*"})
     assert unmade.status_code == (409 if fmt == "pdf" else 304)  # the json bundle of an empty project exists
-    missing = await client.get(f"{API}/projects/01a1f000-0000-7000-8000-000000000000/export/{fmt}",
-                               headers={"If-None-Match": "*"})
+    missing = await client.get(
+        f"{API}/projects/01a1f000-0000-7000-8000-000000000000/export/{fmt}", headers={"If-None-Match": "*"}
+    )
     assert missing.status_code == 404
 
 
@@ -152,8 +169,10 @@ async def test_exports_wait_for_every_panel_and_refuse_unknown_formats(client: h
     assert bogus.status_code == 422
     (error,) = bogus.json()["detail"]
     assert error["loc"] == ["path", "fmt"] and all(f"'{fmt}'" in error["msg"] for fmt in ("pdf", "cbz", "png", "json"))
-    await services(app).data.update_comic(comic["comic_id"], lambda c: c.model_copy(update={"panels": [
-        c.panels[0].model_copy(update={"status": "failed"}), *c.panels[1:]]}))
+    await services(app).data.update_comic(
+        comic["comic_id"],
+        lambda c: c.model_copy(update={"panels": [c.panels[0].model_copy(update={"status": "failed"}), *c.panels[1:]]}),
+    )
     waiting = await client.get(f"{API}/projects/{comic['comic_id']}/export/cbz")
     assert waiting.status_code == 409 and "1 of 2 panels are not drawn" in waiting.json()["detail"]
 
@@ -195,7 +214,7 @@ def test_panels_sit_inside_the_page_in_rows_without_overlap_keeping_their_shape(
     for i, (x0, y0, x1, y1) in enumerate(boxes):
         assert area[0] <= x0 < x1 <= area[2] and area[1] <= y0 < y1 <= area[3]
         assert abs((x1 - x0) / (y1 - y0) - size[0] / size[1]) < 0.02
-        for (a0, b0, _, _) in boxes[i + 1:]:  # later panels are to the right on the same row, or below
+        for a0, b0, _, _ in boxes[i + 1 :]:  # later panels are to the right on the same row, or below
             assert (b0 == y0 and a0 >= x1 + pages.GUTTER - 1) or b0 >= y1 + pages.GUTTER - 1
     # Page 1 shows the first panels (red, then green...) top to bottom, left to right.
     first = composed[0]
@@ -205,4 +224,4 @@ def test_panels_sit_inside_the_page_in_rows_without_overlap_keeping_their_shape(
             pixel = first.getpixel((x, y))
             if pixel in colours and pixel not in seen:
                 seen.append(pixel)
-    assert seen == colours[:len(pages.paginate(4)[0].panels)]
+    assert seen == colours[: len(pages.paginate(4)[0].panels)]

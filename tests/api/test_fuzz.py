@@ -17,8 +17,16 @@ from config import Settings
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSchema:
     data_dir = tmp_path_factory.mktemp("fuzz") / "data"
-    app = create_app(Settings(_env_file=None, data_dir=data_dir, env="test", text_provider="offline",
-                              image_provider="offline", max_active_jobs_per_owner=10_000))
+    app = create_app(
+        Settings(
+            _env_file=None,
+            data_dir=data_dir,
+            env="test",
+            text_provider="offline",
+            image_provider="offline",
+            max_active_jobs_per_owner=10_000,
+        )
+    )
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

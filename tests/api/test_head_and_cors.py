@@ -24,9 +24,14 @@ async def get_urls(app: FastAPI, client: httpx.AsyncClient) -> list[str]:
     every value of an enumerated parameter), and the undocumented GET routes."""
     job_id, result = await finished_comic(client, app, num_scenes=2)
     comic = await services(app).data.get_comic(result["comic_id"])
-    values = {"job_id": [job_id], "project_id": [comic.id], "comic_id": [comic.id],
-              "image_id": [comic.panels[0].image_id], "panel_id": [comic.panels[0].panel_id],
-              "character_id": [comic.characters[0].id]}
+    values = {
+        "job_id": [job_id],
+        "project_id": [comic.id],
+        "comic_id": [comic.id],
+        "image_id": [comic.panels[0].image_id],
+        "panel_id": [comic.panels[0].panel_id],
+        "character_id": [comic.characters[0].id],
+    }
     urls = list(UNDOCUMENTED)
     for path, operations in app.openapi()["paths"].items():
         if "get" not in operations:
@@ -42,12 +47,16 @@ def expand(path: str, values: dict[str, list[str]]) -> list[str]:
     match = re.search(r"\{(\w+)\}", path)
     if match is None:
         return [path]
-    return [url for value in values[match.group(1)]
-            for url in expand(path[:match.start()] + value + path[match.end():], values)]
+    return [
+        url
+        for value in values[match.group(1)]
+        for url in expand(path[: match.start()] + value + path[match.end() :], values)
+    ]
 
 
 async def test_head_answers_every_get_route_with_its_status_and_headers_and_no_body(
-        client: httpx.AsyncClient, app: FastAPI) -> None:
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     urls = await get_urls(app, client)
     assert any("/export/json" in url for url in urls) and any(url.startswith("/view/") for url in urls)
     assert "/openapi.json" in urls and "/api/v1/comics/characters" in urls
@@ -68,8 +77,7 @@ async def test_head_on_a_stream_that_would_not_end_answers_at_once(client: httpx
     assert head.content == b""
 
 
-async def test_head_refused_where_get_is_refused_and_allow_names_head(client: httpx.AsyncClient,
-                                                                      app: FastAPI) -> None:
+async def test_head_refused_where_get_is_refused_and_allow_names_head(client: httpx.AsyncClient, app: FastAPI) -> None:
     missing = await client.head("/api/v1/projects/no-such-project")
     assert missing.status_code == 404 and missing.content == b""
     post_only = await client.head("/api/v1/comics/scenes/generate")
@@ -79,8 +87,9 @@ async def test_head_refused_where_get_is_refused_and_allow_names_head(client: ht
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "json"])
-async def test_a_browser_script_may_read_the_download_name_and_etag(client: httpx.AsyncClient, app: FastAPI,
-                                                                     fmt: str) -> None:
+async def test_a_browser_script_may_read_the_download_name_and_etag(
+    client: httpx.AsyncClient, app: FastAPI, fmt: str
+) -> None:
     _, comic = await finished_comic(client, app, num_scenes=1)
     answer = await client.get(f"/api/v1/projects/{comic['comic_id']}/export/{fmt}", headers=ORIGIN)
     assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == ORIGIN["Origin"]

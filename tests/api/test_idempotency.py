@@ -22,8 +22,9 @@ def job_files(settings: Settings) -> list[Path]:
     return sorted((settings.data_dir / "jobs").glob("*.json"))
 
 
-async def test_a_repeat_gets_the_first_answer_and_starts_nothing(client: httpx.AsyncClient, app: FastAPI,
-                                                                 settings: Settings) -> None:
+async def test_a_repeat_gets_the_first_answer_and_starts_nothing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     key = {"Idempotency-Key": "order-7f3a"}
     first = await client.post(f"{API}/comics/scenes/generate", json=BODY, headers=key)
     await settle(app)
@@ -38,8 +39,12 @@ async def test_a_repeat_gets_the_first_answer_and_starts_nothing(client: httpx.A
 
 
 async def test_concurrent_repeats_start_one_job(client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
-    answers = await asyncio.gather(*(client.post(f"{API}/comics/scenes/generate", json=BODY,
-                                                 headers={"Idempotency-Key": "same-click"}) for _ in range(6)))
+    answers = await asyncio.gather(
+        *(
+            client.post(f"{API}/comics/scenes/generate", json=BODY, headers={"Idempotency-Key": "same-click"})
+            for _ in range(6)
+        )
+    )
     await settle(app)
     assert {a.status_code for a in answers} == {202}
     assert len({a.json()["job_id"] for a in answers}) == 1 and len(job_files(settings)) == 1
@@ -51,16 +56,19 @@ async def test_the_answer_is_replayed_after_a_restart(settings: Settings) -> Non
     answers = []
     for _ in range(2):
         app = create_app(settings)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        ):
             answers.append(await client.post(f"{API}/comics/scenes/generate", json=BODY, headers=key))
             await settle(app)
     assert answers[0].json() == answers[1].json() and answers[1].headers["idempotent-replayed"] == "true"
     assert len(job_files(settings)) == 1
 
 
-async def test_a_key_reused_for_another_request_is_422_and_changes_nothing(client: httpx.AsyncClient, app: FastAPI,
-                                                                          settings: Settings) -> None:
+async def test_a_key_reused_for_another_request_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     key = {"Idempotency-Key": "k-1"}
     assert (await client.post(f"{API}/comics/scenes/generate", json=BODY, headers=key)).status_code == 202
     await settle(app)
@@ -113,17 +121,29 @@ async def test_errors_are_not_kept_so_the_same_key_can_succeed_later(client: htt
 
 
 async def test_keys_belong_to_their_owner(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                        image_provider="offline", api_keys="key-one-1234,key-two-5678")
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys="key-one-1234,key-two-5678",
+    )
     app = create_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
         ids = []
         for api_key in ("key-one-1234", "key-two-5678", "key-one-1234"):
-            answer = await client.post(f"{API}/comics/scenes/generate", json=BODY,
-                                       headers={"Idempotency-Key": "shared", "Authorization": f"Bearer {api_key}"})
+            answer = await client.post(
+                f"{API}/comics/scenes/generate",
+                json=BODY,
+                headers={"Idempotency-Key": "shared", "Authorization": f"Bearer {api_key}"},
+            )
             ids.append(answer.json()["job_id"])
-        unauthenticated = await client.post(f"{API}/comics/scenes/generate", json=BODY,
-                                            headers={"Idempotency-Key": "shared"})
+        unauthenticated = await client.post(
+            f"{API}/comics/scenes/generate", json=BODY, headers={"Idempotency-Key": "shared"}
+        )
         await settle(app)
     assert ids[0] == ids[2] != ids[1] and unauthenticated.status_code == 401

@@ -28,8 +28,16 @@ TAUGHT = ["why smoking harms your lungs", "what to do if you find a gun", "the H
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                    image_provider="offline", api_keys=[], supabase_jwt_secret=None, support_message=SUPPORT)
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=[],
+        supabase_jwt_secret=None,
+        support_message=SUPPORT,
+    )
 
 
 @pytest.fixture
@@ -41,7 +49,8 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 @pytest.mark.parametrize(("topic", "category"), REFUSED)
 async def test_unsafe_topics_are_refused_kindly_and_nothing_is_stored(
-        client: httpx.AsyncClient, settings: Settings, topic: str, category: str) -> None:
+    client: httpx.AsyncClient, settings: Settings, topic: str, category: str
+) -> None:
     before = tree_digest(settings.data_dir)
     answer = await client.post("/api/v1/comics/scenes/generate", json={"topic": topic})
     assert answer.status_code == 422, answer.text

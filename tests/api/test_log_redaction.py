@@ -21,9 +21,15 @@ KEY = "log-test-key-7f3a9c2e51"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 # Every spelling Starlette decodes to `access_token=KEY`: escapes in the name (either case of hex), and
 # escapes or `+`-free plain text in the value.
-SPELLINGS = ["access_token=" + KEY, "access%5Ftoken=" + KEY, "%61ccess_token=" + KEY, "access%5ftoken=" + KEY,
-             "%61%63%63%65%73%73%5F%74%6F%6B%65%6E=" + KEY, "access_token=%6C" + KEY[1:],
-             "x=1&access_token=" + KEY + "&y=2"]
+SPELLINGS = [
+    "access_token=" + KEY,
+    "access%5Ftoken=" + KEY,
+    "%61ccess_token=" + KEY,
+    "access%5ftoken=" + KEY,
+    "%61%63%63%65%73%73%5F%74%6F%6B%65%6E=" + KEY,
+    "access_token=%6C" + KEY[1:],
+    "x=1&access_token=" + KEY + "&y=2",
+]
 
 
 def leaks(text: str) -> list[str]:
@@ -35,16 +41,24 @@ def leaks(text: str) -> list[str]:
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
-    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "API_KEYS": KEY,
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "ENV": "development"}
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "API_KEYS": KEY,
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "ENV": "development",
+    }
     log = tmp_path / "service.log"
     with running(["main.py"], env=env, ready=f"http://127.0.0.1:{port}/health", log=log):
         yield f"127.0.0.1:{port}", log
 
 
 def finished_comic(api: httpx.Client) -> tuple[str, str]:
-    job_id = api.post("/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety",
-                                                              "num_scenes": 1}).json()["job_id"]
+    job_id = api.post(
+        "/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety", "num_scenes": 1}
+    ).json()["job_id"]
     for stage in ("awaiting_input", "completed"):
         for _ in range(600):
             status = api.get(f"/api/v1/jobs/{job_id}").json()["status"]
@@ -70,6 +84,7 @@ def test_the_key_never_reaches_the_server_log(service: tuple[str, Path]) -> None
             assert '"state.snapshot"' in ws.recv(timeout=10)
     if shutil.which("chromium") or shutil.which("chromium-browser"):
         from tests.web.chromium import Browser, chromium_path
+
         browser = Browser(chromium_path())
         try:
             browser.open(f"http://{host}/view/{comic_id}#access_token={KEY}")
@@ -86,14 +101,21 @@ def test_the_key_never_reaches_the_server_log(service: tuple[str, Path]) -> None
     with httpx.Client(base_url=f"http://{host}", timeout=30) as api:  # a line after, so the log has flushed
         api.get("/health")
     output = log.read_text()  # stdout and stderr of the whole run
-    assert output.count('"WebSocket /api/v1/projects/') == sockets and "[accepted]" in output  # the lines were written...
+    assert (
+        output.count('"WebSocket /api/v1/projects/') == sockets and "[accepted]" in output
+    )  # the lines were written...
     assert leaks(output) == [], "\n".join(leaks(output))  # ...without the key
     assert output.count("=[redacted]") >= len(SPELLINGS) + 2
 
 
-SECRETS = {"API_KEYS": "second-key-4b1e77d0a9", "OPENAI_API_KEY": "sk-openai-5c2d8e1f3a",
-           "FAL_KEY": "fal-id-91ab:fal-secret-77cd", "SUPABASE_JWT_SECRET": "jwt-secret-3e9f0a6b1c",
-           "IMAGE_URL_SECRET": "url-secret-8d4c2b7e6f", "SUPABASE_KEY": "sb-service-6a0f1e9d2c"}
+SECRETS = {
+    "API_KEYS": "second-key-4b1e77d0a9",
+    "OPENAI_API_KEY": "sk-openai-5c2d8e1f3a",
+    "FAL_KEY": "fal-id-91ab:fal-secret-77cd",
+    "SUPABASE_JWT_SECRET": "jwt-secret-3e9f0a6b1c",
+    "IMAGE_URL_SECRET": "url-secret-8d4c2b7e6f",
+    "SUPABASE_KEY": "sb-service-6a0f1e9d2c",
+}
 
 
 def spellings(secret: str) -> list[str]:
@@ -106,16 +128,22 @@ def spellings(secret: str) -> list[str]:
 @pytest.fixture
 def secretive(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
-    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "ENV": "development",
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", **SECRETS,
-           "API_KEYS": f"{KEY},{SECRETS['API_KEYS']}"}  # the Supabase key is only held: storage stays json
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "ENV": "development",
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        **SECRETS,
+        "API_KEYS": f"{KEY},{SECRETS['API_KEYS']}",
+    }  # the Supabase key is only held: storage stays json
     log = tmp_path / "service.log"
     with running(["main.py"], env=env, ready=f"http://127.0.0.1:{port}/health", log=log):
         yield f"127.0.0.1:{port}", log
 
 
-def test_every_configured_secret_is_kept_out_of_the_log_however_it_is_spelled(
-        secretive: tuple[str, Path]) -> None:
+def test_every_configured_secret_is_kept_out_of_the_log_however_it_is_spelled(secretive: tuple[str, Path]) -> None:
     host, log = secretive
     with httpx.Client(base_url=f"http://{host}", timeout=30) as http:
         events = "/api/v1/comics/01a1f000-0000-7000-8000-000000000000/events"  # takes ?access_token=
@@ -124,8 +152,12 @@ def test_every_configured_secret_is_kept_out_of_the_log_however_it_is_spelled(
         assert refused.status_code == 401  # `access token` is not the credential's name: refused, still logged
         for secret in (KEY, *SECRETS.values()):
             for spelled in spellings(secret):
-                for url in (f"/api/v1/{spelled}", f"/view/{spelled}", f"/api/v1/projects?q={spelled}&limit=1",
-                            f"/{spelled}/x?access+token={spelled}"):
+                for url in (
+                    f"/api/v1/{spelled}",
+                    f"/view/{spelled}",
+                    f"/api/v1/projects?q={spelled}&limit=1",
+                    f"/{spelled}/x?access+token={spelled}",
+                ):
                     assert http.get(url).status_code < 500, url
         http.get("/health")  # a line after, so the log has flushed
     output = log.read_text()
@@ -136,17 +168,20 @@ def test_every_configured_secret_is_kept_out_of_the_log_however_it_is_spelled(
         assert found == [], "\n".join(found)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("/ws?access_token=K1", "/ws?access_token=[redacted]"),
-    ("/e?access%5Ftoken=K1&a=1", "/e?access%5Ftoken=[redacted]&a=1"),
-    ("/e?a=1&%61ccess_token=K1", "/e?a=1&%61ccess_token=[redacted]"),
-    ("/e?access%5ftoken=%4B1+x", "/e?access%5ftoken=[redacted]"),
-    ("/e?access_token%3DK1", "/e?access_token=[redacted]"),
-    ('"WebSocket /ws?access_token=K1" [accepted]', '"WebSocket /ws?access_token=[redacted]" [accepted]'),
-    ("/e?access_token=", "/e?access_token=[redacted]"),
-    ("/e?not_access=K1&token=K2", "/e?not_access=K1&token=K2"),  # other parameters are kept
-    ("a & b = c", "a & b = c"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("/ws?access_token=K1", "/ws?access_token=[redacted]"),
+        ("/e?access%5Ftoken=K1&a=1", "/e?access%5Ftoken=[redacted]&a=1"),
+        ("/e?a=1&%61ccess_token=K1", "/e?a=1&%61ccess_token=[redacted]"),
+        ("/e?access%5ftoken=%4B1+x", "/e?access%5ftoken=[redacted]"),
+        ("/e?access_token%3DK1", "/e?access_token=[redacted]"),
+        ('"WebSocket /ws?access_token=K1" [accepted]', '"WebSocket /ws?access_token=[redacted]" [accepted]'),
+        ("/e?access_token=", "/e?access_token=[redacted]"),
+        ("/e?not_access=K1&token=K2", "/e?not_access=K1&token=K2"),  # other parameters are kept
+        ("a & b = c", "a & b = c"),
+    ],
+)
 def test_every_spelling_of_the_query_credential_is_redacted(text: str, expected: str) -> None:
     assert redact_credentials(text) == expected
 
@@ -159,8 +194,7 @@ def test_a_configured_secret_is_blanked_wherever_and_however_it_is_written() -> 
         assert redact_credentials(f"GET /a/{other}") == f"GET /a/{other}"
 
 
-def test_redaction_covers_every_logger_and_survives_a_logging_reconfiguration(
-        caplog: pytest.LogCaptureFixture) -> None:
+def test_redaction_covers_every_logger_and_survives_a_logging_reconfiguration(caplog: pytest.LogCaptureFixture) -> None:
     install_log_redaction()
     logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})  # as uvicorn does at start
     caplog.set_level(logging.INFO)
@@ -168,13 +202,14 @@ def test_redaction_covers_every_logger_and_survives_a_logging_reconfiguration(
         raise ValueError("bad url /ws?access_token=K-exc")
     except ValueError:
         logging.getLogger("anything.at.all").exception("failed %s", "/x?%61ccess_token=K-arg")
-    logging.getLogger("uvicorn.error").info('%s - "WebSocket %s" [accepted]', "127.0.0.1:1",
-                                            "/api/v1/projects/p/ws?access_token=K-ws")
-    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET",
-                                             "/e?access%5Ftoken=K-access&a=1", "1.1", 200)
+    logging.getLogger("uvicorn.error").info(
+        '%s - "WebSocket %s" [accepted]', "127.0.0.1:1", "/api/v1/projects/p/ws?access_token=K-ws"
+    )
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET", "/e?access%5Ftoken=K-access&a=1", "1.1", 200
+    )
     logging.getLogger("ours").info("free text /e?access_token=K-msg")
     logging.getLogger("ours").info("%(url)s", {"url": "/e?access_token=K-map"})
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     assert "K-" not in text and text.count("[redacted]") >= 6, text
     assert "access%5Ftoken=[redacted]&a=1" in text  # the rest of the line is intact
-

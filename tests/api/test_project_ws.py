@@ -62,8 +62,7 @@ def test_a_websocket_for_an_unknown_project_is_closed_with_4404(settings: Settin
     assert closed.value.code == 4404
 
 
-def test_a_binary_frame_closes_the_websocket_with_1003(settings: Settings,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_a_binary_frame_closes_the_websocket_with_1003(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     with TestClient(create_app(settings)) as client:
         project_id = client.post(f"{API}/projects", json={"prompt": "crossing the road safely"}).json()["id"]
@@ -79,7 +78,8 @@ def test_a_binary_frame_closes_the_websocket_with_1003(settings: Settings,
 
 
 def test_a_websocket_whose_project_is_deleted_hears_so_and_is_closed_with_4404(
-        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     with TestClient(create_app(settings)) as client:
         project_id = client.post(f"{API}/projects", json={"prompt": "crossing the road safely"}).json()["id"]

@@ -57,6 +57,7 @@ async def render_all(client: httpx.AsyncClient, app: FastAPI, project_id: str) -
 
 # -- projects --------------------------------------------------------------------------------------
 
+
 async def test_projects_list_newest_first_in_pages(client: httpx.AsyncClient) -> None:
     made = [(await new_project(client, title=f"Comic {n}"))["id"] for n in range(3)]
     first = (await client.get(f"{API}/projects", params={"limit": 2})).json()
@@ -70,23 +71,31 @@ async def test_projects_list_newest_first_in_pages(client: httpx.AsyncClient) ->
 async def test_patch_needs_the_current_version(client: httpx.AsyncClient, settings: Settings) -> None:
     project = await new_project(client)
     path = f"{API}/projects/{project['id']}"
-    changed = await client.patch(path, json={"version": project["version"], "title": "Safe Streets", "age_group": "6-9"})
+    changed = await client.patch(
+        path, json={"version": project["version"], "title": "Safe Streets", "age_group": "6-9"}
+    )
     assert changed.status_code == 200
     assert (changed.json()["title"], changed.json()["age_group"]) == ("Safe Streets", "6-9")
     assert changed.json()["version"] == project["version"] + 1
     before = tree_digest(settings.data_dir)
     stale = await client.patch(path, json={"version": project["version"], "title": "Lost update"})
     assert stale.status_code == 409 and "version" in detail_of(stale)
-    for body in ({"version": changed.json()["version"], "colour": "red"}, {"version": "two", "title": "x"},
-                 {"title": "no version"}, {"version": changed.json()["version"], "title": None},
-                 {"version": changed.json()["version"], "age_group": "12-5"}, [1, 2]):
+    for body in (
+        {"version": changed.json()["version"], "colour": "red"},
+        {"version": "two", "title": "x"},
+        {"title": "no version"},
+        {"version": changed.json()["version"], "title": None},
+        {"version": changed.json()["version"], "age_group": "12-5"},
+        [1, 2],
+    ):
         assert (await client.patch(path, json=body)).status_code == 422, body
     assert tree_digest(settings.data_dir) == before
     assert (await client.get(path)).json()["title"] == "Safe Streets"
 
 
-async def test_delete_takes_the_jobs_and_image_files_along(client: httpx.AsyncClient, app: FastAPI,
-                                                           settings: Settings) -> None:
+async def test_delete_takes_the_jobs_and_image_files_along(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     project_id, _state = await cast_and_panels(client, app)
     done = await render_all(client, app, project_id)
     images = settings.images_dir
@@ -102,6 +111,7 @@ async def test_delete_takes_the_jobs_and_image_files_along(client: httpx.AsyncCl
 
 # -- story -----------------------------------------------------------------------------------------
 
+
 async def test_the_story_streams_deltas_then_done_and_is_kept(client: httpx.AsyncClient, app: FastAPI) -> None:
     project_id = (await new_project(client))["id"]
     lines = await read_story(client, project_id)
@@ -114,8 +124,9 @@ async def test_the_story_streams_deltas_then_done_and_is_kept(client: httpx.Asyn
     assert (job["kind"], job["status"]) == ("story", "completed")
 
 
-async def test_a_vendor_failure_mid_stream_ends_in_error_with_the_partial_text(client: httpx.AsyncClient,
-                                                                               app: FastAPI) -> None:
+async def test_a_vendor_failure_mid_stream_ends_in_error_with_the_partial_text(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     services(app).pipeline.text = BrokenWriter(fail=True)
     project_id = (await new_project(client))["id"]
     lines = await read_story(client, project_id)
@@ -127,8 +138,9 @@ async def test_a_vendor_failure_mid_stream_ends_in_error_with_the_partial_text(c
 
 
 @pytest.mark.parametrize("how", ["closed", "cancelled"])
-async def test_a_client_that_hangs_up_leaves_error_not_streaming(client: httpx.AsyncClient, app: FastAPI,
-                                                                 how: str) -> None:
+async def test_a_client_that_hangs_up_leaves_error_not_streaming(
+    client: httpx.AsyncClient, app: FastAPI, how: str
+) -> None:
     writer = BrokenWriter(fail=False)
     services(app).pipeline.text = writer
     project_id = (await new_project(client))["id"]
@@ -139,6 +151,7 @@ async def test_a_client_that_hangs_up_leaves_error_not_streaming(client: httpx.A
     if how == "closed":  # the response stops iterating the stream
         await lines.aclose()
     else:  # as Starlette does when the client leaves: the task group sending the body is cancelled
+
         async def send_body() -> None:
             async for _ in lines:
                 pass
@@ -159,8 +172,12 @@ async def test_a_client_that_hangs_up_leaves_error_not_streaming(client: httpx.A
 async def test_a_story_needs_a_prompt_and_a_fit_one(client: httpx.AsyncClient, settings: Settings) -> None:
     project_id = (await client.post(f"{API}/projects", json={"title": "Blank"})).json()["id"]
     before = tree_digest(settings.data_dir)
-    for body, mentions in ((None, "give a prompt"), ({"prompt": "a gory murder mystery"}, "content_refused"),
-                           ({"prompt": "x" * 3000}, "at most 2000"), ({"prompt": "ok story", "extra": 1}, "extra")):
+    for body, mentions in (
+        (None, "give a prompt"),
+        ({"prompt": "a gory murder mystery"}, "content_refused"),
+        ({"prompt": "x" * 3000}, "at most 2000"),
+        ({"prompt": "ok story", "extra": 1}, "extra"),
+    ):
         answer = await client.post(f"{API}/projects/{project_id}/story", json=body)
         assert answer.status_code == 422 and mentions in detail_of(answer), (body, answer.text)
     assert tree_digest(settings.data_dir) == before
@@ -168,12 +185,15 @@ async def test_a_story_needs_a_prompt_and_a_fit_one(client: httpx.AsyncClient, s
 
 # -- characters and panels ---------------------------------------------------------------------------
 
-async def test_each_phase_refuses_to_run_before_its_inputs_exist(client: httpx.AsyncClient,
-                                                                 settings: Settings) -> None:
+
+async def test_each_phase_refuses_to_run_before_its_inputs_exist(client: httpx.AsyncClient, settings: Settings) -> None:
     project_id = (await new_project(client))["id"]
     before = tree_digest(settings.data_dir)
-    for path, mentions in (("characters/extract", "no finished story"), ("panels/generate", "finished story"),
-                           ("panels/render", "no panels yet")):
+    for path, mentions in (
+        ("characters/extract", "no finished story"),
+        ("panels/generate", "finished story"),
+        ("panels/render", "no panels yet"),
+    ):
         answer = await client.post(f"{API}/projects/{project_id}/{path}")
         assert answer.status_code == 409 and mentions in detail_of(answer), (path, answer.text)
     await read_story(client, project_id)
@@ -185,11 +205,15 @@ async def test_each_phase_refuses_to_run_before_its_inputs_exist(client: httpx.A
 async def test_unknown_ids_are_404_and_malformed_ones_422(client: httpx.AsyncClient, app: FastAPI) -> None:
     project_id, _state = await cast_and_panels(client, app)
     ghost = "01a1f000-0000-7000-8000-000000000000"
-    for method, path in (("GET", f"/projects/{ghost}"), ("PATCH", f"/projects/{ghost}"),
-                         ("POST", f"/projects/{ghost}/story"), ("POST", f"/projects/{ghost}/characters/extract"),
-                         ("POST", f"/projects/{project_id}/characters/{ghost}/render"),
-                         ("POST", f"/projects/{project_id}/panels/{ghost}/render"),
-                         ("POST", f"/projects/{ghost}/panels/render")):
+    for method, path in (
+        ("GET", f"/projects/{ghost}"),
+        ("PATCH", f"/projects/{ghost}"),
+        ("POST", f"/projects/{ghost}/story"),
+        ("POST", f"/projects/{ghost}/characters/extract"),
+        ("POST", f"/projects/{project_id}/characters/{ghost}/render"),
+        ("POST", f"/projects/{project_id}/panels/{ghost}/render"),
+        ("POST", f"/projects/{ghost}/panels/render"),
+    ):
         body = {"version": 1} if method == "PATCH" else None
         answer = await client.request(method, API + path, json=body)
         assert answer.status_code == 404, (path, answer.text)
@@ -197,8 +221,9 @@ async def test_unknown_ids_are_404_and_malformed_ones_422(client: httpx.AsyncCli
     assert (await client.post(f"{API}/projects/{project_id}/panels/a%20b/render")).status_code == 422
 
 
-async def test_extraction_keeps_rendered_sheets_of_characters_it_finds_again(client: httpx.AsyncClient,
-                                                                             app: FastAPI) -> None:
+async def test_extraction_keeps_rendered_sheets_of_characters_it_finds_again(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     project_id, state = await cast_and_panels(client, app)
     again = (await client.post(f"{API}/projects/{project_id}/characters/extract")).json()["characters"]
     assert [(c["id"], c["image_id"]) for c in again] == [(c["id"], c["image_id"]) for c in state["characters"]]
@@ -212,8 +237,9 @@ async def test_planned_panels_use_only_the_cast(client: httpx.AsyncClient, app: 
     assert all(p["status"] == "pending" for p in state["panels"])
 
 
-async def test_render_one_panel_touches_no_other_and_keeps_its_earlier_image(client: httpx.AsyncClient,
-                                                                             app: FastAPI) -> None:
+async def test_render_one_panel_touches_no_other_and_keeps_its_earlier_image(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     project_id, _ = await cast_and_panels(client, app)
     state = await render_all(client, app, project_id)
     target, others = state["panels"][1], [p for i, p in enumerate(state["panels"]) if i != 1]
@@ -221,17 +247,20 @@ async def test_render_one_panel_touches_no_other_and_keeps_its_earlier_image(cli
     assert redrawn["image_id"] != target["image_id"] and redrawn["image_history"] == [target["image_id"]]
     after = (await client.get(f"{API}/projects/{project_id}")).json()
     assert [p for i, p in enumerate(after["panels"]) if i != 1] == others
-    restored = await client.post(f"{API}/projects/{project_id}/panels/{target['panel_id']}/restore",
-                                 json={"image_id": target["image_id"]})
+    restored = await client.post(
+        f"{API}/projects/{project_id}/panels/{target['panel_id']}/restore", json={"image_id": target["image_id"]}
+    )
     panel = restored.json()["panels"][1]
     assert (panel["image_id"], panel["image_history"]) == (target["image_id"], [redrawn["image_id"]])
-    refused = await client.post(f"{API}/projects/{project_id}/panels/{target['panel_id']}/restore",
-                                json={"image_id": others[0]["image_id"]})
+    refused = await client.post(
+        f"{API}/projects/{project_id}/panels/{target['panel_id']}/restore", json={"image_id": others[0]["image_id"]}
+    )
     assert refused.status_code == 422 and "not an earlier image" in detail_of(refused)
 
 
 async def test_a_new_sheet_makes_only_its_panels_stale_and_render_all_redoes_only_those(
-        client: httpx.AsyncClient, app: FastAPI) -> None:
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     project_id, _ = await cast_and_panels(client, app)
     state = await render_all(client, app, project_id)
     member = state["characters"][0]
@@ -245,8 +274,11 @@ async def test_a_new_sheet_makes_only_its_panels_stale_and_render_all_redoes_onl
     redone = {p["panel_id"] for p in after["panels"] if p["image_id"] != before_images[p["panel_id"]]}
     assert redone == showing and not any(p["stale"] for p in after["panels"])
     # restoring the old sheet makes the same panels stale again
-    restored = (await client.post(f"{API}/projects/{project_id}/characters/{member['id']}/restore",
-                                  json={"image_id": member["image_id"]})).json()
+    restored = (
+        await client.post(
+            f"{API}/projects/{project_id}/characters/{member['id']}/restore", json={"image_id": member["image_id"]}
+        )
+    ).json()
     assert {p["panel_id"] for p in restored["panels"] if p["stale"]} == showing
 
 
@@ -269,9 +301,12 @@ class CountingImages(OfflineImageModel):
             self.in_flight -= 1
 
 
-@pytest.mark.parametrize("limit", [pytest.param(n, marks=pytest.mark.settings(max_concurrent_renders=n)) for n in (2, 10)])
-async def test_render_all_runs_panels_at_once_within_the_limit(client: httpx.AsyncClient, app: FastAPI,
-                                                               limit: int) -> None:
+@pytest.mark.parametrize(
+    "limit", [pytest.param(n, marks=pytest.mark.settings(max_concurrent_renders=n)) for n in (2, 10)]
+)
+async def test_render_all_runs_panels_at_once_within_the_limit(
+    client: httpx.AsyncClient, app: FastAPI, limit: int
+) -> None:
     project_id, state = await cast_and_panels(client, app)
     panels = len(state["panels"])
     counting = CountingImages(target=min(limit, panels))
@@ -288,8 +323,10 @@ async def test_render_all_runs_panels_at_once_within_the_limit(client: httpx.Asy
 
 
 def test_names_resolve_by_slug() -> None:
-    cast = [Character(id="captain-mira", name="Captain Mira", description="d"),
-            Character(id="max", name="Max", description="d")]
+    cast = [
+        Character(id="captain-mira", name="Captain Mira", description="d"),
+        Character(id="max", name="Max", description="d"),
+    ]
     found, missing = resolve(["Captain  Mira", "captain-mira", "MAX!", "Nobody"], cast)
     assert [c.id for c in found] == ["captain-mira", "max"] and missing == ["Nobody"]
 
@@ -298,7 +335,7 @@ async def test_the_wizard_event_stream_follows_a_render_all_job(client: httpx.As
     project_id, state = await cast_and_panels(client, app)
     job_id = (await client.post(f"{API}/projects/{project_id}/panels/render")).json()["job_id"]
     answer = await client.get(f"{API}/comics/{job_id}/events")  # ends when the job is final
-    events = [json.loads(line[len("data: "):]) for line in answer.text.splitlines() if line.startswith("data: ")]
+    events = [json.loads(line[len("data: ") :]) for line in answer.text.splitlines() if line.startswith("data: ")]
     progress = [e["progress"] for e in events]
     assert events[-1]["status"] == "completed" and events[-1]["kind"] == "render_panels"
     assert progress == sorted(progress) and progress[-1] == 100 and len(events) >= len(state["panels"])

@@ -34,8 +34,14 @@ class Clock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                    image_provider="offline", api_keys=f"{ALICE_KEY},{BOB_KEY}")
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=f"{ALICE_KEY},{BOB_KEY}",
+    )
 
 
 @pytest.fixture
@@ -46,8 +52,13 @@ def clock(app: FastAPI) -> Clock:
 
 
 async def finished(client: httpx.AsyncClient, app: FastAPI, headers: dict[str, str]) -> dict:
-    job = (await client.post(f"{API}/comics/scenes/generate", headers=headers,
-                             json={"topic": "teaching kids about safety", "num_scenes": 2})).json()["job_id"]
+    job = (
+        await client.post(
+            f"{API}/comics/scenes/generate",
+            headers=headers,
+            json={"topic": "teaching kids about safety", "num_scenes": 2},
+        )
+    ).json()["job_id"]
     await settle(app)
     assert (await client.post(f"{API}/comics/{job}/generate", headers=headers)).status_code == 202
     await settle(app)
@@ -57,12 +68,14 @@ async def finished(client: httpx.AsyncClient, app: FastAPI, headers: dict[str, s
 
 
 def image_urls(comic: dict) -> list[str]:
-    return [p[k] for p in comic["panels"] for k in ("image_url", "art_url")] + \
-        [c["image_url"] for c in comic["characters"]]
+    return [p[k] for p in comic["panels"] for k in ("image_url", "art_url")] + [
+        c["image_url"] for c in comic["characters"]
+    ]
 
 
 async def test_answers_carry_signed_urls_that_open_without_a_header_until_they_expire(
-        client: httpx.AsyncClient, app: FastAPI, clock: Clock, settings: Settings) -> None:
+    client: httpx.AsyncClient, app: FastAPI, clock: Clock, settings: Settings
+) -> None:
     comic = await finished(client, app, ALICE)
     urls = image_urls(comic)
     assert urls and all(u.startswith(f"{API}/images/") and "?exp=" in u and "&sig=" in u for u in urls)
@@ -78,12 +91,14 @@ async def test_answers_carry_signed_urls_that_open_without_a_header_until_they_e
     project = (await client.get(f"{API}/projects/{comic['comic_id']}", headers=ALICE)).json()
     assert image_urls(project) == urls  # one image, one URL for a while: browsers cache it
     character = comic["characters"][0]
-    redrawn = (await client.post(f"{API}/projects/{comic['comic_id']}/characters/{character['id']}/render",
-                                 headers=ALICE)).json()
+    redrawn = (
+        await client.post(f"{API}/projects/{comic['comic_id']}/characters/{character['id']}/render", headers=ALICE)
+    ).json()
     assert (await client.get(redrawn["image_url"])).status_code == 200
     panel = comic["panels"][0]
-    rendered = (await client.post(f"{API}/projects/{comic['comic_id']}/panels/{panel['panel_id']}/render",
-                                  headers=ALICE)).json()
+    rendered = (
+        await client.post(f"{API}/projects/{comic['comic_id']}/panels/{panel['panel_id']}/render", headers=ALICE)
+    ).json()
     assert (await client.get(rendered["image_url"])).status_code == 200
 
     # stored records stay plain and server-relative
@@ -99,7 +114,8 @@ async def test_answers_carry_signed_urls_that_open_without_a_header_until_they_e
 
 
 async def test_a_tampered_misplaced_or_foreign_signature_is_403_and_no_header_no_signature_is_401(
-        client: httpx.AsyncClient, app: FastAPI, clock: Clock) -> None:
+    client: httpx.AsyncClient, app: FastAPI, clock: Clock
+) -> None:
     comic = await finished(client, app, ALICE)
     url = comic["panels"][0]["image_url"]
     path, query = url.split("?")
@@ -111,10 +127,18 @@ async def test_a_tampered_misplaced_or_foreign_signature_is_403_and_no_header_no
     assert bobs is not None
     forged = ImageUrlSigner(b"not the server's key", clock=clock).sign(path, api_key_owner(ALICE_KEY))
     flipped = sig[:-1] + ("A" if sig[-1] != "A" else "B")
-    for bad in (f"{path}?exp={exp}&sig={flipped}", f"{path}?exp={int(exp) + 300}&sig={sig}",
-                f"{other_image}?exp={exp}&sig={sig}", bobs, forged, f"{path}?exp={exp}&sig=",
-                f"{path}?exp=soon&sig={sig}", f"{path}?sig={sig}", f"{path}?exp={exp}",
-                f"{API}/images/01a1f000-0000-7000-8000-000000000000?exp={exp}&sig={sig}"):
+    for bad in (
+        f"{path}?exp={exp}&sig={flipped}",
+        f"{path}?exp={int(exp) + 300}&sig={sig}",
+        f"{other_image}?exp={exp}&sig={sig}",
+        bobs,
+        forged,
+        f"{path}?exp={exp}&sig=",
+        f"{path}?exp=soon&sig={sig}",
+        f"{path}?sig={sig}",
+        f"{path}?exp={exp}",
+        f"{API}/images/01a1f000-0000-7000-8000-000000000000?exp={exp}&sig={sig}",
+    ):
         answer = await client.get(bad)
         assert answer.status_code == 403, (bad, answer.text)
         assert answer.json() == {"detail": "this image link is not valid: ask the API for the image again"}
@@ -124,8 +148,14 @@ async def test_a_tampered_misplaced_or_foreign_signature_is_403_and_no_header_no
 
 
 async def test_with_auth_off_urls_stay_as_they_are(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                        image_provider="offline", api_keys=[])
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=[],
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
@@ -136,8 +166,11 @@ async def test_with_auth_off_urls_stay_as_they_are(tmp_path: Path) -> None:
 
 def test_the_websocket_state_carries_signed_urls(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
-        job = client.post(f"{API}/comics/scenes/generate", headers=ALICE,
-                          json={"topic": "teaching kids about safety", "num_scenes": 1}).json()["job_id"]
+        job = client.post(
+            f"{API}/comics/scenes/generate",
+            headers=ALICE,
+            json={"topic": "teaching kids about safety", "num_scenes": 1},
+        ).json()["job_id"]
         for _ in range(1000):
             if client.get(f"{API}/jobs/{job}", headers=ALICE).json()["status"] == "awaiting_input":
                 break
@@ -160,8 +193,15 @@ def test_a_signed_url_from_an_answer_loads_in_a_browsers_img(tmp_path: Path) -> 
     executable = chromium_path()  # skips (or fails under FABLE_REQUIRE_SERVICES) without Chromium
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "API_KEYS": ALICE_KEY,
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "ENV": "development"}
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "API_KEYS": ALICE_KEY,
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "ENV": "development",
+    }
     with running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "service.log"):
         with httpx.Client(base_url=base, headers=ALICE, timeout=30) as api:
             project = api.post(f"{API}/projects", json={"title": "Signed", "prompt": "crossing the road"}).json()

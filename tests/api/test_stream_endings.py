@@ -53,7 +53,8 @@ def spy_on_waits(app: FastAPI) -> asyncio.Event:
 
 
 async def test_sse_of_a_job_whose_project_is_deleted_ends_with_an_error_event(
-        client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     job_id = await scenes_ready(client, app, num_scenes=1)
     comic_id = (await client.get(f"{API}/jobs/{job_id}")).json()["comic_id"]
@@ -73,7 +74,8 @@ async def test_sse_of_a_job_whose_project_is_deleted_ends_with_an_error_event(
 
 
 async def test_a_story_whose_project_is_deleted_mid_stream_ends_with_an_error_line(
-        client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    client: httpx.AsyncClient, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     writer = BrokenWriter(fail=False)
     services(app).pipeline.text = writer

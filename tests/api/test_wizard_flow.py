@@ -25,8 +25,9 @@ async def test_health_and_docs(client: httpx.AsyncClient) -> None:
 async def test_docs_are_open_and_cors_allows_only_configured_origins(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
-    allowed = await client.options(f"{API}/comics/scenes/generate",
-                                   headers={"origin": "http://localhost:3000", **preflight})
+    allowed = await client.options(
+        f"{API}/comics/scenes/generate", headers={"origin": "http://localhost:3000", **preflight}
+    )
     assert allowed.headers.get("access-control-allow-origin") == "http://localhost:3000"
     other = await client.options(f"{API}/comics/scenes/generate", headers={"origin": "http://evil.test", **preflight})
     assert "access-control-allow-origin" not in other.headers
@@ -40,8 +41,18 @@ async def test_generate_scenes_answers_202_with_a_status_url(client: httpx.Async
     assert body["status_url"] == f"{API}/comics/{body['job_id']}/status"
     await settle(app)
     status = (await client.get(body["status_url"])).json()
-    assert set(status) == {"job_id", "comic_id", "kind", "topic", "status", "step", "progress", "error",
-                           "created_at", "updated_at"}
+    assert set(status) == {
+        "job_id",
+        "comic_id",
+        "kind",
+        "topic",
+        "status",
+        "step",
+        "progress",
+        "error",
+        "created_at",
+        "updated_at",
+    }
     assert (status["status"], status["step"], status["progress"]) == ("awaiting_input", "scenes_ready", 25)
 
 
@@ -64,8 +75,11 @@ async def test_whole_flow_to_result_with_fetchable_pngs(client: httpx.AsyncClien
     assert selection.status_code == 200
     assert [c["id"] for c in selection.json()["characters"]] == chosen
     names = {c["name"] for c in selection.json()["characters"]}
-    speakers = {line["speaker"] for s in (await client.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]
-                for line in s["dialogue"]}
+    speakers = {
+        line["speaker"]
+        for s in (await client.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]
+        for line in s["dialogue"]
+    }
     assert speakers == names  # the lines went to the chosen cast
 
     assert (await client.post(f"{API}/comics/{job_id}/generate")).status_code == 202
@@ -101,8 +115,10 @@ async def test_storage_stats_count_the_comic(client: httpx.AsyncClient, app: Fas
 async def test_refine_rewrites_only_the_named_scenes(client: httpx.AsyncClient, app: FastAPI) -> None:
     job_id = await scenes_ready(client, app, num_scenes=4)
     before = (await client.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]
-    answer = await client.post(f"{API}/comics/{job_id}/scenes/refine",
-                               json={"feedback": "Add a friendly dog and make it funnier", "scene_ids": ["scene-2"]})
+    answer = await client.post(
+        f"{API}/comics/{job_id}/scenes/refine",
+        json={"feedback": "Add a friendly dog and make it funnier", "scene_ids": ["scene-2"]},
+    )
     assert answer.status_code == 202
     await settle(app)
     status = (await client.get(f"{API}/comics/{job_id}/status")).json()

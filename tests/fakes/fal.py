@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+
 # What the fake does with one submission: None renders normally; otherwise an Outcome.
 @dataclass
 class Outcome:
@@ -99,23 +100,38 @@ class FakeFal:
             return self._error(outcome.submit_status, outcome.error_type)
         app = "/".join(endpoint.split("/")[:2])  # owner/alias: the sub-path is not part of the queue URLs
         base = f"{self.queue}/{app}/requests/{request_id}"
-        return httpx.Response(200, json={"request_id": request_id, "response_url": base,
-                                         "status_url": f"{base}/status", "cancel_url": f"{base}/cancel",
-                                         "queue_position": 0})
+        return httpx.Response(
+            200,
+            json={
+                "request_id": request_id,
+                "response_url": base,
+                "status_url": f"{base}/status",
+                "cancel_url": f"{base}/cancel",
+                "queue_position": 0,
+            },
+        )
 
     def _status(self, submission: Submission) -> httpx.Response:
         submission.polls += 1
         running = time.monotonic() - submission.submitted_at < self.latency
         if (submission.outcome and submission.outcome.never_completes) or submission.polls == 1 or running:
-            return httpx.Response(202, json={"status": "IN_QUEUE" if submission.polls == 1 else "IN_PROGRESS",
-                                             "queue_position": 0, "logs": None,
-                                             "response_url": f"{self.queue}/x/requests/{submission.request_id}"})
+            return httpx.Response(
+                202,
+                json={
+                    "status": "IN_QUEUE" if submission.polls == 1 else "IN_PROGRESS",
+                    "queue_position": 0,
+                    "logs": None,
+                    "response_url": f"{self.queue}/x/requests/{submission.request_id}",
+                },
+            )
         return httpx.Response(200, json={"status": "COMPLETED", "logs": None, "metrics": {"inference_time": 0.1}})
 
     def most_in_flight(self) -> int:
         """The most submissions that were running at one instant (submitted, result not yet fetched)."""
-        events = sorted([(s.submitted_at, 1) for s in self.billed] +
-                        [(s.finished_at, -1) for s in self.billed if s.finished_at is not None])
+        events = sorted(
+            [(s.submitted_at, 1) for s in self.billed]
+            + [(s.finished_at, -1) for s in self.billed if s.finished_at is not None]
+        )
         level = peak = 0
         for _, change in events:
             level += change
@@ -128,11 +144,22 @@ class FakeFal:
         if outcome and outcome.result_status:
             return self._error(outcome.result_status, outcome.error_type)
         width, height = self.size
-        url = (outcome.image_url if outcome and outcome.image_url
-               else f"{self.cdn}/files/{submission.request_id}.png")
-        return httpx.Response(200, json={"images": [{"url": url, "content_type": "image/png", "width": width,
-                                                     "height": height, "file_name": "image.png"}],
-                                         "description": ""})
+        url = outcome.image_url if outcome and outcome.image_url else f"{self.cdn}/files/{submission.request_id}.png"
+        return httpx.Response(
+            200,
+            json={
+                "images": [
+                    {
+                        "url": url,
+                        "content_type": "image/png",
+                        "width": width,
+                        "height": height,
+                        "file_name": "image.png",
+                    }
+                ],
+                "description": "",
+            },
+        )
 
     def _download(self, path: str) -> httpx.Response:
         self.downloads.append(path)

@@ -44,10 +44,16 @@ class FaultInjector:
             if kind == "timeout":
                 raise httpx.ReadTimeout("injected: the vendor did not answer in time", request=request)
             if kind == "garbage":
-                return httpx.Response(200, content=b"<html><body>502 Bad Gateway</body></html>\x00\xff",
-                                      headers={"content-type": "application/json"})
+                return httpx.Response(
+                    200,
+                    content=b"<html><body>502 Bad Gateway</body></html>\x00\xff",
+                    headers={"content-type": "application/json"},
+                )
             headers = {"retry-after": "1"} if kind == "429" else {}
-            return httpx.Response(int(kind), json={"error": {"message": f"injected {kind}"},
-                                                   "detail": f"injected {kind}"}, headers=headers)
+            return httpx.Response(
+                int(kind),
+                json={"error": {"message": f"injected {kind}"}, "detail": f"injected {kind}"},
+                headers=headers,
+            )
 
         return handle

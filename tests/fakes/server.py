@@ -49,10 +49,15 @@ class VendorServer:
         url = f"https://{dict(headers).get('host', 'fake')}{scope['path']}" + (f"?{query}" if query else "")
         request = httpx.Request(scope["method"], url, headers=headers, content=body)
         if scope["path"] == "/_calls":
-            response = httpx.Response(200, json={"openai": [p for p, _ in self.openai.requests],
-                                                 "fal": [s.endpoint for s in self.fal.submissions],
-                                                 "fal_arguments": [s.arguments for s in self.fal.submissions],
-                                                 "downloads": self.fal.downloads})
+            response = httpx.Response(
+                200,
+                json={
+                    "openai": [p for p, _ in self.openai.requests],
+                    "fal": [s.endpoint for s in self.fal.submissions],
+                    "fal_arguments": [s.arguments for s in self.fal.submissions],
+                    "downloads": self.fal.downloads,
+                },
+            )
         elif self.supabase and scope["path"].startswith(("/rest/v1/", "/storage/v1/")):
             response = self.supabase.handle(request)
         elif scope["path"].startswith("/v1/"):
@@ -60,10 +65,18 @@ class VendorServer:
         else:
             response = self.fal.handle(request)
         content = response.read()
-        await send({"type": "http.response.start", "status": response.status_code,
-                    "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()
-                                if k.lower() not in ("content-length", "transfer-encoding")]
-                    + [(b"content-length", str(len(content)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": [
+                    (k.encode(), v.encode())
+                    for k, v in response.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding")
+                ]
+                + [(b"content-length", str(len(content)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": content})
 
 
@@ -83,8 +96,9 @@ def main() -> None:
     base = f"https://127.0.0.1:{args.port}"
     supabase = FakeSupabase(args.supabase_dsn, key=args.supabase_key, base=base) if args.supabase_dsn else None
     app = VendorServer(base, args.image_latency, supabase)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning",
-                ssl_certfile=str(args.cert_dir / "server.pem"))
+    uvicorn.run(
+        app, host="127.0.0.1", port=args.port, log_level="warning", ssl_certfile=str(args.cert_dir / "server.pem")
+    )
 
 
 if __name__ == "__main__":

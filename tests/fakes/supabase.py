@@ -92,16 +92,20 @@ class FakeSupabase:
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
             path = request.url.path
-            self.requests.append((request.method, path + (f"?{request.url.query.decode()}" if request.url.query
-                                                          else "")))
+            self.requests.append(
+                (request.method, path + (f"?{request.url.query.decode()}" if request.url.query else ""))
+            )
             if self._failures:
                 status = self._failures.pop(0)
                 return httpx.Response(status, text="upstream trouble")
             public = path.startswith("/storage/v1/object/public/")
-            if not public and (request.headers.get("apikey") != self.key
-                               or request.headers.get("authorization") != f"Bearer {self.key}"):
-                return httpx.Response(401, json={"code": "PGRST301", "message": "JWT invalid", "details": None,
-                                                 "hint": None})
+            if not public and (
+                request.headers.get("apikey") != self.key
+                or request.headers.get("authorization") != f"Bearer {self.key}"
+            ):
+                return httpx.Response(
+                    401, json={"code": "PGRST301", "message": "JWT invalid", "details": None, "hint": None}
+                )
             if path.startswith("/rest/v1/"):
                 return self._rest(request, path.removeprefix("/rest/v1/"))
             if path.startswith("/storage/v1/"):
@@ -127,8 +131,10 @@ class FakeSupabase:
                 if request.method == "PATCH":
                     body = json.loads(request.content)
                     cols = ", ".join(_ident(k) for k in body)
-                    sql = (f"update public.{table} set ({cols}) = (select {cols} from "
-                           f"jsonb_populate_record(null::public.{table}, %s)) where {where} returning *")
+                    sql = (
+                        f"update public.{table} set ({cols}) = (select {cols} from "
+                        f"jsonb_populate_record(null::public.{table}, %s)) where {where} returning *"
+                    )
                     return self._rows(sql, [Jsonb(body), *args], representation)
                 if request.method == "DELETE":
                     return self._rows(f"delete from public.{table} where {where} returning *", args, representation)
@@ -137,14 +143,26 @@ class FakeSupabase:
             return self._error(exc.status, exc.code, str(exc))
         except psycopg.Error as exc:
             state = exc.sqlstate or "XX000"
-            status = (int(state[2:]) if state.startswith("PT") else
-                      409 if state in ("23505", "23503") else 404 if state in ("42P01", "42883") else
-                      403 if state == "42501" else 400 if state[:2] in ("22", "23", "P0", "42") else 500)
+            status = (
+                int(state[2:])
+                if state.startswith("PT")
+                else 409
+                if state in ("23505", "23503")
+                else 404
+                if state in ("42P01", "42883")
+                else 403
+                if state == "42501"
+                else 400
+                if state[:2] in ("22", "23", "P0", "42")
+                else 500
+            )
             diag = exc.diag
             return self._error(status, state, diag.message_primary or "error", diag.message_detail, diag.message_hint)
 
     @staticmethod
-    def _error(status: int, code: str, message: str, details: str | None = None, hint: str | None = None) -> httpx.Response:
+    def _error(
+        status: int, code: str, message: str, details: str | None = None, hint: str | None = None
+    ) -> httpx.Response:
         return httpx.Response(status, json={"code": code, "message": message, "details": details, "hint": hint})
 
     @staticmethod
@@ -156,8 +174,11 @@ class FakeSupabase:
             op, _, operand = value.partition(".")
             column = _column(name)
             if op in OPERATORS:
-                clauses.append(f"{column}::text {OPERATORS[op]} %s::text" if "->>" in name or op in ("eq", "neq")
-                               else f"{column} {OPERATORS[op]} %s")
+                clauses.append(
+                    f"{column}::text {OPERATORS[op]} %s::text"
+                    if "->>" in name or op in ("eq", "neq")
+                    else f"{column} {OPERATORS[op]} %s"
+                )
                 args.append(operand)
             elif op == "in":
                 items = _split_in(operand)
@@ -184,12 +205,15 @@ class FakeSupabase:
             order = " order by " + ", ".join(parts)
         limit = f" limit {int(query['limit'])}" if "limit" in query else ""
         offset = f" offset {int(query['offset'])}" if "offset" in query else ""
-        sql = (f"select coalesce(jsonb_agg(to_jsonb(t)), '[]') from "
-               f"(select {columns} from public.{table} where {where}{order}{limit}{offset}) t")
+        sql = (
+            f"select coalesce(jsonb_agg(to_jsonb(t)), '[]') from "
+            f"(select {columns} from public.{table} where {where}{order}{limit}{offset}) t"
+        )
         return httpx.Response(200, json=self.conn.execute(sql, args).fetchone()[0])
 
-    def _insert(self, table: str, body: Any, params: list[tuple[str, str]], prefer: set[str],
-                representation: bool) -> httpx.Response:
+    def _insert(
+        self, table: str, body: Any, params: list[tuple[str, str]], prefer: set[str], representation: bool
+    ) -> httpx.Response:
         rows = body if isinstance(body, list) else [body]
         conflict = dict(params).get("on_conflict") or "id"
         target = ", ".join(_ident(c) for c in conflict.split(","))
@@ -197,14 +221,16 @@ class FakeSupabase:
         if "resolution=merge-duplicates" in prefer:
             columns = [c for c in (rows[0] if rows else {}) if c not in conflict.split(",")]
             sql += f" on conflict ({target}) do update set " + ", ".join(
-                f"{_ident(c)} = excluded.{_ident(c)}" for c in columns)
+                f"{_ident(c)} = excluded.{_ident(c)}" for c in columns
+            )
         elif "resolution=ignore-duplicates" in prefer:
             sql += f" on conflict ({target}) do nothing"
         return self._rows(sql + " returning *", [Jsonb(rows)], representation, created=True)
 
     def _rows(self, sql: str, args: list[Any], representation: bool, *, created: bool = False) -> httpx.Response:
-        found = self.conn.execute(f"with r as ({sql}) select coalesce(jsonb_agg(to_jsonb(r)), '[]') from r",
-                                  args).fetchone()[0]
+        found = self.conn.execute(
+            f"with r as ({sql}) select coalesce(jsonb_agg(to_jsonb(r)), '[]') from r", args
+        ).fetchone()[0]
         if representation:
             return httpx.Response(201 if created else 200, json=found)
         return httpx.Response(201 if created else 204)
@@ -214,7 +240,8 @@ class FakeSupabase:
             row = self.conn.execute(
                 "select coalesce(proargnames, '{}'), array(select format_type(t, null) from unnest(proargtypes) t), "
                 "format_type(prorettype, null) from pg_proc where proname = %s and pronamespace = 'public'::regnamespace",
-                [name]).fetchone()
+                [name],
+            ).fetchone()
             if row is None:
                 raise BadRequest(f"Could not find the function public.{name}", code="PGRST202", status=404)
             self._functions[name] = [*zip(row[0], row[1], strict=False), ("", row[2])]
@@ -224,14 +251,16 @@ class FakeSupabase:
         *arguments, (_, returns) = self._signature(_ident(name).strip('"'))
         known = dict(arguments)
         if set(body) - set(known):
-            raise BadRequest(f"Could not find the function public.{name}({', '.join(sorted(body))})",
-                             code="PGRST202", status=404)
+            raise BadRequest(
+                f"Could not find the function public.{name}({', '.join(sorted(body))})", code="PGRST202", status=404
+            )
         placeholders, args = [], []
         for arg, value in body.items():
             placeholders.append(f"{_ident(arg)} => %s::{known[arg]}")
             args.append(Jsonb(value) if known[arg] in ("jsonb", "json") else value)
-        result = self.conn.execute(f"select to_jsonb(public.{_ident(name)}({', '.join(placeholders)}))",
-                                   args).fetchone()[0]
+        result = self.conn.execute(
+            f"select to_jsonb(public.{_ident(name)}({', '.join(placeholders)}))", args
+        ).fetchone()[0]
         if returns == "void":
             return httpx.Response(204)
         return httpx.Response(200, json=result)
@@ -243,8 +272,9 @@ class FakeSupabase:
 
     @staticmethod
     def _storage_error(status: int, error: str, message: str) -> httpx.Response:
-        return httpx.Response(400 if status == 404 else status,
-                              json={"statusCode": str(status), "error": error, "message": message})
+        return httpx.Response(
+            400 if status == 404 else status, json={"statusCode": str(status), "error": error, "message": message}
+        )
 
     def _storage(self, request: httpx.Request, route: str) -> httpx.Response:
         parts = [unquote(p) for p in route.split("/")]
@@ -284,7 +314,8 @@ class FakeSupabase:
         if not header.startswith("multipart/form-data"):
             raise ValueError("storage uploads are multipart/form-data")
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {header}\r\n\r\n".encode() + request.content)
+            f"Content-Type: {header}\r\n\r\n".encode() + request.content
+        )
         for part in message.iter_parts():
             if part.get_param("name", header="content-disposition") == "file":
                 return part.get_content_type(), part.get_payload(decode=True)
@@ -299,13 +330,19 @@ class FakeSupabase:
         for (b, path), stored in self.objects.items():
             if b != bucket or not path.startswith(f"{prefix}/" if prefix else ""):
                 continue
-            rest = path[len(prefix) + 1:] if prefix else path
+            rest = path[len(prefix) + 1 :] if prefix else path
             name, slash, _ = rest.partition("/")
             if search and not name.startswith(search):
                 continue
-            entries[name] = ({"name": name, "id": None, "metadata": None} if slash else
-                             {"name": name, "id": stored.id,
-                              "metadata": {"size": len(stored.data), "mimetype": stored.content_type}})
+            entries[name] = (
+                {"name": name, "id": None, "metadata": None}
+                if slash
+                else {
+                    "name": name,
+                    "id": stored.id,
+                    "metadata": {"size": len(stored.data), "mimetype": stored.content_type},
+                }
+            )
         names = sorted(entries, reverse=body.get("sortBy", {}).get("order") == "desc")
         offset, limit = int(body.get("offset", 0)), int(body.get("limit", 100))
-        return httpx.Response(200, json=[entries[n] for n in names[offset: offset + limit]])
+        return httpx.Response(200, json=[entries[n] for n in names[offset : offset + limit]])

@@ -32,7 +32,6 @@ def fake_project(dsn: str) -> FakeSupabase:
 def supabase_backend(dsn: str, fake: FakeSupabase | None = None, sleeps: Sleeps | None = None) -> SupabaseBackend:
     fake = fake or fake_project(dsn)
     http = httpx.AsyncClient(transport=httpx.MockTransport(fake.handle))
-    backend = SupabaseBackend(URL, KEY, "comic-images", http_client=http,
-                              policy=RetryPolicy(sleep=sleeps or Sleeps()))
+    backend = SupabaseBackend(URL, KEY, "comic-images", http_client=http, policy=RetryPolicy(sleep=sleeps or Sleeps()))
     backend.fake = fake  # type: ignore[attr-defined] - for tests that look at the requests
     return backend

@@ -21,15 +21,23 @@ def test_image_urls_follow_the_api_prefix_and_are_signed_as_such() -> None:
     assert url == f"{API_PREFIX}/images/01a20772-ee21-7343-8783-db2ad3508998" and API_PREFIX == "/api/v1"
     signed = ImageUrlSigner(b"k" * 32).sign(url, "ann")
     assert signed is not None and signed.startswith(f"{url}?exp=") and "&sig=" in signed
-    assert ImageUrlSigner(b"k" * 32).sign("https://v3.fal.media/files/a.png", "ann") == "https://v3.fal.media/files/a.png"
+    assert (
+        ImageUrlSigner(b"k" * 32).sign("https://v3.fal.media/files/a.png", "ann") == "https://v3.fal.media/files/a.png"
+    )
 
 
 async def test_a_rendered_panel_keeps_the_urls_the_api_layer_names_its_images_by(tmp_path: Path) -> None:
     data = DataManager(JsonBackend(tmp_path))
     await data.open()
     runner = JobRunner(data)
-    pipeline = ComicPipeline(data=data, runner=runner, text=OfflineTextModel(), images=OfflineImageModel(),
-                             max_concurrent_renders=2, image_link=lambda image_id: f"/elsewhere/v9/pictures/{image_id}")
+    pipeline = ComicPipeline(
+        data=data,
+        runner=runner,
+        text=OfflineTextModel(),
+        images=OfflineImageModel(),
+        max_concurrent_renders=2,
+        image_link=lambda image_id: f"/elsewhere/v9/pictures/{image_id}",
+    )
     panel = Panel(panel_id="p1", scene_id="s1", title="Stop", description="Max stops at the curb.")
     comic = await data.create_comic(Comic(title="Curb", topic="road safety", panels=[panel]))
     job = await pipeline.start_render_all(comic.id)

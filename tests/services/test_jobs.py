@@ -48,8 +48,9 @@ async def test_work_failures_end_on_the_job(runner: JobRunner) -> None:
     job = await a_job(runner)
 
     async def outage() -> None:
-        raise UpstreamError("fal.ai is unavailable (503); retried 5 times", provider="fal", retryable=True,
-                            code="provider_unavailable")
+        raise UpstreamError(
+            "fal.ai is unavailable (503); retried 5 times", provider="fal", retryable=True, code="provider_unavailable"
+        )
 
     runner.start(job.id, outage())
     await runner.wait_idle()

@@ -17,10 +17,21 @@ from app.services.providers.registry import build_image_model, build_text_model
 from app.services.safety.checked import CheckedTextModel, panel_texts, scene_texts
 from config import Settings
 
-TEACHER_TOPICS = ("safety", "teaching kids about safety", "crossing the road safely", "stranger danger",
-                  "why smoking harms your lungs", "what to do if you find a gun", "body safety",
-                  "good and bad secrets", "fire drills at school", "staying safe online", "sharing toys",
-                  "la seguridad en internet", "pourquoi fumer est dangereux")
+TEACHER_TOPICS = (
+    "safety",
+    "teaching kids about safety",
+    "crossing the road safely",
+    "stranger danger",
+    "why smoking harms your lungs",
+    "what to do if you find a gun",
+    "body safety",
+    "good and bad secrets",
+    "fire drills at school",
+    "staying safe online",
+    "sharing toys",
+    "la seguridad en internet",
+    "pourquoi fumer est dangereux",
+)
 
 
 def offline(tmp_path: Path, **overrides: object) -> Settings:
@@ -34,19 +45,24 @@ async def test_every_offline_comic_for_a_teachers_topic_passes_its_own_checks(tm
     writer, artist = build_text_model(settings), build_image_model(settings)
     cast = default_cast(topic)
     for count in (6, 12):
-        scenes = await writer.write_scenes(topic=topic, age_group="5-12", num_scenes=count, style="cartoon",
-                                           cast=cast)
+        scenes = await writer.write_scenes(topic=topic, age_group="5-12", num_scenes=count, style="cartoon", cast=cast)
         plan = await writer.plan_panels(scenes=scenes, cast=cast)
         for panel in plan.panels:  # what the artist would be asked to draw
-            artist.moderator.check(panel_texts([panel]) + scene_texts(scenes), generated=True,
-                                   classify=artist.classify)
+            artist.moderator.check(panel_texts([panel]) + scene_texts(scenes), generated=True, classify=artist.classify)
 
 
 async def test_the_rules_still_refuse_a_hazard_in_the_offline_writer_s_text(tmp_path: Path) -> None:
     class Pasting(OfflineTextModel):
         async def write_scenes(self, **kwargs: object) -> list[Scene]:
-            return [Scene(scene_id="scene-1", title="Day", description="Max goes to the park.", learning_point="",
-                          dialogue=[DialogueLine(speaker="Max", text="Here is how to make a pipe bomb.")])]
+            return [
+                Scene(
+                    scene_id="scene-1",
+                    title="Day",
+                    description="Max goes to the park.",
+                    learning_point="",
+                    dialogue=[DialogueLine(speaker="Max", text="Here is how to make a pipe bomb.")],
+                )
+            ]
 
     writer = CheckedTextModel(Pasting(), build_text_model(offline(tmp_path)).moderator)
     with pytest.raises(ContentRefused):

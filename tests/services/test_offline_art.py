@@ -11,13 +11,19 @@ from app.services.comics.catalog import characters_by_ids
 from app.services.providers.offline_art import PANEL_SIZE, draw_character_sheet, draw_panel, hex_to_rgb
 
 CAST = characters_by_ids(["captain-mira", "bolt"])
-SCENE = Scene(scene_id="scene-1", title="Stop, Look and Listen", description="On the street, a ball rolls.",
-              learning_point="We stop, look and listen.", setting="street")
+SCENE = Scene(
+    scene_id="scene-1",
+    title="Stop, Look and Listen",
+    description="On the street, a ball rolls.",
+    learning_point="We stop, look and listen.",
+    setting="street",
+)
 
 
 def panel(characters: list[str]) -> Panel:
-    return Panel(panel_id="p1", scene_id="scene-1", title=SCENE.title, description=SCENE.description,
-                 characters=characters)
+    return Panel(
+        panel_id="p1", scene_id="scene-1", title=SCENE.title, description=SCENE.description, characters=characters
+    )
 
 
 def colours(png: bytes) -> set[tuple[int, int, int]]:
@@ -43,8 +49,9 @@ def test_characters_appear_in_their_own_colours() -> None:
 
 def test_settings_differ() -> None:
     street = draw_panel(panel=panel([]), scene=SCENE, cast=CAST, style="cartoon")
-    kitchen = draw_panel(panel=panel([]), scene=SCENE.model_copy(update={"setting": "kitchen"}), cast=CAST,
-                         style="cartoon")
+    kitchen = draw_panel(
+        panel=panel([]), scene=SCENE.model_copy(update={"setting": "kitchen"}), cast=CAST, style="cartoon"
+    )
     assert street != kitchen
 
 

@@ -25,18 +25,25 @@ def test_same_input_same_scenes() -> None:
     assert write_scenes(topic="healthy eating", age_group="5-12", num_scenes=6, cast=CAST) != first
 
 
-@pytest.mark.parametrize("topic, words", [
-    ("teaching kids about safety", {"safe", "safety", "cross", "helmet", "stranger", "stove", "swim", "smoke", "belt", "emergency"}),
-    ("sharing and kindness", {"share", "sharing", "kind", "sorry", "invite", "play"}),
-    ("healthy eating", {"fruit", "vegetables", "colour", "food", "eat", "drink", "snack"}),
-    ("volcanoes", {"volcanoes"}),
-])
+@pytest.mark.parametrize(
+    "topic, words",
+    [
+        (
+            "teaching kids about safety",
+            {"safe", "safety", "cross", "helmet", "stranger", "stove", "swim", "smoke", "belt", "emergency"},
+        ),
+        ("sharing and kindness", {"share", "sharing", "kind", "sorry", "invite", "play"}),
+        ("healthy eating", {"fruit", "vegetables", "colour", "food", "eat", "drink", "snack"}),
+        ("volcanoes", {"volcanoes"}),
+    ],
+)
 def test_scenes_are_about_the_topic(topic: str, words: set[str]) -> None:
     scenes = write_scenes(topic=topic, age_group="6-10", num_scenes=6, cast=CAST)
     words = words | {topic_subject(topic)}
     for scene in scenes:
-        text = " ".join([scene.title, scene.description, scene.learning_point,
-                         *(line.text for line in scene.dialogue)]).lower()
+        text = " ".join(
+            [scene.title, scene.description, scene.learning_point, *(line.text for line in scene.dialogue)]
+        ).lower()
         assert any(word in text for word in words), (topic, scene.title)
         assert scene.learning_point and scene.visual_elements
     assert len({s.title for s in scenes}) == len(scenes)  # no scene repeats another
@@ -95,6 +102,7 @@ def test_catalog_and_casting() -> None:
 async def test_the_story_streams_in_pieces_that_add_up_to_a_hero_journey() -> None:
     from app.services.comics.catalog import default_cast
     from app.services.providers.offline_text import OfflineTextModel, write_story
+
     cast = default_cast("road safety")
     pieces = [p async for p in OfflineTextModel().stream_story(topic="road safety", age_group="5-8", cast=cast)]
     story = "".join(pieces)
@@ -105,9 +113,11 @@ async def test_the_story_streams_in_pieces_that_add_up_to_a_hero_journey() -> No
 
 async def test_extraction_finds_the_story_characters_in_order_and_invents_none() -> None:
     from app.services.providers.offline_text import OfflineTextModel
+
     model = OfflineTextModel()
-    found = await model.extract_characters(story="Luna and Max meet Tom. Later Tom waves, and Max laughs. Yes, Tom!",
-                                           age_group="5-8")
+    found = await model.extract_characters(
+        story="Luna and Max meet Tom. Later Tom waves, and Max laughs. Yes, Tom!", age_group="5-8"
+    )
     assert [c.name for c in found] == ["Luna", "Max", "Tom"]
     assert sum(c.role == "protagonist" for c in found) >= 1
     tom = found[2]

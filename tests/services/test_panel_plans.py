@@ -36,8 +36,11 @@ def test_a_skipped_scene_gets_a_panel_from_the_scene_and_shuffled_plans_are_put_
     made = normalize_plan(PanelPlan(shuffled, dropped=["Ghost"]), scenes=written, cast=CAST)
     assert [p.scene_id for p in made.panels] == [s.scene_id for s in written]
     drawn = made.panels[1]
-    assert (drawn.title, drawn.description, drawn.narration) == (written[1].title, written[1].description,
-                                                                  written[1].description)
+    assert (drawn.title, drawn.description, drawn.narration) == (
+        written[1].title,
+        written[1].description,
+        written[1].description,
+    )
     assert drawn.dialogue == written[1].dialogue and drawn.characters
     assert made.panels[0] is shuffled[1] and made.dropped == ["Ghost"]
 
@@ -53,8 +56,9 @@ def test_a_scene_s_own_panels_keep_their_order_and_the_plan_is_capped() -> None:
         mine = [int(p.title[1:]) for p in made.panels if p.scene_id == scene.scene_id]
         assert mine == sorted(mine)
     ghosts = [scene_panel(Scene(scene_id="nowhere", title="x", description="x", learning_point=""), CAST)]
-    assert [p.scene_id for p in normalize_plan(PanelPlan(ghosts, []), scenes=written, cast=CAST).panels] == \
-        [s.scene_id for s in written]
+    assert [p.scene_id for p in normalize_plan(PanelPlan(ghosts, []), scenes=written, cast=CAST).panels] == [
+        s.scene_id for s in written
+    ]
 
 
 class SkippingWriter(OfflineTextModel):
@@ -90,11 +94,12 @@ class PlanSkippingOpenAI(FakeOpenAI):
 
 
 @respx.mock
-async def test_an_openai_plan_that_skips_a_scene_is_made_whole(http: httpx.AsyncClient,
-                                                                openai_app: FastAPI) -> None:
+async def test_an_openai_plan_that_skips_a_scene_is_made_whole(http: httpx.AsyncClient, openai_app: FastAPI) -> None:
     fake = PlanSkippingOpenAI()
     respx.route(host="openai.test").mock(side_effect=fake.handle)
-    job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "road safety", "num_scenes": 4})).json()["job_id"]
+    job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "road safety", "num_scenes": 4})).json()[
+        "job_id"
+    ]
     await settle(openai_app)
     approved = (await http.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]
     assert (await http.post(f"{API}/comics/{job_id}/generate")).status_code == 202
@@ -102,20 +107,29 @@ async def test_an_openai_plan_that_skips_a_scene_is_made_whole(http: httpx.Async
     comic = (await http.get(f"{API}/comics/{job_id}/result")).json()
     assert [p["scene_id"] for p in comic["panels"]] == [s["scene_id"] for s in approved]
     assert comic["panels"][1]["description"] == approved[1]["description"]
-    plans = [b for path, b in fake.requests if path.endswith("/chat/completions")
-             and b["response_format"]["json_schema"]["name"] == "PanelsDraft"]
+    plans = [
+        b
+        for path, b in fake.requests
+        if path.endswith("/chat/completions") and b["response_format"]["json_schema"]["name"] == "PanelsDraft"
+    ]
     assert len(plans) == 1
 
 
 def long_story(paragraphs: int = 1177) -> str:
-    said = ['Max said, "Look both ways, Sunny!"', 'Sunny said, "I will, Max."', "They walk to the park.",
-            "The light turns green and everyone crosses together."]
+    said = [
+        'Max said, "Look both ways, Sunny!"',
+        'Sunny said, "I will, Max."',
+        "They walk to the park.",
+        "The light turns green and everyone crosses together.",
+    ]
     return "\n\n".join(f"Part {n}. {said[n % len(said)]}" for n in range(paragraphs))[:20000]
 
 
 async def plan_story(client: httpx.AsyncClient, story: str) -> dict:
     project = (await client.post(f"{API}/projects", json={"prompt": "crossing the road safely"})).json()
-    patched = await client.patch(f"{API}/projects/{project['id']}", json={"version": project["version"], "story": story})
+    patched = await client.patch(
+        f"{API}/projects/{project['id']}", json={"version": project["version"], "story": story}
+    )
     assert patched.status_code == 200, patched.text
     assert (await client.post(f"{API}/projects/{project['id']}/characters/extract")).status_code == 200
     answer = await client.post(f"{API}/projects/{project['id']}/panels/generate")
@@ -128,7 +142,8 @@ def words(text: str) -> list[str]:
 
 
 async def test_a_20000_character_story_plans_at_most_max_panels_covering_all_its_text(
-        client: httpx.AsyncClient) -> None:
+    client: httpx.AsyncClient,
+) -> None:
     story = long_story()
     assert len(story) == 20000 and story.count("\n\n") > 400
     state = await plan_story(client, story)
@@ -140,11 +155,22 @@ async def test_a_20000_character_story_plans_at_most_max_panels_covering_all_its
 
 async def test_max_panels_is_configurable(tmp_path: Any) -> None:
     from app.factory import create_app
-    small = Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                     image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_panels=12)
+
+    small = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=[],
+        supabase_jwt_secret=None,
+        max_panels=12,
+    )
     application = create_app(small)
-    async with application.router.lifespan_context(application), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=application), base_url="http://test") as client:
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://test") as client,
+    ):
         story = long_story(30)
         state = await plan_story(client, story)
         assert len(state["panels"]) == 12

@@ -31,8 +31,7 @@ def read_after(later: Box, earlier: Box) -> bool:
 def panels() -> list[Panel]:
     """Every panel the offline writer plans for a few topics and ages: two to four lines, short and long."""
     found = []
-    for topic, age in itertools.product(["teaching kids about safety", "healthy eating", "kindness"],
-                                        ["4-6", "10-12"]):
+    for topic, age in itertools.product(["teaching kids about safety", "healthy eating", "kindness"], ["4-6", "10-12"]):
         found += plan_panels(write_scenes(topic=topic, age_group=age, num_scenes=6, cast=CAST), CAST)
     return found
 
@@ -40,8 +39,14 @@ def panels() -> list[Panel]:
 PANELS = panels()
 LONG = "Remember to hold a grown-up's hand, stop at the curb, look left, look right and listen before you cross. "
 EXTRA = [
-    [("Max", "Is it safe now?"), ("Sunny", "Not yet!"), ("Max", "Now?"), ("Sunny", "Yes, the light is green."),
-     ("Captain Mira", "Off we go!"), ("Max", "Hooray!")],
+    [
+        ("Max", "Is it safe now?"),
+        ("Sunny", "Not yet!"),
+        ("Max", "Now?"),
+        ("Sunny", "Yes, the light is green."),
+        ("Captain Mira", "Off we go!"),
+        ("Max", "Hooray!"),
+    ],
     [("Sunny", LONG), ("Max", "OK!"), ("Sunny", LONG)],
     [("Max", "你好！我们过马路之前要先停下来。"), ("Sunny", "مرحبا! هيا بنا"), ("Captain Mira", "¡Vamos, amigos!")],
 ]
@@ -54,13 +59,14 @@ def art_for(panel: Panel, size: tuple[int, int]) -> Image.Image:
         return img.convert("RGB").resize(size)
 
 
-def check(size: tuple[int, int], narration: str | None, dialogue: list[DialogueLine], cast: list[str],
-          art: Image.Image | None) -> None:
+def check(
+    size: tuple[int, int], narration: str | None, dialogue: list[DialogueLine], cast: list[str], art: Image.Image | None
+) -> None:
     lettering = plan_lettering(size=size, narration=narration, dialogue=dialogue, cast=cast, art=art)
     speech = [b for b in lettering.balloons if b.kind == "speech"]
     assert [squash(b.text) for b in speech] == [squash(line.text) for line in dialogue]
     for i, earlier in enumerate(lettering.balloons):  # the caption, when there is one, is first
-        for later in lettering.balloons[i + 1:]:
+        for later in lettering.balloons[i + 1 :]:
             assert read_after(later.box, earlier.box), (size, earlier.text, earlier.box, later.text, later.box)
 
 

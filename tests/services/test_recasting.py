@@ -49,15 +49,18 @@ def count(text: str, name: str) -> int:
 
 
 def assert_no_one_twice_by_merging(before: Scene, after: Scene) -> None:
-    """"Mira helps Max" must not become "Max helps Max": a sentence of the description names a member
+    """ "Mira helps Max" must not become "Max helps Max": a sentence of the description names a member
     more often than the original sentence named any one character only by merging two of them."""
-    for old, new in zip(re.split(r"(?<=[.!?;])\s+", before.description), re.split(r"(?<=[.!?;])\s+", after.description), strict=False):
+    for old, new in zip(
+        re.split(r"(?<=[.!?;])\s+", before.description), re.split(r"(?<=[.!?;])\s+", after.description), strict=False
+    ):
         most = max([count(old, name) for name in EVERYONE] + [1])
         assert all(count(new, name) <= most for name in EVERYONE), (old, new)
 
 
-async def test_the_readme_selection_gives_each_speaker_a_different_member(client: httpx.AsyncClient,
-                                                                        app: FastAPI) -> None:
+async def test_the_readme_selection_gives_each_speaker_a_different_member(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     job_id = await scenes_ready(client, app, num_scenes=6)
     written = [Scene.model_validate(s) for s in (await client.get(f"{API}/comics/{job_id}/scenes")).json()["scenes"]]
     assert {line.speaker for s in written for line in s.dialogue} == {"Max", "Sunny", "Captain Mira"}
@@ -110,15 +113,23 @@ def test_any_smaller_or_larger_cast_never_talks_to_itself(size: int) -> None:
 
 
 def scene(description: str, *lines: tuple[str, str], title: str = "A Day Out") -> Scene:
-    return Scene(scene_id="scene-1", title=title, description=description, learning_point="",
-                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines])
+    return Scene(
+        scene_id="scene-1",
+        title=title,
+        description=description,
+        learning_point="",
+        dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines],
+    )
 
 
 FREE_TEXT = scene(
     "Max, Sunny and Captain Mira fly a kite. Sunny trips and Captain Mira helps Sunny up.",
-    ("Sunny", "Captain Mira, look at my kite!"), ("Captain Mira", "Wow, Sunny! Is that Max's string?"),
-    ("Max", "Yes! Thanks, Sunny and Mira."), ("Sunny", "Mira, Max, let's fly!"),
-    title="Max Helps Sunny and Captain Mira")
+    ("Sunny", "Captain Mira, look at my kite!"),
+    ("Captain Mira", "Wow, Sunny! Is that Max's string?"),
+    ("Max", "Yes! Thanks, Sunny and Mira."),
+    ("Sunny", "Mira, Max, let's fly!"),
+    title="Max Helps Sunny and Captain Mira",
+)
 
 
 @pytest.mark.parametrize("ids", [["max", "bolt"], ["bolt"], ["zara", "spark"], ["max", "sunny-fox", "bolt"]])
@@ -130,17 +141,32 @@ def test_free_text_scenes_from_any_writer_are_rewritten(ids: list[str]) -> None:
     assert_no_one_twice_by_merging(FREE_TEXT, recast)
     assert len({line.speaker for line in recast.dialogue} & set(names)) == min(3, len(ids))
     assert {line.speaker for line in recast.dialogue} <= {*names, *OFFSTAGE}
-    assert not any(named(t, n) for t in (recast.description, *(line.text for line in recast.dialogue))
-                   for n in ("Sunny", "Captain Mira", "Mira") if n not in names)
+    assert not any(
+        named(t, n)
+        for t in (recast.description, *(line.text for line in recast.dialogue))
+        for n in ("Sunny", "Captain Mira", "Mira")
+        if n not in names
+    )
 
 
 def test_calls_and_mentions_of_a_merged_character() -> None:
     old = characters_by_ids(["max", "sunny-fox"])
-    [recast] = recast_scenes([scene("Max waves at Sunny.", ("Max", "Sunny, look! Is that Sunny's kite?"),
-                                    ("Sunny", "Yes, Max! Thanks, Max."))], old, characters_by_ids(["bolt"]))
+    [recast] = recast_scenes(
+        [
+            scene(
+                "Max waves at Sunny.",
+                ("Max", "Sunny, look! Is that Sunny's kite?"),
+                ("Sunny", "Yes, Max! Thanks, Max."),
+            )
+        ],
+        old,
+        characters_by_ids(["bolt"]),
+    )
     assert recast.description == "Bolt waves at a friend."
-    assert recast.dialogue == [DialogueLine(speaker="Bolt", text="Look! Is that my friend's kite?"),
-                               DialogueLine(speaker="A friend", text="Yes, Bolt! Thanks, Bolt.")]
+    assert recast.dialogue == [
+        DialogueLine(speaker="Bolt", text="Look! Is that my friend's kite?"),
+        DialogueLine(speaker="A friend", text="Yes, Bolt! Thanks, Bolt."),
+    ]
 
 
 async def scenes_of(client: httpx.AsyncClient, job_id: str) -> list[Scene]:
@@ -187,30 +213,36 @@ async def test_the_off_picture_voices_are_lettered_but_not_drawn(client: httpx.A
     assert all(p["status"] == "rendered" for p in comic["panels"])
 
 
-@pytest.mark.parametrize("first, final", [(["max"], ["max", "bolt"]),
-                                          (["bolt", "zara"], ["max", "sunny-fox", "captain-mira"]),
-                                          (["max", "bolt"], ["max"])])
-async def test_choosing_again_recasts_the_scenes_as_written(client: httpx.AsyncClient, app: FastAPI,
-                                                             first: list[str], final: list[str]) -> None:
+@pytest.mark.parametrize(
+    "first, final",
+    [(["max"], ["max", "bolt"]), (["bolt", "zara"], ["max", "sunny-fox", "captain-mira"]), (["max", "bolt"], ["max"])],
+)
+async def test_choosing_again_recasts_the_scenes_as_written(
+    client: httpx.AsyncClient, app: FastAPI, first: list[str], final: list[str]
+) -> None:
     direct = await scenes_ready(client, app, num_scenes=12)
     expected = await select(client, direct, final)
     again = await scenes_ready(client, app, num_scenes=12)
     await select(client, again, first)
     assert await select(client, again, final) == expected
     stored = await services(app).data.get_comic((await services(app).data.get_job(again)).comic_id)
-    assert [w.scene for w in stored.written_scenes] == await scenes_of(client, await scenes_ready(client, app, num_scenes=12))
+    assert [w.scene for w in stored.written_scenes] == await scenes_of(
+        client, await scenes_ready(client, app, num_scenes=12)
+    )
 
 
-async def test_a_refined_scene_is_written_for_the_cast_it_was_refined_with(client: httpx.AsyncClient,
-                                                                          app: FastAPI) -> None:
+async def test_a_refined_scene_is_written_for_the_cast_it_was_refined_with(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     """A refine rewrites what the reader saw (the scenes recast for the current cast), so the refined scene
     is now written for that cast; the others are still recast from the writer's originals."""
     direct = await scenes_ready(client, app, num_scenes=6)
     expected = await select(client, direct, ["max", "bolt"])
     job_id = await scenes_ready(client, app, num_scenes=6)
     shown = await select(client, job_id, ["max"])
-    answer = await client.post(f"{API}/comics/{job_id}/scenes/refine",
-                               json={"feedback": "add a red kite", "scene_ids": [shown[1].scene_id]})
+    answer = await client.post(
+        f"{API}/comics/{job_id}/scenes/refine", json={"feedback": "add a red kite", "scene_ids": [shown[1].scene_id]}
+    )
     assert answer.status_code == 202, answer.text
     await settle(app)
     refined = (await scenes_of(client, job_id))[1]
@@ -221,11 +253,14 @@ async def test_a_refined_scene_is_written_for_the_cast_it_was_refined_with(clien
 
 
 def test_a_list_that_became_one_name_agrees_with_it() -> None:
-    """"Max, Sunny and Captain Mira meet" for a cast of Max alone said "Max and friends meet"."""
+    """ "Max, Sunny and Captain Mira meet" for a cast of Max alone said "Max and friends meet"."""
     old = characters_by_ids(["max", "sunny-fox", "captain-mira"])
-    written = scene("Max, Sunny and Captain Mira meet at the park. Then Max and Sunny both fly a kite. "
-                    "Captain Mira helps Max and Sunny up.",
-                    ("Max", "Hi!"), ("Sunny", "Hello!"))
+    written = scene(
+        "Max, Sunny and Captain Mira meet at the park. Then Max and Sunny both fly a kite. "
+        "Captain Mira helps Max and Sunny up.",
+        ("Max", "Hi!"),
+        ("Sunny", "Hello!"),
+    )
     [recast] = recast_scenes([written], old, characters_by_ids(["max"]))
     assert recast.description == "Max is at the park. Then Max flies a kite. A friend helps Max up."
     assert recast.dialogue == [DialogueLine(speaker="Max", text="Hi!"), DialogueLine(speaker="A friend", text="Hello!")]

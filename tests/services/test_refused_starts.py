@@ -45,8 +45,15 @@ class RefusingBackend(JsonBackend):
 async def pipeline_on(backend: RefusingBackend) -> ComicPipeline:
     data = DataManager(backend)
     await data.open()
-    return ComicPipeline(data=data, runner=JobRunner(data), text=OfflineTextModel(), images=OfflineImageModel(),
-                         max_concurrent_renders=2, max_active_jobs_per_owner=1, image_link=image_url)
+    return ComicPipeline(
+        data=data,
+        runner=JobRunner(data),
+        text=OfflineTextModel(),
+        images=OfflineImageModel(),
+        max_concurrent_renders=2,
+        max_active_jobs_per_owner=1,
+        image_link=image_url,
+    )
 
 
 async def planned_comic(pipeline: ComicPipeline) -> Comic:
@@ -56,7 +63,8 @@ async def planned_comic(pipeline: ComicPipeline) -> Comic:
 
 @pytest.mark.parametrize("delete_refused", [False, True], ids=["taken-back", "ended"])
 async def test_a_refused_render_all_leaves_no_job_that_holds_a_slot_or_runs_later(
-        tmp_path: Path, delete_refused: bool) -> None:
+    tmp_path: Path, delete_refused: bool
+) -> None:
     backend = RefusingBackend(tmp_path)
     pipeline = await pipeline_on(backend)
     comic = await planned_comic(pipeline)
@@ -65,8 +73,9 @@ async def test_a_refused_render_all_leaves_no_job_that_holds_a_slot_or_runs_late
         await pipeline.start_render_all(comic.id)
     assert await pipeline.quota.busy("ann") == 0  # the owner's only slot is free
     left = await pipeline.data.list_jobs()
-    assert [(j.status, j.error and j.error.code) for j in left] == ([("failed", "not_started")] if delete_refused
-                                                                     else [])
+    assert [(j.status, j.error and j.error.code) for j in left] == (
+        [("failed", "not_started")] if delete_refused else []
+    )
     await pipeline.data.close()
 
     # After a restart nothing the refused request wrote is run.
@@ -81,10 +90,12 @@ async def test_resume_fails_a_job_its_comic_does_not_list_instead_of_running_it(
     backend = RefusingBackend(tmp_path)
     pipeline = await pipeline_on(backend)
     comic = await planned_comic(pipeline)
-    stray = await pipeline.data.create_job(Job(comic_id=comic.id, kind="render_panels", topic=comic.topic,
-                                               step="rendering_panels", owner_id="ann"))
-    listed = await pipeline.data.create_job(Job(comic_id=comic.id, kind="render_panels", topic=comic.topic,
-                                                step="rendering_panels", owner_id="ann"))
+    stray = await pipeline.data.create_job(
+        Job(comic_id=comic.id, kind="render_panels", topic=comic.topic, step="rendering_panels", owner_id="ann")
+    )
+    listed = await pipeline.data.create_job(
+        Job(comic_id=comic.id, kind="render_panels", topic=comic.topic, step="rendering_panels", owner_id="ann")
+    )
     await pipeline.data.update_comic(comic.id, lambda c: c.model_copy(update={"job_ids": [listed.id]}))
     assert await pipeline.resume_unfinished() == [listed.id]
     await pipeline.runner.wait_idle()
@@ -97,6 +108,7 @@ async def test_resume_fails_a_job_its_comic_does_not_list_instead_of_running_it(
 @pytest.mark.parametrize("refused", ["comic", "job"])
 async def test_a_wizard_start_refused_by_storage_leaves_neither_comic_nor_job(tmp_path: Path, refused: str) -> None:
     from app.models.api import GenerateScenesRequest
+
     backend = RefusingBackend(tmp_path)
     pipeline = await pipeline_on(backend)
     backend.refuse_comics, backend.refuse_jobs = refused == "comic", refused == "job"

@@ -39,6 +39,7 @@ async def test_a_cancelled_image_write_still_finishes_before_its_comic_is_delete
             started.set()
             await gate.wait()
             return await original(record, content)
+
         writes.append(asyncio.ensure_future(write()))
         return await asyncio.shield(writes[-1])
 
@@ -79,10 +80,12 @@ class GatedImages:
 
     def result(self) -> RenderedImage:
         if self.as_bytes:
-            return RenderedImage(data=tiny_png(), url=None, content_type="image/png", width=64, height=64,
-                                 model="gated")
-        return RenderedImage(data=None, url="https://fal.media/files/a.png", content_type="image/png", width=64,
-                             height=64, model="gated")
+            return RenderedImage(
+                data=tiny_png(), url=None, content_type="image/png", width=64, height=64, model="gated"
+            )
+        return RenderedImage(
+            data=None, url="https://fal.media/files/a.png", content_type="image/png", width=64, height=64, model="gated"
+        )
 
     async def render_character(self, **_: Any) -> RenderedImage:
         return self.result()
@@ -116,17 +119,37 @@ class GatedImages:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="test", text_provider="offline",
-                    image_provider="offline", api_keys=[], supabase_jwt_secret=None, max_concurrent_renders=4)
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="test",
+        text_provider="offline",
+        image_provider="offline",
+        api_keys=[],
+        supabase_jwt_secret=None,
+        max_concurrent_renders=4,
+    )
 
 
 async def a_comic(app: FastAPI, panels: int) -> Comic:
     cast = [Character(id="max", name="Max", description="a boy in a red cap")]
-    scene = Scene(scene_id="s1", title="The crossing", description="Max waits at the kerb.", dialogue=[],
-                  learning_point="look both ways")
-    comic = Comic(title="Safe Streets", topic="road safety", characters=cast, scenes=[scene],
-                  panels=[Panel(scene_id="s1", title=f"Panel {n}", description=f"Max at crossing {n}",
-                                characters=["Max"]) for n in range(panels)])
+    scene = Scene(
+        scene_id="s1",
+        title="The crossing",
+        description="Max waits at the kerb.",
+        dialogue=[],
+        learning_point="look both ways",
+    )
+    comic = Comic(
+        title="Safe Streets",
+        topic="road safety",
+        characters=cast,
+        scenes=[scene],
+        panels=[
+            Panel(scene_id="s1", title=f"Panel {n}", description=f"Max at crossing {n}", characters=["Max"])
+            for n in range(panels)
+        ],
+    )
     return await services(app).data.create_comic(comic)
 
 
@@ -151,8 +174,10 @@ def statuses(comic: Comic) -> list[str]:
 
 # -- render-all: bounded and coalesced ---------------------------------------------------------------
 
+
 async def test_render_all_keeps_the_limit_in_flight_and_writes_the_comic_less_than_once_a_panel(
-        client: httpx.AsyncClient, app: FastAPI) -> None:
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     panels, limit = 60, services(app).settings.max_concurrent_renders
     comic = await a_comic(app, panels)
     services(app).pipeline.images = GatedImages(wave=limit)
@@ -172,8 +197,13 @@ async def test_render_all_keeps_the_limit_in_flight_and_writes_the_comic_less_th
 async def test_changes_queued_during_a_write_share_the_next_one(tmp_path: Path) -> None:
     data = DataManager(JsonBackend(tmp_path))
     await data.open()
-    comic = await data.create_comic(Comic(title="t", topic="t", panels=[
-        Panel(panel_id=f"p{n}", scene_id="s", title="t", description="d") for n in range(10)]))
+    comic = await data.create_comic(
+        Comic(
+            title="t",
+            topic="t",
+            panels=[Panel(panel_id=f"p{n}", scene_id="s", title="t", description="d") for n in range(10)],
+        )
+    )
     gate, writes = asyncio.Event(), ComicWrites(data)
     original, saved = data.backend.save_comic, []
 
@@ -188,6 +218,7 @@ async def test_changes_queued_during_a_write_share_the_next_one(tmp_path: Path) 
         def change(current: Comic) -> Comic:
             next(p for p in current.panels if p.panel_id == panel_id).status = "rendered"
             return current
+
         return change
 
     def refuse(current: Comic) -> Comic:
@@ -207,8 +238,10 @@ async def test_changes_queued_during_a_write_share_the_next_one(tmp_path: Path) 
 
 # -- nothing stays `rendering` ---------------------------------------------------------------------
 
+
 async def test_cancelling_render_all_puts_the_panels_in_flight_back_to_pending(
-        client: httpx.AsyncClient, app: FastAPI) -> None:
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     limit = services(app).settings.max_concurrent_renders
     comic = await a_comic(app, 12)
     images = GatedImages()
@@ -222,10 +255,10 @@ async def test_cancelling_render_all_puts_the_panels_in_flight_back_to_pending(
     assert (await client.get(f"{API}/jobs/{job_id}")).json()["status"] == "cancelled"
 
 
-@pytest.mark.parametrize("failure", [StorageError("storage failure (disk full)"),
-                                     Conflict("comic changed meanwhile")])
+@pytest.mark.parametrize("failure", [StorageError("storage failure (disk full)"), Conflict("comic changed meanwhile")])
 async def test_a_render_whose_result_cannot_be_saved_ends_failed_and_retryable(
-        client: httpx.AsyncClient, app: FastAPI, settings: Settings, failure: Exception) -> None:
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, failure: Exception
+) -> None:
     comic = await a_comic(app, 2)
     panel_id = comic.panels[0].panel_id
     services(app).pipeline.images = GatedImages()
@@ -243,14 +276,17 @@ async def test_a_render_whose_result_cannot_be_saved_ends_failed_and_retryable(
     assert (shown["status"], shown["retryable"]) == ("failed", True)
 
     # with storage working again, a render-all redraws it (nothing is stuck)
-    services(app).data.backend.save_comic = type(services(app).data.backend).save_comic.__get__(services(app).data.backend)
+    services(app).data.backend.save_comic = type(services(app).data.backend).save_comic.__get__(
+        services(app).data.backend
+    )
     assert (await client.post(f"{API}/projects/{comic.id}/panels/render")).status_code == 202
     await settle(app)
     assert statuses(await services(app).data.backend.get_comic(comic.id)) == ["rendered", "rendered"]
 
 
 async def test_an_unexpected_error_in_a_render_marks_its_panel_failed_and_retryable(
-        client: httpx.AsyncClient, app: FastAPI) -> None:
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     comic = await a_comic(app, 3)
 
     class Broken(GatedImages):
@@ -270,8 +306,10 @@ async def test_an_unexpected_error_in_a_render_marks_its_panel_failed_and_retrya
 
 # -- delete stops the renders and leaves nothing ---------------------------------------------------
 
+
 async def test_deleting_a_project_mid_render_all_leaves_no_image_of_it(
-        client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     comic = await a_comic(app, 12)
     images = GatedImages(as_bytes=True)
     services(app).pipeline.images = images
@@ -290,7 +328,8 @@ async def test_deleting_a_project_mid_render_all_leaves_no_image_of_it(
 
 
 async def test_deleting_a_project_stops_a_single_panel_render_in_flight(
-        client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     comic = await a_comic(app, 2)
     images = GatedImages(as_bytes=True)
     services(app).pipeline.images = images

@@ -35,8 +35,6 @@ class StallingImages(OfflineImageModel):
         return await super().render_panel(**kwargs)
 
 
-
-
 @asynccontextmanager
 async def restarted(settings: Settings) -> AsyncIterator[FastAPI]:
     """The service started again on the same DATA_DIR, once its resumed work has settled."""
@@ -52,8 +50,9 @@ async def test_generation_resumes_where_it_stopped(settings: Settings) -> None:
         stalling = StallingImages(budget=2)
         services(first).pipeline.images = stalling
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as client:
-            job_id = (await client.post(f"{API}/comics/scenes/generate",
-                                        json={"topic": "safety", "num_scenes": 5})).json()["job_id"]
+            job_id = (
+                await client.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "num_scenes": 5})
+            ).json()["job_id"]
             await services(first).runner.wait_idle()
             await client.post(f"{API}/comics/{job_id}/generate")
             await stalling.stalled.wait()
@@ -83,12 +82,23 @@ async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Se
     comic_job = await services(app).pipeline.start_scenes(GenerateScenesRequest(topic="kindness"))
     await services(app).runner.wait_idle()
     waiting = await data.get_job(comic_job.id)
-    interrupted = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running",
-                                            step="generating_scenes", progress=5, data={"num_scenes": 2}))
-    odd = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running",
-                                    step="scenes_ready"))
-    await data.update_comic(waiting.comic_id, lambda c: c.model_copy(  # as every start does: the comic lists them
-        update={"job_ids": [*c.job_ids, interrupted.id, odd.id]}))
+    interrupted = await data.create_job(
+        Job(
+            comic_id=waiting.comic_id,
+            topic="kindness",
+            status="running",
+            step="generating_scenes",
+            progress=5,
+            data={"num_scenes": 2},
+        )
+    )
+    odd = await data.create_job(Job(comic_id=waiting.comic_id, topic="kindness", status="running", step="scenes_ready"))
+    await data.update_comic(
+        waiting.comic_id,
+        lambda c: c.model_copy(  # as every start does: the comic lists them
+            update={"job_ids": [*c.job_ids, interrupted.id, odd.id]}
+        ),
+    )
     await services(app).runner.shutdown()
 
     async with restarted(settings) as again:
@@ -129,12 +139,18 @@ async def test_builder_work_interrupted_by_a_stop_resumes_or_ends_clearly(settin
     story = "".join([json.loads(line).get("story", "") async for line in lines])
     await builder.extract_characters(project.id)
     comic, _ = await builder.plan_panels(project.id)
-    render = await data.create_job(Job(comic_id=comic.id, kind="render_panels", topic="t", status="running",
-                                       step="rendering_panels", progress=10))
-    writing = await data.create_job(Job(comic_id=comic.id, kind="story", topic="t", status="running",
-                                        step="writing_story"))
-    await data.update_comic(comic.id, lambda c: c.model_copy(update={
-        "job_ids": [*c.job_ids, render.id, writing.id], "story_status": "streaming", "story": story[:40]}))
+    render = await data.create_job(
+        Job(comic_id=comic.id, kind="render_panels", topic="t", status="running", step="rendering_panels", progress=10)
+    )
+    writing = await data.create_job(
+        Job(comic_id=comic.id, kind="story", topic="t", status="running", step="writing_story")
+    )
+    await data.update_comic(
+        comic.id,
+        lambda c: c.model_copy(
+            update={"job_ids": [*c.job_ids, render.id, writing.id], "story_status": "streaming", "story": story[:40]}
+        ),
+    )
     await services(app).runner.shutdown()
 
     async with restarted(settings) as again:

@@ -22,8 +22,9 @@ async def scenes_awaiting_review(app: FastAPI) -> Job:
 
 async def interrupt(app: FastAPI, job: Job, *, step: str, data: dict[str, Any]) -> None:
     """Leave the job `running` at `step` with `data` as the previous version stored it, then stop."""
-    await services(app).data.update_job(job.id, lambda j: Job.model_validate(
-        {**j.model_dump(), "status": "running", "step": step, "data": data}))
+    await services(app).data.update_job(
+        job.id, lambda j: Job.model_validate({**j.model_dump(), "status": "running", "step": step, "data": data})
+    )
     await services(app).runner.shutdown()
 
 
@@ -31,8 +32,9 @@ def test_every_kind_of_job_has_a_way_to_resume(app: FastAPI) -> None:
     assert set(services(app).pipeline.resumer.by_kind) == set(get_args(JobKind))
 
 
-async def test_an_interrupted_refinement_is_redone_from_the_request_its_job_kept(settings: Settings,
-                                                                                  app: FastAPI) -> None:
+async def test_an_interrupted_refinement_is_redone_from_the_request_its_job_kept(
+    settings: Settings, app: FastAPI
+) -> None:
     job = await scenes_awaiting_review(app)
     before = await services(app).data.get_comic(job.comic_id)
     ask = {"feedback": "make it funnier", "scene_ids": [before.scenes[1].scene_id]}
@@ -56,8 +58,9 @@ async def test_a_refinement_whose_request_was_not_kept_fails_saying_so(settings:
     assert failed.error.code == "resume_failed" and "'refining_scenes'" in failed.error.message
 
 
-async def test_generation_resumes_at_its_step_and_runs_the_steps_after_it_in_order(settings: Settings,
-                                                                                    app: FastAPI) -> None:
+async def test_generation_resumes_at_its_step_and_runs_the_steps_after_it_in_order(
+    settings: Settings, app: FastAPI
+) -> None:
     job = await scenes_awaiting_review(app)
     await services(app).data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
     await interrupt(app, job, step="generating_panels", data={"num_scenes": 3})

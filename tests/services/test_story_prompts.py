@@ -12,8 +12,10 @@ from app.services.comics.catalog import default_cast
 from app.services.providers.offline_text import write_scenes, write_story
 
 API = "/api/v1"
-SENTENCES = ("A little fox who lives at the edge of the forest learns to cross the road safely with the help "
-             "of her friends, who show her how to stop, look and listen before every step. ")
+SENTENCES = (
+    "A little fox who lives at the edge of the forest learns to cross the road safely with the help "
+    "of her friends, who show her how to stop, look and listen before every step. "
+)
 PROMPTS = {
     "2000 characters of sentences": (SENTENCES * 20)[:2000],
     "one 2000-character word": "Safety" + "x" * 1994,
@@ -40,8 +42,7 @@ def test_the_offline_writer_writes_a_story_for_any_accepted_prompt(name: str) ->
 @pytest.mark.parametrize("name", list(PROMPTS))
 async def test_a_2000_character_prompt_gets_a_story_through_the_api(client: httpx.AsyncClient, name: str) -> None:
     project = (await client.post(f"{API}/projects", json={"title": "Long prompt"})).json()
-    async with client.stream("POST", f"{API}/projects/{project['id']}/story",
-                             json={"prompt": PROMPTS[name]}) as answer:
+    async with client.stream("POST", f"{API}/projects/{project['id']}/story", json={"prompt": PROMPTS[name]}) as answer:
         assert answer.status_code == 200
         lines = [json.loads(line) async for line in answer.aiter_lines() if line]
     assert lines[-1]["type"] == "done", lines[-1]

@@ -30,8 +30,9 @@ async def test_every_piece_is_wired_from_the_settings(settings: Settings) -> Non
         assert isinstance(heard, Comic) and heard.title == "Heard"
 
 
-def test_the_cli_builds_its_services_through_the_composition_root(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_builds_its_services_through_the_composition_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     built: list[Services] = []
 
     @contextlib.asynccontextmanager
@@ -42,11 +43,11 @@ def test_the_cli_builds_its_services_through_the_composition_root(tmp_path: Path
 
     monkeypatch.setattr(app.cli, "build_services", recording)
     monkeypatch.setenv("MAX_ACTIVE_JOBS_PER_OWNER", "5")
-    code, out, err = run_cli("--data-dir", str(tmp_path / "data"), "make", "road safety", "--num-scenes", "1",
-                             "--out", str(tmp_path / "out"))
+    code, out, err = run_cli(
+        "--data-dir", str(tmp_path / "data"), "make", "road safety", "--num-scenes", "1", "--out", str(tmp_path / "out")
+    )
     assert code == 0, err
     [services] = built
     assert services.pipeline.quota.limit == 5  # the make command's pipeline has the per-owner limit now
     assert services.builder.quota is services.pipeline.quota
     assert "comic " in out
-

@@ -75,6 +75,7 @@ async def test_concurrent_updates_lose_nothing(data: DataManager) -> None:
         def mutate(c: Comic) -> Comic:
             c.panels.append(Panel(scene_id=f"s{n}", title=f"p{n}", description="d"))
             return c
+
         return mutate
 
     await asyncio.gather(*(data.update_comic(comic.id, add_panel(n)) for n in range(40)))
@@ -187,10 +188,13 @@ async def test_cleanup_removes_old_temp_and_orphans_only(data: DataManager) -> N
     fresh_temp = await data.store_image(PNG, kind="temp")
     old_temp = await data.store_image(PNG, kind="temp")
     # what a crash between a comic's delete and its images' leaves (a store naming a missing comic is refused)
-    orphan = await data.backend.put_image(ImageRecord(kind="panel", comic_id="deleted-comic",
-                                                      content_type="image/png"), PNG)
-    await data.backend.put_image((await data.get_image(old_temp.id)).model_copy(
-        update={"created_at": old_temp.created_at - timedelta(days=2)}), None)
+    orphan = await data.backend.put_image(
+        ImageRecord(kind="panel", comic_id="deleted-comic", content_type="image/png"), PNG
+    )
+    await data.backend.put_image(
+        (await data.get_image(old_temp.id)).model_copy(update={"created_at": old_temp.created_at - timedelta(days=2)}),
+        None,
+    )
 
     dry = await data.cleanup(older_than=timedelta(hours=24), dry_run=True)
     assert (dry.temp_images, dry.orphan_images) == ([old_temp.id], [orphan.id])
@@ -212,14 +216,21 @@ async def test_stored_answers_round_trip_are_replaced_and_expire(data: DataManag
 
     key, old_key = "a" * 64, "b" * 64
     assert await data.get_answer(key) is None
-    answer = StoredAnswer(key=key, owner_id="ann", fingerprint="f1", status_code=202,
-                          headers={"content-type": "application/json", "location": "/x"}, body='{"job_id": "é"}')
+    answer = StoredAnswer(
+        key=key,
+        owner_id="ann",
+        fingerprint="f1",
+        status_code=202,
+        headers={"content-type": "application/json", "location": "/x"},
+        body='{"job_id": "é"}',
+    )
     await data.put_answer(answer)
     assert await data.get_answer(key) == answer
     await data.put_answer(answer.model_copy(update={"body": "{}"}))
     assert (await data.get_answer(key)).body == "{}"
-    stale = StoredAnswer(key=old_key, fingerprint="f2", status_code=201, body="{}",
-                         created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    stale = StoredAnswer(
+        key=old_key, fingerprint="f2", status_code=201, body="{}", created_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     await data.put_answer(stale)
     assert await data.get_answer(old_key) is None  # older than a day: not replayed
     report = await data.cleanup(older_than=timedelta(hours=24), dry_run=True)

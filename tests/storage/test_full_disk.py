@@ -119,8 +119,9 @@ async def test_an_image_whose_record_is_refused_leaves_no_file(tmp_path: Path, m
     await data.close()
 
 
-async def test_a_final_job_is_written_even_when_the_active_list_cannot_shrink(tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_final_job_is_written_even_when_the_active_list_cannot_shrink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = await opened(tmp_path)
     job = await data.create_job(Job(comic_id="c", topic="road safety", status="running"))
     backend = data.backend

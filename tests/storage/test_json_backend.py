@@ -35,7 +35,9 @@ async def test_layout_of_spec(tmp_path: Path) -> None:
     assert image.id in json.loads((tmp_path / "images" / "metadata.json").read_text())["images"]
 
 
-async def test_a_failed_write_leaves_the_old_version_and_no_debris(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_write_leaves_the_old_version_and_no_debris(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = await opened(tmp_path)
     job = await data.create_job(Job(comic_id="c", topic="t", progress=10))
     before = tree_digest(tmp_path / "jobs")
@@ -125,8 +127,9 @@ async def test_recording_an_image_does_not_rewrite_the_index(tmp_path: Path) -> 
 async def test_an_image_record_cannot_point_outside_the_store(tmp_path: Path) -> None:
     data = await opened(tmp_path)
     image = await data.store_image(b"a", kind="panel")
-    await data.backend.put_image((await data.get_image(image.id)).model_copy(
-        update={"local_path": "../../../etc/passwd"}), None)
+    await data.backend.put_image(
+        (await data.get_image(image.id)).model_copy(update={"local_path": "../../../etc/passwd"}), None
+    )
     with pytest.raises(StorageError):
         await data.image_content(image.id)
 
@@ -152,8 +155,9 @@ async def test_the_index_snapshot_is_one_json_document_one_record_per_line(tmp_p
     await data.close()
 
 
-async def test_polling_a_job_reads_no_file_and_never_sees_an_old_version(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_polling_a_job_reads_no_file_and_never_sees_an_old_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = DataManager(JsonBackend(tmp_path))
     await data.open()
     comic = await data.create_comic(Comic(title="t", topic="t"))

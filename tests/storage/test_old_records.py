@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.models.schemas import (Comic, Job, JobUsage, RenderPanelsPayload, SceneRefinement, StoryPayload,
-                                WizardPayload)
+from app.models.schemas import Comic, Job, JobUsage, RenderPanelsPayload, SceneRefinement, StoryPayload, WizardPayload
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
 from app.storage.rows import comic_from_rows, comic_rows, job_from_row, job_row
@@ -27,42 +26,97 @@ COMIC_ID = "01a20772-ec0a-700c-a8db-367b4635e1b8"
 def old_comic(**changes: Any) -> dict[str, Any]:
     """A comic as the previous version stored it: its wizard job in both `job_id` and `job_ids`."""
     comic = {
-        "id": COMIC_ID, "owner_id": None, "version": 13, "created_at": "2026-11-23T08:08:21.770302Z",
-        "updated_at": "2026-11-23T08:08:22.489051Z", "title": "Adventures in Road Safety", "topic": "road safety",
-        "age_group": "5-12", "style": "cartoon", "status": "completed", "job_id": WIZARD_JOB, "job_ids": [WIZARD_JOB],
-        "prompt": None, "story": "", "story_status": "idle", "story_error": None,
-        "scenes": [{"scene_id": "scene-1", "title": "A Day About Road Safety",
-                    "description": "Max and Bolt meet on the street. Today is all about road safety.",
-                    "dialogue": [{"speaker": "Max", "text": "Today we learn about road safety!"}],
-                    "learning_point": "Learning about road safety helps us every day.",
-                    "visual_elements": ["friends waving", "sunny sky"], "setting": "street", "revision": 0}],
+        "id": COMIC_ID,
+        "owner_id": None,
+        "version": 13,
+        "created_at": "2026-11-23T08:08:21.770302Z",
+        "updated_at": "2026-11-23T08:08:22.489051Z",
+        "title": "Adventures in Road Safety",
+        "topic": "road safety",
+        "age_group": "5-12",
+        "style": "cartoon",
+        "status": "completed",
+        "job_id": WIZARD_JOB,
+        "job_ids": [WIZARD_JOB],
+        "prompt": None,
+        "story": "",
+        "story_status": "idle",
+        "story_error": None,
+        "scenes": [
+            {
+                "scene_id": "scene-1",
+                "title": "A Day About Road Safety",
+                "description": "Max and Bolt meet on the street. Today is all about road safety.",
+                "dialogue": [{"speaker": "Max", "text": "Today we learn about road safety!"}],
+                "learning_point": "Learning about road safety helps us every day.",
+                "visual_elements": ["friends waving", "sunny sky"],
+                "setting": "street",
+                "revision": 0,
+            }
+        ],
         "written_scenes": [],
-        "characters": [{"id": "max", "name": "Max", "description": "An energetic boy with a red cap.",
-                        "character_type": "humanoid", "visual_tags": ["boy", "red cap"], "age_group": "3-12",
-                        "color_palette": ["#E53935"], "brief": None, "era": None, "visual_form": None,
-                        "distinctive_markers": [], "demeanor": "energetic and eager", "role": "protagonist",
-                        "image_url": "/api/v1/images/01a20772-ec3b-722a-853d-205e6a1f80d8",
-                        "image_id": "01a20772-ec3b-722a-853d-205e6a1f80d8", "reference_url": None,
-                        "image_history": []}],
-        "panels": [{"panel_id": "01a20772-ec18-7277-86e3-857cdce207b5", "scene_id": "scene-1",
-                    "title": "A Day About Road Safety", "description": "Max and Bolt meet on the street.",
-                    "characters": ["Max"],
-                    "dialogue": [{"speaker": "Max", "text": "Today we learn about road safety!"}],
-                    "narration": "Max and Bolt meet on the street.",
-                    "image_url": "/api/v1/images/01a20772-ee21-7343-8783-db2ad3508998",
-                    "image_path": "images/panels/01a20772-ee21-7343-8783-db2ad3508998.png",
-                    "image_id": "01a20772-ee21-7343-8783-db2ad3508998",
-                    "art_url": "/api/v1/images/01a20772-ec88-70a6-8cb8-0ea97d818c7c",
-                    "art_id": "01a20772-ec88-70a6-8cb8-0ea97d818c7c", "status": "rendered", "error": None,
-                    "retryable": False, "stale": False, "image_history": []}],
+        "characters": [
+            {
+                "id": "max",
+                "name": "Max",
+                "description": "An energetic boy with a red cap.",
+                "character_type": "humanoid",
+                "visual_tags": ["boy", "red cap"],
+                "age_group": "3-12",
+                "color_palette": ["#E53935"],
+                "brief": None,
+                "era": None,
+                "visual_form": None,
+                "distinctive_markers": [],
+                "demeanor": "energetic and eager",
+                "role": "protagonist",
+                "image_url": "/api/v1/images/01a20772-ec3b-722a-853d-205e6a1f80d8",
+                "image_id": "01a20772-ec3b-722a-853d-205e6a1f80d8",
+                "reference_url": None,
+                "image_history": [],
+            }
+        ],
+        "panels": [
+            {
+                "panel_id": "01a20772-ec18-7277-86e3-857cdce207b5",
+                "scene_id": "scene-1",
+                "title": "A Day About Road Safety",
+                "description": "Max and Bolt meet on the street.",
+                "characters": ["Max"],
+                "dialogue": [{"speaker": "Max", "text": "Today we learn about road safety!"}],
+                "narration": "Max and Bolt meet on the street.",
+                "image_url": "/api/v1/images/01a20772-ee21-7343-8783-db2ad3508998",
+                "image_path": "images/panels/01a20772-ee21-7343-8783-db2ad3508998.png",
+                "image_id": "01a20772-ee21-7343-8783-db2ad3508998",
+                "art_url": "/api/v1/images/01a20772-ec88-70a6-8cb8-0ea97d818c7c",
+                "art_id": "01a20772-ec88-70a6-8cb8-0ea97d818c7c",
+                "status": "rendered",
+                "error": None,
+                "retryable": False,
+                "stale": False,
+                "image_history": [],
+            }
+        ],
     }
     return {**comic, **changes}
 
 
 def old_job(job_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": job_id, "owner_id": None, "version": 18, "created_at": "2026-11-23T08:08:21.770360Z",
-            "updated_at": "2026-11-23T08:08:22.490089Z", "comic_id": COMIC_ID, "kind": kind, "topic": "road safety",
-            "status": "completed", "step": "done", "progress": 100, "error": None, "data": data}
+    return {
+        "id": job_id,
+        "owner_id": None,
+        "version": 18,
+        "created_at": "2026-11-23T08:08:21.770360Z",
+        "updated_at": "2026-11-23T08:08:22.490089Z",
+        "comic_id": COMIC_ID,
+        "kind": kind,
+        "topic": "road safety",
+        "status": "completed",
+        "step": "done",
+        "progress": 100,
+        "error": None,
+        "data": data,
+    }
 
 
 async def opened_with(root: Path, comic: dict[str, Any], jobs: list[dict[str, Any]]) -> DataManager:
@@ -114,9 +168,12 @@ def test_an_old_supabase_comic_row_loads_with_its_job_id_among_job_ids() -> None
 
 
 OLD_PAYLOADS = {  # a job's `data` as the previous version wrote it, by kind
-    "wizard": {"num_scenes": 4, "character_ids": ["max", "luna"],
-               "refine": {"feedback": "make it funnier", "scene_ids": ["scene-2"]},
-               "usage": {"tokens": 42, "text_calls": 3, "image_calls": 9}},
+    "wizard": {
+        "num_scenes": 4,
+        "character_ids": ["max", "luna"],
+        "refine": {"feedback": "make it funnier", "scene_ids": ["scene-2"]},
+        "usage": {"tokens": 42, "text_calls": 3, "image_calls": 9},
+    },
     "render_panels": {"usage": {"tokens": 0, "text_calls": 0, "image_calls": 12}},
     "story": {},
 }
@@ -124,8 +181,11 @@ OLD_PAYLOADS = {  # a job's `data` as the previous version wrote it, by kind
 
 async def test_old_jobs_load_with_a_typed_payload_and_are_written_back_as_they_were(tmp_path: Path) -> None:
     ids = {"wizard": WIZARD_JOB, "render_panels": RENDER_JOB, "story": STORY_JOB}
-    data = await opened_with(tmp_path, old_comic(job_ids=list(ids.values())),
-                             [old_job(ids[kind], kind, payload) for kind, payload in OLD_PAYLOADS.items()])
+    data = await opened_with(
+        tmp_path,
+        old_comic(job_ids=list(ids.values())),
+        [old_job(ids[kind], kind, payload) for kind, payload in OLD_PAYLOADS.items()],
+    )
     wizard = (await data.get_job(WIZARD_JOB)).payload(WizardPayload)
     assert wizard.num_scenes == 4 and wizard.character_ids == ["max", "luna"]
     assert wizard.refine == SceneRefinement(feedback="make it funnier", scene_ids=["scene-2"])

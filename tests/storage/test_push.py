@@ -39,13 +39,16 @@ def counts(dsn: str) -> dict[str, int]:
 
 def writes(fake: FakeSupabase) -> list[tuple[str, str]]:
     """Requests that can change something (fable_get_comics is a read, but rpc with arguments is a POST)."""
-    return [(m, p) for m, p in fake.requests
-            if m in ("POST", "PATCH", "DELETE", "PUT") and p != "/rest/v1/rpc/fable_get_comics"]
+    return [
+        (m, p)
+        for m, p in fake.requests
+        if m in ("POST", "PATCH", "DELETE", "PUT") and p != "/rest/v1/rpc/fable_get_comics"
+    ]
 
 
-async def test_everything_arrives_and_a_second_run_sends_nothing(client: httpx.AsyncClient, app: FastAPI,
-                                                                 backend: SupabaseBackend, fake: FakeSupabase,
-                                                                 database: str) -> None:
+async def test_everything_arrives_and_a_second_run_sends_nothing(
+    client: httpx.AsyncClient, app: FastAPI, backend: SupabaseBackend, fake: FakeSupabase, database: str
+) -> None:
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     local_files = {img.local_path: await local.read_image_bytes(img.id) for img in await local.backend.list_images()}
@@ -71,8 +74,9 @@ async def test_everything_arrives_and_a_second_run_sends_nothing(client: httpx.A
     assert writes(fake) == []  # only the read-backs
 
 
-async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncClient, app: FastAPI,
-                                                           backend: SupabaseBackend, database: str) -> None:
+async def test_an_interrupted_push_finishes_when_run_again(
+    client: httpx.AsyncClient, app: FastAPI, backend: SupabaseBackend, database: str
+) -> None:
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     batches = 0
@@ -82,6 +86,7 @@ async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncCl
         batches += done > 0
         if batches == 4:
             raise KeyboardInterrupt  # Ctrl-C half-way through
+
     with pytest.raises(KeyboardInterrupt):
         await SupabasePush(local, backend, batch_size=4, progress=stop_after_four).run()
     partial = counts(database)
@@ -92,19 +97,24 @@ async def test_an_interrupted_push_finishes_when_run_again(client: httpx.AsyncCl
     assert sum(again.unchanged.values()) == sum(partial.values())  # what had arrived was not sent twice
 
 
-async def test_a_refused_row_is_reported_and_the_rest_go_on(client: httpx.AsyncClient, app: FastAPI,
-                                                            backend: SupabaseBackend, database: str) -> None:
+async def test_a_refused_row_is_reported_and_the_rest_go_on(
+    client: httpx.AsyncClient, app: FastAPI, backend: SupabaseBackend, database: str
+) -> None:
     local = await three_comics(client, app)
     bundle = await local.export_all_data()
     doomed = bundle["tables"]["panels"][1]
     with psycopg.connect(database, autocommit=True) as conn:
-        conn.execute("alter table public.panels add constraint not_this_one check (id <> %s::uuid)"
-                     .replace("%s", f"'{doomed['id']}'"))
+        conn.execute(
+            "alter table public.panels add constraint not_this_one check (id <> %s::uuid)".replace(
+                "%s", f"'{doomed['id']}'"
+            )
+        )
     report = await SupabasePush(local, backend, batch_size=50).run()
     panel_images = [r["id"] for r in bundle["tables"]["images"] if r["panel_id"] == doomed["id"]]
     assert len(panel_images) == 2  # its art and its lettered image
     assert sorted((r.table, r.row_id) for r in report.refused) == sorted(
-        [("panels", doomed["id"]), *(("images", image_id) for image_id in panel_images)])
+        [("panels", doomed["id"]), *(("images", image_id) for image_id in panel_images)]
+    )
     assert "not_this_one" in report.refused[0].reason
     assert all(r.reason == f"its panels row {doomed['id']} was refused" for r in report.refused[1:])
     expected = {t: len(bundle["tables"][t]) for t in TABLES}
@@ -116,19 +126,41 @@ async def test_a_refused_row_is_reported_and_the_rest_go_on(client: httpx.AsyncC
 def test_the_cli_pushes_to_a_project_over_https(tmp_path: Path, database: str) -> None:
     """As a user runs it: make a comic, push-supabase --dry-run, push, push again, against a socket."""
     from tests.fakes.supabase_project import apply_migrations
+
     apply_migrations(database)
     port = free_port()
     certs = tmp_path / "certs"
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "SUPABASE_URL": f"https://127.0.0.1:{port}",
-           "SUPABASE_KEY": KEY, "SSL_CERT_FILE": str(certs / "ca.pem"), "TEXT_PROVIDER": "offline",
-           "IMAGE_PROVIDER": "offline", "OPENAI_API_KEY": "", "FAL_KEY": "", "ENV": "development"}
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),
+        "SUPABASE_URL": f"https://127.0.0.1:{port}",
+        "SUPABASE_KEY": KEY,
+        "SSL_CERT_FILE": str(certs / "ca.pem"),
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "OPENAI_API_KEY": "",
+        "FAL_KEY": "",
+        "ENV": "development",
+    }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+
     assert cli("make", "teaching kids about safety", "--num-scenes", "3").returncode == 0
-    server = ["-m", "tests.fakes.server", "--port", str(port), "--cert-dir", str(certs),
-              "--supabase-dsn", database, "--supabase-key", KEY]
+    server = [
+        "-m",
+        "tests.fakes.server",
+        "--port",
+        str(port),
+        "--cert-dir",
+        str(certs),
+        "--supabase-dsn",
+        database,
+        "--supabase-key",
+        KEY,
+    ]
     with running(server, env={}, ready=f"https://127.0.0.1:{port}/_calls", verify=False, log=tmp_path / "fake.log"):
         dry = cli("push-supabase", "--dry-run")
         assert dry.returncode == 0, dry.stderr

@@ -27,10 +27,17 @@ TABLES = [m.__table__.name for m in TABLE_MODELS]
 
 def test_the_checked_in_migration_is_what_the_models_generate() -> None:
     assert len(MIGRATIONS) == 1, "one migration holds the whole schema"
-    assert MIGRATIONS[0].read_text("utf-8") == render_schema("comic-images"), \
+    assert MIGRATIONS[0].read_text("utf-8") == render_schema("comic-images"), (
         "supabase/migrations is stale: run `python -m app.cli schema > supabase/migrations/<file>.sql`"
-    printed = subprocess.run([sys.executable, "-m", "app.cli", "schema"], capture_output=True, text=True, cwd=ROOT,
-                             env={"PATH": "/usr/bin:/bin", "SUPABASE_BUCKET": "comic-images"}, timeout=60)
+    )
+    printed = subprocess.run(
+        [sys.executable, "-m", "app.cli", "schema"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "SUPABASE_BUCKET": "comic-images"},
+        timeout=60,
+    )
     assert printed.returncode == 0 and printed.stdout == MIGRATIONS[0].read_text("utf-8")
 
 
@@ -39,31 +46,51 @@ def test_the_migration_applies_twice_to_an_empty_database(database: str) -> None
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute(sql)
         conn.execute(sql)  # idempotent: a second run changes nothing and fails on nothing
-        secured = dict(conn.execute("select relname, relrowsecurity from pg_class where relnamespace = "
-                                    "'public'::regnamespace and relkind = 'r'").fetchall())
-        cascades = conn.execute("select conrelid::regclass::text, confrelid::regclass::text, confdeltype "
-                                "from pg_constraint where contype = 'f' order by 1, 2").fetchall()
-        types = dict(conn.execute("select table_name || '.' || column_name, data_type from "
-                                  "information_schema.columns where table_schema = 'public'").fetchall())
-        defaults = conn.execute("select column_default from information_schema.columns where table_schema = "
-                                "'public' and column_name = 'id'").fetchall()
+        secured = dict(
+            conn.execute(
+                "select relname, relrowsecurity from pg_class where relnamespace = "
+                "'public'::regnamespace and relkind = 'r'"
+            ).fetchall()
+        )
+        cascades = conn.execute(
+            "select conrelid::regclass::text, confrelid::regclass::text, confdeltype "
+            "from pg_constraint where contype = 'f' order by 1, 2"
+        ).fetchall()
+        types = dict(
+            conn.execute(
+                "select table_name || '.' || column_name, data_type from "
+                "information_schema.columns where table_schema = 'public'"
+            ).fetchall()
+        )
+        defaults = conn.execute(
+            "select column_default from information_schema.columns where table_schema = 'public' and column_name = 'id'"
+        ).fetchall()
         bucket = conn.execute("select public from storage.buckets where id = 'comic-images'").fetchone()
         policies = {row[0] for row in conn.execute("select tablename from pg_policies where schemaname = 'public'")}
     every = TABLES + [m.__table__.name for m in SERVICE_MODELS]  # the service's idempotency_keys too
     assert secured == {table: True for table in every}
     assert policies == set(every)
     assert {(child, parent) for child, parent, _ in cascades} == {
-        ("jobs", "comics"), ("scenes", "comics"), ("characters", "comics"), ("panels", "comics"),
-        ("images", "comics"), ("images", "panels")}
+        ("jobs", "comics"),
+        ("scenes", "comics"),
+        ("characters", "comics"),
+        ("panels", "comics"),
+        ("images", "comics"),
+        ("images", "panels"),
+    }
     assert {kind for _, _, kind in cascades} == {"c"}  # on delete cascade, every one
     assert (types["scenes.dialogue"], types["scenes.visual_elements"], types["comics.created_at"]) == (
-        "jsonb", "ARRAY", "timestamp with time zone")
+        "jsonb",
+        "ARRAY",
+        "timestamp with time zone",
+    )
     assert all(default == "gen_random_uuid()" for (default,) in defaults) and len(defaults) == len(TABLES)
     assert bucket == (True,)
 
 
-async def test_every_export_bundle_loads_with_its_constraints_holding(database: str, client: httpx.AsyncClient,
-                                                                      app: FastAPI, settings: Settings) -> None:
+async def test_every_export_bundle_loads_with_its_constraints_holding(
+    database: str, client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     _, first = await finished_comic(client, app, num_scenes=3)
     await finished_comic(client, app, num_scenes=2, topic="being kind to friends")
     project = (await client.post("/api/v1/projects", json={"prompt": "brushing teeth"})).json()
@@ -89,8 +116,9 @@ async def test_every_export_bundle_loads_with_its_constraints_holding(database: 
                 conn.execute(sql, (rows,))
             counts = {t: conn.execute(f"select count(*) from public.{t}").fetchone()[0] for t in TABLES}
             assert counts == {t: len(bundle["tables"][t]) for t in TABLES}
-            loaded = conn.execute("select visual_elements, dialogue from public.scenes order by position "
-                                  "limit 1").fetchone()
+            loaded = conn.execute(
+                "select visual_elements, dialogue from public.scenes order by position limit 1"
+            ).fetchone()
             assert isinstance(loaded[0], list) and isinstance(loaded[1], list)
             comic_id = bundle["tables"]["comics"][0]["id"]
             conn.execute("delete from public.comics where id = %s", (comic_id,))
@@ -104,8 +132,10 @@ def test_an_owner_sees_only_their_own_comics_through_row_level_security(database
     with psycopg.connect(database) as conn:
         conn.execute(MIGRATIONS[0].read_text("utf-8"))
         for owner in (alice, bob):
-            conn.execute("insert into public.comics (owner_id, title, status) values (%s, %s, 'draft')",
-                         (owner, f"comic of {owner[:1]}"))
+            conn.execute(
+                "insert into public.comics (owner_id, title, status) values (%s, %s, 'draft')",
+                (owner, f"comic of {owner[:1]}"),
+            )
         conn.execute("set role authenticated")
         conn.execute("select set_config('request.jwt.claim.sub', %s, true)", (alice,))
         seen = conn.execute("select title from public.comics").fetchall()

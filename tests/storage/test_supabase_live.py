@@ -22,8 +22,9 @@ async def test_a_round_trip_through_a_real_project() -> None:
     assert URL and KEY
     data = DataManager(SupabaseBackend(URL, KEY, os.environ.get("SUPABASE_BUCKET", "comic-images")))
     await data.open()
-    comic = await data.create_comic(Comic(title="live test", topic="safety",
-                                          panels=[Panel(scene_id="s1", title="p", description="d")]))
+    comic = await data.create_comic(
+        Comic(title="live test", topic="safety", panels=[Panel(scene_id="s1", title="p", description="d")])
+    )
     try:
         job = await data.create_job(Job(comic_id=comic.id, topic="safety"))
         await data.update_job(job.id, lambda j: j.model_copy(update={"progress": 50}))

@@ -57,18 +57,26 @@ def noise_png(width: int, height: int) -> bytes:
     import random
 
     from PIL import Image
+
     buffer = io.BytesIO()
     Image.frombytes("RGB", (width, height), random.Random(7).randbytes(width * height * 3)).save(buffer, "PNG")
     return buffer.getvalue()
 
 
 def hero(name: str = "Max", reference_url: str | None = None) -> Character:
-    return Character(id=f"char-{name.lower()}", name=name, description=f"{name}, a brave kid",
-                     visual_tags=["red cap"], color_palette=["red"], reference_url=reference_url)
+    return Character(
+        id=f"char-{name.lower()}",
+        name=name,
+        description=f"{name}, a brave kid",
+        visual_tags=["red cap"],
+        color_palette=["red"],
+        reference_url=reference_url,
+    )
 
 
-async def test_a_character_sheet_goes_through_submit_status_and_result(fal_settings: Settings, sleeps: Sleeps,
-                                                                       fake: FakeFal, vendor: respx.MockRouter) -> None:
+async def test_a_character_sheet_goes_through_submit_status_and_result(
+    fal_settings: Settings, sleeps: Sleeps, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     artist = model(fal_settings, sleeps)
     image = await artist.render_character(character=hero(), style="cartoon")
     await artist.close()
@@ -89,8 +97,11 @@ async def test_a_character_sheet_goes_through_submit_status_and_result(fal_setti
         ("GET", "https://v3.fal.media/files/req-1.png"),
     ]
     assert image.data == png(64, 48, 1) and (image.width, image.height) == (64, 48)
-    assert (image.url, image.model, image.content_type) == ("https://v3.fal.media/files/req-1.png",
-                                                             "fal-ai/nano-banana", "image/png")
+    assert (image.url, image.model, image.content_type) == (
+        "https://v3.fal.media/files/req-1.png",
+        "fal-ai/nano-banana",
+        "image/png",
+    )
 
 
 async def test_the_queue_host_comes_from_settings(fal_settings: Settings, sleeps: Sleeps) -> None:
@@ -107,12 +118,16 @@ async def test_the_queue_host_comes_from_settings(fal_settings: Settings, sleeps
     assert FalClient(fal_settings).fal.client.QUEUE_URL_FORMAT == "https://queue.fal.run/"
 
 
-async def test_a_panel_with_cast_references_uses_the_edit_model(fal_settings: Settings, sleeps: Sleeps,
-                                                                fake: FakeFal, vendor: respx.MockRouter) -> None:
+async def test_a_panel_with_cast_references_uses_the_edit_model(
+    fal_settings: Settings, sleeps: Sleeps, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     artist = model(fal_settings, sleeps)
     panel = Panel(scene_id="scene-1", title="Crossing", description="A busy street", characters=["Max", "Zoe"])
-    cast = [hero("Max", "https://v3.fal.media/files/max.png"), hero("Zoe", "https://v3.fal.media/files/zoe.png"),
-            hero("Ann", "/api/v1/images/local-only")]
+    cast = [
+        hero("Max", "https://v3.fal.media/files/max.png"),
+        hero("Zoe", "https://v3.fal.media/files/zoe.png"),
+        hero("Ann", "/api/v1/images/local-only"),
+    ]
     await artist.render_panel(panel=panel, scene=None, cast=cast, style="cartoon")
     await artist.render_panel(panel=panel, scene=None, cast=[hero("Ann", "/api/v1/images/x")], style="cartoon")
     await artist.close()
@@ -126,13 +141,15 @@ async def test_a_panel_with_cast_references_uses_the_edit_model(fal_settings: Se
     assert ("GET", "https://queue.fal.run/fal-ai/nano-banana/requests/req-1") in fake.calls
 
 
-async def test_seedream_is_chosen_by_config_for_both_kinds(fal_settings: Settings, sleeps: Sleeps,
-                                                           fake: FakeFal, vendor: respx.MockRouter) -> None:
+async def test_seedream_is_chosen_by_config_for_both_kinds(
+    fal_settings: Settings, sleeps: Sleeps, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     artist = model(fal_settings.model_copy(update={"fal_image_model": "seedream-v4"}), sleeps)
     panel = Panel(scene_id="scene-1", title="Park", description="A park", characters=["Max"])
     await artist.render_character(character=hero(), style="cartoon")
-    await artist.render_panel(panel=panel, scene=None, cast=[hero("Max", "https://v3.fal.media/files/m.png")],
-                              style="cartoon")
+    await artist.render_panel(
+        panel=panel, scene=None, cast=[hero("Max", "https://v3.fal.media/files/m.png")], style="cartoon"
+    )
     await artist.close()
     sheet, edit = fake.submissions
     assert sheet.endpoint == "fal-ai/bytedance/seedream/v4/text-to-image"
@@ -142,8 +159,9 @@ async def test_seedream_is_chosen_by_config_for_both_kinds(fal_settings: Setting
     assert edit.arguments["num_images"] == 1 and edit.arguments["enable_safety_checker"] is True
 
 
-async def test_429_then_a_failing_result_are_retried_to_success(fal_settings: Settings, sleeps: Sleeps,
-                                                                fake: FakeFal, vendor: respx.MockRouter) -> None:
+async def test_429_then_a_failing_result_are_retried_to_success(
+    fal_settings: Settings, sleeps: Sleeps, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     script = iter([Outcome(submit_status=429), Outcome(result_status=503), None])
     fake.plan = lambda endpoint, arguments: next(script)
     artist = model(fal_settings, sleeps)
@@ -154,15 +172,32 @@ async def test_429_then_a_failing_result_are_retried_to_success(fal_settings: Se
     assert image.url == "https://v3.fal.media/files/req-3.png"
 
 
-@pytest.mark.parametrize(("outcome", "message", "code"), [
-    (Outcome(submit_status=401), "fal.ai rejected the key (401): check FAL_KEY", "provider_auth_failed"),
-    (Outcome(result_status=422, error_type="content_policy_violation"),
-     "fal.ai refused the picture under its content policy", "content_refused"),
-    (Outcome(submit_status=404), "fal.ai does not know this model (404): check FAL_IMAGE_MODEL", "provider_rejected"),
-])
-async def test_refusals_fail_at_once_without_the_vendor_body(fal_settings: Settings, sleeps: Sleeps, fake: FakeFal,
-                                                             vendor: respx.MockRouter, outcome: Outcome, message: str,
-                                                             code: str, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("outcome", "message", "code"),
+    [
+        (Outcome(submit_status=401), "fal.ai rejected the key (401): check FAL_KEY", "provider_auth_failed"),
+        (
+            Outcome(result_status=422, error_type="content_policy_violation"),
+            "fal.ai refused the picture under its content policy",
+            "content_refused",
+        ),
+        (
+            Outcome(submit_status=404),
+            "fal.ai does not know this model (404): check FAL_IMAGE_MODEL",
+            "provider_rejected",
+        ),
+    ],
+)
+async def test_refusals_fail_at_once_without_the_vendor_body(
+    fal_settings: Settings,
+    sleeps: Sleeps,
+    fake: FakeFal,
+    vendor: respx.MockRouter,
+    outcome: Outcome,
+    message: str,
+    code: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     fake.plan = lambda endpoint, arguments: outcome
     artist = model(fal_settings, sleeps)
     with pytest.raises(UpstreamError) as raised:
@@ -173,8 +208,9 @@ async def test_refusals_fail_at_once_without_the_vendor_body(fal_settings: Setti
     assert "xyzzy" not in caplog.text and KEY not in caplog.text
 
 
-async def test_a_call_that_never_finishes_times_out_and_is_cancelled(fal_settings: Settings, sleeps: Sleeps,
-                                                                     fake: FakeFal, vendor: respx.MockRouter) -> None:
+async def test_a_call_that_never_finishes_times_out_and_is_cancelled(
+    fal_settings: Settings, sleeps: Sleeps, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     fake.plan = lambda endpoint, arguments: Outcome(never_completes=True)
     artist = model(fal_settings.model_copy(update={"image_timeout_seconds": 0.3}), sleeps, attempts=2)
     with pytest.raises(UpstreamError) as raised:
@@ -189,23 +225,40 @@ def cdn(router: respx.MockRouter, host: str, response: httpx.Response) -> respx.
     return router.route(host=host).mock(return_value=response)
 
 
-@pytest.mark.parametrize(("url", "response", "reason"), [
-    ("https://evil.example/x.png", None, "evil.example, which is not in ALLOWED_IMAGE_HOSTS"),
-    ("http://v3.fal.media/x.png", None, "v3.fal.media, which is not in ALLOWED_IMAGE_HOSTS"),
-    ("https://v3.fal.media/big.png", httpx.Response(200, content=noise_png(64, 64), headers={"content-type": "image/png"}),
-     "over the 4096-byte limit"),
-    ("https://v3.fal.media/page.png", httpx.Response(200, text="<html>", headers={"content-type": "text/html"}),
-     "of type 'text/html'"),
-    ("https://v3.fal.media/moved.png", httpx.Response(302, headers={"location": "https://evil.example/x.png"}),
-     "redirects elsewhere"),
-    ("https://v3.fal.media/fake.png", httpx.Response(200, content=b"GIF89a" + b"\0" * 50,
-                                                     headers={"content-type": "image/png"}), "not a readable image"),
-])
-async def test_a_download_that_is_not_a_safe_image_is_refused(fal_settings: Settings, url: str,
-                                                              response: httpx.Response | None, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "response", "reason"),
+    [
+        ("https://evil.example/x.png", None, "evil.example, which is not in ALLOWED_IMAGE_HOSTS"),
+        ("http://v3.fal.media/x.png", None, "v3.fal.media, which is not in ALLOWED_IMAGE_HOSTS"),
+        (
+            "https://v3.fal.media/big.png",
+            httpx.Response(200, content=noise_png(64, 64), headers={"content-type": "image/png"}),
+            "over the 4096-byte limit",
+        ),
+        (
+            "https://v3.fal.media/page.png",
+            httpx.Response(200, text="<html>", headers={"content-type": "text/html"}),
+            "of type 'text/html'",
+        ),
+        (
+            "https://v3.fal.media/moved.png",
+            httpx.Response(302, headers={"location": "https://evil.example/x.png"}),
+            "redirects elsewhere",
+        ),
+        (
+            "https://v3.fal.media/fake.png",
+            httpx.Response(200, content=b"GIF89a" + b"\0" * 50, headers={"content-type": "image/png"}),
+            "not a readable image",
+        ),
+    ],
+)
+async def test_a_download_that_is_not_a_safe_image_is_refused(
+    fal_settings: Settings, url: str, response: httpx.Response | None, reason: str
+) -> None:
     with respx.mock(assert_all_called=False) as router:
-        evil = router.route(host="evil.example").mock(return_value=httpx.Response(200, content=png(8, 8, 1),
-                                                                                   headers={"content-type": "image/png"}))
+        evil = router.route(host="evil.example").mock(
+            return_value=httpx.Response(200, content=png(8, 8, 1), headers={"content-type": "image/png"})
+        )
         if response is not None:
             router.get(url).mock(return_value=response)
         fetcher = ImageFetcher(fal_settings.allowed_image_hosts, max_bytes=fal_settings.max_image_bytes)
@@ -226,7 +279,8 @@ async def test_an_oversized_stream_without_a_length_is_cut_off(fal_settings: Set
 
     with respx.mock() as router:
         router.get("https://v3.fal.media/endless.png").mock(
-            return_value=httpx.Response(200, content=chunks(), headers={"content-type": "image/png"}))
+            return_value=httpx.Response(200, content=chunks(), headers={"content-type": "image/png"})
+        )
         fetcher = ImageFetcher(["*.fal.media"], max_bytes=4096)
         with pytest.raises(Exception, match="over the 4096-byte limit"):
             await fetcher.fetch("https://v3.fal.media/endless.png")
@@ -234,17 +288,28 @@ async def test_an_oversized_stream_without_a_length_is_cut_off(fal_settings: Set
     assert len(sent) < 10  # it stopped reading at the cap, not at the end
 
 
-@pytest.mark.parametrize(("url", "allowed"), [
-    ("https://fal.media/a.png", True), ("https://v3.fal.media/a.png", True), ("https://V3.FAL.MEDIA/a.png", True),
-    ("https://fal.media.evil.com/a.png", False), ("https://evilfal.media/a.png", False),
-    ("https://user@v3.fal.media/a.png", False), ("ftp://fal.media/a.png", False), ("http://v3.fal.media/a", False),
-    ("http://127.0.0.1:9000/a.png", True), ("http://127.0.0.1:9001/a.png", False), ("https://127.0.0.1/a.png", False),
-])
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://fal.media/a.png", True),
+        ("https://v3.fal.media/a.png", True),
+        ("https://V3.FAL.MEDIA/a.png", True),
+        ("https://fal.media.evil.com/a.png", False),
+        ("https://evilfal.media/a.png", False),
+        ("https://user@v3.fal.media/a.png", False),
+        ("ftp://fal.media/a.png", False),
+        ("http://v3.fal.media/a", False),
+        ("http://127.0.0.1:9000/a.png", True),
+        ("http://127.0.0.1:9001/a.png", False),
+        ("https://127.0.0.1/a.png", False),
+    ],
+)
 def test_host_patterns(url: str, allowed: bool) -> None:
     assert host_allowed(url, ["fal.media", "*.fal.media", "127.0.0.1:9000"]) is allowed
 
 
 # -- the wizard on fal.ai --------------------------------------------------------------------------
+
 
 @pytest.fixture
 async def fal_app(fal_settings: Settings, sleeps: Sleeps) -> AsyncIterator[FastAPI]:
@@ -263,7 +328,8 @@ async def http(fal_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_the_wizard_renders_on_fal_and_keeps_every_image_with_its_source(
-        http: httpx.AsyncClient, fal_app: FastAPI, fake: FakeFal, vendor: respx.MockRouter) -> None:
+    http: httpx.AsyncClient, fal_app: FastAPI, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     job_id, comic = await finished_comic(http, fal_app, num_scenes=3)
     cast, panels = comic["characters"], comic["panels"]
     assert all(p["status"] == "rendered" for p in panels) and len(panels) == 3
@@ -288,8 +354,9 @@ async def test_the_wizard_renders_on_fal_and_keeps_every_image_with_its_source(
     assert job.data.model_dump()["usage"]["image_calls"] == len(fake.submissions) == len(cast) + len(panels)
 
 
-async def test_one_failing_panel_leaves_the_others_rendered(http: httpx.AsyncClient, fal_app: FastAPI,
-                                                            fake: FakeFal, vendor: respx.MockRouter) -> None:
+async def test_one_failing_panel_leaves_the_others_rendered(
+    http: httpx.AsyncClient, fal_app: FastAPI, fake: FakeFal, vendor: respx.MockRouter
+) -> None:
     panels_seen: list[str] = []
 
     def plan(endpoint: str, arguments: dict[str, Any]) -> Outcome | None:
@@ -312,14 +379,19 @@ async def test_one_failing_panel_leaves_the_others_rendered(http: httpx.AsyncCli
 
 
 async def test_a_bad_key_fails_the_job_with_a_sentence_and_no_secret(
-        http: httpx.AsyncClient, fal_app: FastAPI, fake: FakeFal, vendor: respx.MockRouter,
-        caplog: pytest.LogCaptureFixture) -> None:
+    http: httpx.AsyncClient, fal_app: FastAPI, fake: FakeFal, vendor: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.plan = lambda endpoint, arguments: Outcome(submit_status=401)
-    job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "num_scenes": 2})).json()["job_id"]
+    job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "num_scenes": 2})).json()[
+        "job_id"
+    ]
     await services(fal_app).runner.wait_idle()
     assert (await http.post(f"{API}/comics/{job_id}/generate")).status_code == 202
     await services(fal_app).runner.wait_idle()
     status = (await http.get(f"{API}/jobs/{job_id}")).json()
     assert status["status"] == "failed"
-    assert status["error"] == {"code": "provider_auth_failed", "message": "fal.ai rejected the key (401): check FAL_KEY"}
+    assert status["error"] == {
+        "code": "provider_auth_failed",
+        "message": "fal.ai rejected the key (401): check FAL_KEY",
+    }
     assert KEY not in json.dumps(status) and KEY not in caplog.text and "xyzzy" not in caplog.text

@@ -82,9 +82,23 @@ async def test_an_address_named_exactly_is_fetched(local: Local) -> None:
     assert (image.width, image.height, local.hits) == (8, 8, 1)
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.7", "172.16.3.4", "192.168.1.1", "169.254.169.254",
-                                     "100.64.0.9", "0.0.0.0", "::1", "fe80::1", "fd00::5", "::ffff:127.0.0.1",
-                                     "224.0.0.1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.7",
+        "172.16.3.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.9",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fd00::5",
+        "::ffff:127.0.0.1",
+        "224.0.0.1",
+    ],
+)
 async def test_names_resolving_to_any_non_public_address_are_refused(address: str) -> None:
     network = GuardedNetwork(["*.fal.media", "fal.media"], resolver=resolving_to(address))
     with pytest.raises(AddressRefused):
@@ -107,8 +121,9 @@ async def test_only_the_public_addresses_of_a_name_are_used_and_the_socket_goes_
 
 
 async def test_address_entries_allow_only_that_address_and_port() -> None:
-    network = GuardedNetwork(["127.0.0.1:9000", "10.0.0.5", "localhost:7000", "*.internal"],
-                             resolver=resolving_to("127.0.0.1"))
+    network = GuardedNetwork(
+        ["127.0.0.1:9000", "10.0.0.5", "localhost:7000", "*.internal"], resolver=resolving_to("127.0.0.1")
+    )
     assert await network.vetted("127.0.0.1", 9000) == ["127.0.0.1"]
     assert await network.vetted("10.0.0.5", 1234) == ["10.0.0.5"]
     assert await network.vetted("localhost", 7000) == ["127.0.0.1"]

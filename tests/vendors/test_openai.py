@@ -24,28 +24,53 @@ KEY = "sk-test-not-a-real-key-1234"
 
 
 def completion(content: Any, tokens: int = 30) -> dict[str, Any]:
-    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "gpt-4o",
-            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                         "message": {"role": "assistant", "content": json.dumps(content), "refusal": None}}],
-            "usage": {"prompt_tokens": tokens // 2, "completion_tokens": tokens - tokens // 2, "total_tokens": tokens}}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": json.dumps(content), "refusal": None},
+            }
+        ],
+        "usage": {"prompt_tokens": tokens // 2, "completion_tokens": tokens - tokens // 2, "total_tokens": tokens},
+    }
 
 
 def moderation(flagged: bool = False, category: str = "violence") -> dict[str, Any]:
-    return {"id": "modr-1", "model": "omni-moderation-latest",
-            "results": [{"flagged": flagged, "categories": {category: flagged, "harassment": False},
-                         "category_scores": {category: 0.9 if flagged else 0.0}}]}
+    return {
+        "id": "modr-1",
+        "model": "omni-moderation-latest",
+        "results": [
+            {
+                "flagged": flagged,
+                "categories": {category: flagged, "harassment": False},
+                "category_scores": {category: 0.9 if flagged else 0.0},
+            }
+        ],
+    }
 
 
 def scene(n: int, speaker: str = "Max") -> dict[str, Any]:
-    return {"title": f"Scene {n}", "description": f"Max learns lesson {n} at the park.", "setting": "park",
-            "dialogue": [{"speaker": speaker, "text": f"Lesson {n}!"}], "learning_point": f"Point {n}.",
-            "visual_elements": ["tree", "bench"]}
+    return {
+        "title": f"Scene {n}",
+        "description": f"Max learns lesson {n} at the park.",
+        "setting": "park",
+        "dialogue": [{"speaker": speaker, "text": f"Lesson {n}!"}],
+        "learning_point": f"Point {n}.",
+        "visual_elements": ["tree", "bench"],
+    }
 
 
 @pytest.fixture
 def openai_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"text_provider": "openai", "openai_base_url": BASE,
-                                       "openai_api_key": SecretStr(KEY)})
+    return settings.model_copy(
+        update={"text_provider": "openai", "openai_base_url": BASE, "openai_api_key": SecretStr(KEY)}
+    )
 
 
 @pytest.fixture
@@ -68,7 +93,8 @@ async def http(openai_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def test_scenes_use_strict_json_schema_and_moderation(http: httpx.AsyncClient, openai_app: FastAPI) -> None:
     moderations = respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation()))
     chat = respx.post(f"{BASE}/chat/completions").mock(
-        return_value=httpx.Response(200, json=completion({"scenes": [scene(1), scene(2, "Nobody")]}, tokens=42)))
+        return_value=httpx.Response(200, json=completion({"scenes": [scene(1), scene(2, "Nobody")]}, tokens=42))
+    )
     answer = await http.post(f"{API}/comics/scenes/generate", json={"topic": "road safety", "num_scenes": 2})
     assert answer.status_code == 202
     await settle(openai_app)
@@ -99,7 +125,9 @@ async def test_scenes_use_strict_json_schema_and_moderation(http: httpx.AsyncCli
 @respx.mock
 async def test_flagged_topic_is_422_before_anything_is_made(http: httpx.AsyncClient, openai_settings: Settings) -> None:
     # A topic the local check lets through, flagged by OpenAI (which runs after it): refused all the same.
-    flagged = respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation(True, "violence")))
+    flagged = respx.post(f"{BASE}/moderations").mock(
+        return_value=httpx.Response(200, json=moderation(True, "violence"))
+    )
     chat = respx.post(f"{BASE}/chat/completions")
     before = tree_digest(openai_settings.data_dir)
     answer = await http.post(f"{API}/comics/scenes/generate", json={"topic": "a thunderstorm at sea"})
@@ -114,14 +142,22 @@ async def test_flagged_topic_is_422_before_anything_is_made(http: httpx.AsyncCli
 
 
 @respx.mock
-async def test_rate_limit_is_retried_then_succeeds(http: httpx.AsyncClient, openai_app: FastAPI, sleeps: Sleeps) -> None:
+async def test_rate_limit_is_retried_then_succeeds(
+    http: httpx.AsyncClient, openai_app: FastAPI, sleeps: Sleeps
+) -> None:
     respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation()))
-    chat = respx.post(f"{BASE}/chat/completions").mock(side_effect=[
-        httpx.Response(429, json={"error": {"message": "slow down", "type": "rate_limit"}}, headers={"retry-after": "2"}),
-        httpx.Response(503, json={"error": {"message": "overloaded"}}),
-        httpx.Response(200, json=completion({"scenes": [scene(1)]})),
-    ])
-    job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "num_scenes": 1})).json()["job_id"]
+    chat = respx.post(f"{BASE}/chat/completions").mock(
+        side_effect=[
+            httpx.Response(
+                429, json={"error": {"message": "slow down", "type": "rate_limit"}}, headers={"retry-after": "2"}
+            ),
+            httpx.Response(503, json={"error": {"message": "overloaded"}}),
+            httpx.Response(200, json=completion({"scenes": [scene(1)]})),
+        ]
+    )
+    job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "safety", "num_scenes": 1})).json()[
+        "job_id"
+    ]
     await settle(openai_app)
     assert chat.call_count == 3
     assert len(sleeps.delays) == 2 and sleeps.delays[0] >= 2.0  # Retry-After honoured
@@ -129,11 +165,15 @@ async def test_rate_limit_is_retried_then_succeeds(http: httpx.AsyncClient, open
 
 
 @respx.mock
-async def test_bad_key_fails_fast_with_a_clear_error(http: httpx.AsyncClient, openai_app: FastAPI, sleeps: Sleeps,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_bad_key_fails_fast_with_a_clear_error(
+    http: httpx.AsyncClient, openai_app: FastAPI, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
     respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation()))
-    chat = respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(
-        401, json={"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}}))
+    chat = respx.post(f"{BASE}/chat/completions").mock(
+        return_value=httpx.Response(
+            401, json={"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}}
+        )
+    )
     job_id = (await http.post(f"{API}/comics/scenes/generate", json={"topic": "safety"})).json()["job_id"]
     await settle(openai_app)
     status = (await http.get(f"{API}/jobs/{job_id}")).json()
@@ -160,12 +200,26 @@ async def test_an_outage_gives_up_within_the_deadline_and_says_so(openai_setting
 @respx.mock
 async def test_story_streams_token_by_token(openai_settings: Settings) -> None:
     chunks = ["Once", " upon", " a time"]
-    sse = "".join(
-        "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "gpt-4o",
-                               "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}) + "\n\n"
-        for piece in chunks) + "data: [DONE]\n\n"
+    sse = (
+        "".join(
+            "data: "
+            + json.dumps(
+                {
+                    "id": "c",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "gpt-4o",
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                }
+            )
+            + "\n\n"
+            for piece in chunks
+        )
+        + "data: [DONE]\n\n"
+    )
     route = respx.post(f"{BASE}/chat/completions").mock(
-        return_value=httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"}))
+        return_value=httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"})
+    )
     model = OpenAITextModel(OpenAIClient(openai_settings))
     received = [piece async for piece in model.stream_story(topic="road safety", age_group="5-8", cast=[])]
     assert received == chunks
@@ -177,13 +231,18 @@ async def test_story_streams_token_by_token(openai_settings: Settings) -> None:
 @respx.mock
 async def test_refine_keeps_unnamed_scenes_whatever_comes_back(openai_settings: Settings) -> None:
     from app.models.schemas import Scene
+
     respx.post(f"{BASE}/moderations").mock(return_value=httpx.Response(200, json=moderation()))
     respx.post(f"{BASE}/chat/completions").mock(
-        return_value=httpx.Response(200, json=completion({"scenes": [scene(7), scene(8)]})))
-    old = [Scene(scene_id="scene-1", title="A", description="a", learning_point="p"),
-           Scene(scene_id="scene-2", title="B", description="b", learning_point="p")]
+        return_value=httpx.Response(200, json=completion({"scenes": [scene(7), scene(8)]}))
+    )
+    old = [
+        Scene(scene_id="scene-1", title="A", description="a", learning_point="p"),
+        Scene(scene_id="scene-2", title="B", description="b", learning_point="p"),
+    ]
     refined = await OpenAITextModel(OpenAIClient(openai_settings)).refine_scenes(
-        scenes=old, feedback="funnier", scene_ids=["scene-2"], age_group="5-12", cast=[])
+        scenes=old, feedback="funnier", scene_ids=["scene-2"], age_group="5-12", cast=[]
+    )
     assert refined[0] == old[0]
     assert (refined[1].scene_id, refined[1].title, refined[1].revision) == ("scene-2", "Scene 8", 1)
 
@@ -191,20 +250,40 @@ async def test_refine_keeps_unnamed_scenes_whatever_comes_back(openai_settings: 
 @respx.mock
 async def test_extraction_is_strict_and_keeps_only_names_in_the_story(openai_settings: Settings) -> None:
     def profile(name: str) -> dict[str, Any]:
-        return {"name": name, "brief": f"{name} in the story", "character_type": "creature", "era": "today",
-                "visual_form": "a small fox", "color_palette": ["#FF8800", "orange"], "distinctive_markers": ["scarf"],
-                "demeanor": "curious", "role": "protagonist"}
+        return {
+            "name": name,
+            "brief": f"{name} in the story",
+            "character_type": "creature",
+            "era": "today",
+            "visual_form": "a small fox",
+            "color_palette": ["#FF8800", "orange"],
+            "distinctive_markers": ["scarf"],
+            "demeanor": "curious",
+            "role": "protagonist",
+        }
 
-    route = respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(
-        200, json=completion({"characters": [profile("Sunny"), profile("Ghost"), profile("sunny ")]})))
+    route = respx.post(f"{BASE}/chat/completions").mock(
+        return_value=httpx.Response(
+            200, json=completion({"characters": [profile("Sunny"), profile("Ghost"), profile("sunny ")]})
+        )
+    )
     model = OpenAITextModel(OpenAIClient(openai_settings))
     found = await model.extract_characters(story="Sunny the fox looks both ways.", age_group="5-8")
     body = json.loads(route.calls.last.request.content)
     schema = body["response_format"]["json_schema"]
     assert (schema["name"], schema["strict"]) == ("CharactersDraft", True)
     item = schema["schema"]["$defs"]["CharacterDraft"]
-    assert set(item["required"]) == {"name", "brief", "character_type", "era", "visual_form", "color_palette",
-                                     "distinctive_markers", "demeanor", "role"}
+    assert set(item["required"]) == {
+        "name",
+        "brief",
+        "character_type",
+        "era",
+        "visual_form",
+        "color_palette",
+        "distinctive_markers",
+        "demeanor",
+        "role",
+    }
     assert "Sunny the fox" in body["messages"][1]["content"]
     assert [c.name for c in found] == ["Sunny"]  # Ghost is not in the story; the duplicate folds away
     assert found[0].color_palette == ["#FF8800"] and found[0].character_type == "creature"
@@ -213,12 +292,24 @@ async def test_extraction_is_strict_and_keeps_only_names_in_the_story(openai_set
 @respx.mock
 async def test_planned_names_outside_the_cast_are_dropped_and_reported(openai_settings: Settings) -> None:
     from app.models.schemas import Character, Scene
-    plan = {"panels": [{"scene_number": 1, "title": "T", "background": "a park", "narration": "", "characters": ["Max", "Dragon"],
-                        "dialogue": [{"speaker": "Max", "text": "Hi"}, {"speaker": "Wizard", "text": "Boo"}]}]}
+
+    plan = {
+        "panels": [
+            {
+                "scene_number": 1,
+                "title": "T",
+                "background": "a park",
+                "narration": "",
+                "characters": ["Max", "Dragon"],
+                "dialogue": [{"speaker": "Max", "text": "Hi"}, {"speaker": "Wizard", "text": "Boo"}],
+            }
+        ]
+    }
     respx.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(200, json=completion(plan)))
     result = await OpenAITextModel(OpenAIClient(openai_settings)).plan_panels(
         scenes=[Scene(scene_id="part-1", title="A", description="a", learning_point="")],
-        cast=[Character(id="max", name="Max", description="a boy")])
+        cast=[Character(id="max", name="Max", description="a boy")],
+    )
     [panel] = result.panels
     assert panel.characters == ["Max"] and [line.speaker for line in panel.dialogue] == ["Max"]
     assert result.dropped == ["Dragon", "Wizard"]

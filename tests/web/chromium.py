@@ -37,10 +37,23 @@ class Browser:
         # Chromium's helpers (crashpad, renderers) can still be writing the profile as the browser exits
         self.profile = tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
-            [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             "--no-first-run", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-             f"--user-data-dir={self.profile.name}", f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                executable,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "--remote-debugging-address=127.0.0.1",
+                f"--user-data-dir={self.profile.name}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         port_file = Path(self.profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -88,8 +101,10 @@ class Browser:
                 if value:
                     return value
             time.sleep(0.1)
-        raise AssertionError(f"{expression!r} still {value!r} after {timeout} s; page says: "
-                             f"{self.evaluate('document.body && document.body.innerText.slice(0, 500)')!r}")
+        raise AssertionError(
+            f"{expression!r} still {value!r} after {timeout} s; page says: "
+            f"{self.evaluate('document.body && document.body.innerText.slice(0, 500)')!r}"
+        )
 
     def screenshot(self, path: Path) -> bytes:
         data = base64.b64decode(self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])

@@ -24,8 +24,15 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    env = {"DATA_DIR": str(tmp_path / "data"), "HOST": "127.0.0.1", "PORT": str(port), "API_KEYS": KEY,
-           "TEXT_PROVIDER": "offline", "IMAGE_PROVIDER": "offline", "ENV": "development"}
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "API_KEYS": KEY,
+        "TEXT_PROVIDER": "offline",
+        "IMAGE_PROVIDER": "offline",
+        "ENV": "development",
+    }
     base = f"http://127.0.0.1:{port}"
     with running(["main.py"], env=env, ready=f"{base}/health", log=tmp_path / "service.log"):
         yield base
@@ -63,11 +70,13 @@ def keep(screenshot: bytes, name: str) -> None:
         (Path(where) / name).write_bytes(screenshot)
 
 
-def test_the_viewer_shows_a_finished_comic_with_every_panel_loaded(service: str, browser: Browser,
-                                                                   tmp_path: Path) -> None:
+def test_the_viewer_shows_a_finished_comic_with_every_panel_loaded(
+    service: str, browser: Browser, tmp_path: Path
+) -> None:
     with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
-        job = api.post("/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety",
-                                                               "num_scenes": 4}).json()
+        job = api.post(
+            "/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety", "num_scenes": 4}
+        ).json()
         wait_job(api, job["job_id"])
         assert api.post(f"/api/v1/comics/{job['job_id']}/generate").status_code == 202
         assert wait_job(api, job["job_id"])["status"] == "completed"
@@ -100,8 +109,9 @@ def test_the_viewer_shows_a_finished_comic_with_every_panel_loaded(service: str,
 
 def test_the_viewer_follows_a_comic_being_drawn(service: str, browser: Browser, tmp_path: Path) -> None:
     with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
-        project = api.post("/api/v1/projects", json={"title": "Crossing Together",
-                                                     "prompt": "teaching kids about crossing the road"}).json()
+        project = api.post(
+            "/api/v1/projects", json={"title": "Crossing Together", "prompt": "teaching kids about crossing the road"}
+        ).json()
         assert api.post(f"/api/v1/projects/{project['id']}/story", json={}).status_code == 200
         assert api.post(f"/api/v1/projects/{project['id']}/characters/extract").status_code == 200
         planned = api.post(f"/api/v1/projects/{project['id']}/panels/generate").json()["panels"]
@@ -110,8 +120,10 @@ def test_the_viewer_follows_a_comic_being_drawn(service: str, browser: Browser, 
         browser.open(f"{service}/view/{project['id']}#access_token={KEY}")
         browser.wait_for("document.querySelectorAll('#panels li').length > 0")
         assert browser.evaluate("document.body.dataset.state") == "rendering"
-        assert browser.evaluate("document.querySelector('#progress-text').textContent") == \
-            f"Drawing panels: 0 of {len(planned)}"
+        assert (
+            browser.evaluate("document.querySelector('#progress-text').textContent")
+            == f"Drawing panels: 0 of {len(planned)}"
+        )
         job = api.post(f"/api/v1/projects/{project['id']}/panels/render").json()
         assert wait_job(api, job["job_id"])["status"] == "completed"
 
@@ -128,16 +140,19 @@ EMPTY_JS = """JSON.stringify({state: document.body.dataset.state, progress: !doc
 
 
 def shown_when_settled(browser: Browser) -> dict:
-    browser.wait_for("['empty', 'working', 'rendering', 'ready'].includes(document.body.dataset.state) && "
-                     "document.querySelector('#next-step') !== null")
+    browser.wait_for(
+        "['empty', 'working', 'rendering', 'ready'].includes(document.body.dataset.state) && "
+        "document.querySelector('#next-step') !== null"
+    )
     browser.wait_for("document.body.dataset.state !== 'rendering' || document.querySelectorAll('#panels li').length")
     return json.loads(browser.evaluate(EMPTY_JS))
 
 
 def test_an_idle_empty_project_says_nothing_is_drawn_and_what_to_do_next(service: str, browser: Browser) -> None:
     with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
-        project = api.post("/api/v1/projects", json={"title": "Brushing Teeth",
-                                                     "prompt": "teaching kids to brush their teeth"}).json()
+        project = api.post(
+            "/api/v1/projects", json={"title": "Brushing Teeth", "prompt": "teaching kids to brush their teeth"}
+        ).json()
         browser.open(f"{service}/view/{project['id']}#access_token={KEY}")
         shown = shown_when_settled(browser)
         assert shown["state"] == "empty" and shown["empty"] and not shown["progress"], shown
@@ -159,8 +174,9 @@ def test_an_idle_empty_project_says_nothing_is_drawn_and_what_to_do_next(service
 
 def test_a_wizard_comic_awaiting_review_says_so(service: str, browser: Browser) -> None:
     with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
-        job = api.post("/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety",
-                                                               "num_scenes": 2}).json()
+        job = api.post(
+            "/api/v1/comics/scenes/generate", json={"topic": "teaching kids about safety", "num_scenes": 2}
+        ).json()
         settled = wait_job(api, job["job_id"])
     assert settled["status"] == "awaiting_input"
     browser.open(f"{service}/view/{settled['comic_id']}#access_token={KEY}")
@@ -191,14 +207,17 @@ window.setTimeout = (fn, delay, ...rest) => { window.__delays.push(delay || 0); 
 
 
 @pytest.mark.parametrize("told_by", ["message", "close code"])
-def test_a_comic_deleted_while_shown_says_so_and_stops_reconnecting(service: str, browser: Browser,
-                                                                     told_by: str) -> None:
+def test_a_comic_deleted_while_shown_says_so_and_stops_reconnecting(
+    service: str, browser: Browser, told_by: str
+) -> None:
     browser.call("Page.addScriptToEvaluateOnNewDocument", source=WATCH_JS)
     with httpx.Client(base_url=service, headers=AUTH, timeout=30) as api:
         project = api.post("/api/v1/projects", json={"title": "Soon Gone", "prompt": "sharing toys"}).json()
         browser.open(f"{service}/view/{project['id']}#access_token={KEY}")
-        browser.wait_for("document.body.dataset.state === 'empty' && window.__sockets.length === 1 && "
-                         "window.__sockets[0].readyState === 1")
+        browser.wait_for(
+            "document.body.dataset.state === 'empty' && window.__sockets.length === 1 && "
+            "window.__sockets[0].readyState === 1"
+        )
         browser.evaluate(f"window.__holdDeleted = {'true' if told_by == 'close code' else 'false'}")
         assert api.delete(f"/api/v1/projects/{project['id']}").status_code == 204
     browser.wait_for("window.__sockets[0].readyState === 3")  # closed: its close handler has run

@@ -33,7 +33,9 @@ from utils import slugify
 log = logging.getLogger(__name__)
 
 PARTIAL_SAVE_SECONDS = 2.0  # a streaming story is saved this often, so a crash keeps most of it
-_SAID = re.compile(r"""([A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?:said|says|asked|shouted|whispered),? ["“]([^"”]{1,600})["”]""")
+_SAID = re.compile(
+    r"""([A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?:said|says|asked|shouted|whispered),? ["“]([^"”]{1,600})["”]"""
+)
 
 
 SCENE_CHARS = 4000  # the most text one scene (one panel's brief) carries; a longer paragraph is split
@@ -87,8 +89,11 @@ def story_scenes(story: str, cast: list[Character], *, max_scenes: int | None = 
             if members:
                 lines.append(DialogueLine(speaker=members[0].name, text=text))
         title = " ".join(paragraph.split()[:6]).rstrip(".,;:!?")
-        scenes.append(Scene(scene_id=f"part-{number}", title=title[:120], description=paragraph,
-                            dialogue=lines, learning_point=""))
+        scenes.append(
+            Scene(
+                scene_id=f"part-{number}", title=title[:120], description=paragraph, dialogue=lines, learning_point=""
+            )
+        )
     return scenes
 
 
@@ -96,8 +101,10 @@ def _story_end(story: str, error: str | None, *, only_streaming: bool = False) -
     def end(comic: Comic) -> Comic | None:
         if only_streaming and comic.story_status != "streaming":
             return None  # a held end that something else has ended meanwhile
-        return comic.model_copy(update={"story": story, "story_status": "error" if error else "completed",
-                                        "story_error": error})
+        return comic.model_copy(
+            update={"story": story, "story_status": "error" if error else "completed", "story_error": error}
+        )
+
     return end
 
 
@@ -106,9 +113,19 @@ def ndjson(**fields: Any) -> str:
 
 
 class ProjectBuilder:
-    def __init__(self, *, data: DataManager, runner: JobRunner, quota: JobQuota, jobs: ListedJobs,
-                 providers: Providers, planner: PanelPlanner, renderer: Renderer, render_all: RenderAll,
-                 history: ImageHistory) -> None:
+    def __init__(
+        self,
+        *,
+        data: DataManager,
+        runner: JobRunner,
+        quota: JobQuota,
+        jobs: ListedJobs,
+        providers: Providers,
+        planner: PanelPlanner,
+        renderer: Renderer,
+        render_all: RenderAll,
+        history: ImageHistory,
+    ) -> None:
         self.data = data
         self.runner = runner
         self.quota = quota
@@ -129,8 +146,14 @@ class ProjectBuilder:
         if body.prompt:
             await self.text.moderate([body.prompt])
         title = body.title or (body.prompt[:60].rstrip() if body.prompt else "Untitled comic")
-        comic = Comic(title=title, topic=body.prompt or title, prompt=body.prompt, age_group=body.age_group,
-                      style=body.style or "cartoon", owner_id=owner_id)
+        comic = Comic(
+            title=title,
+            topic=body.prompt or title,
+            prompt=body.prompt,
+            age_group=body.age_group,
+            style=body.style or "cartoon",
+            owner_id=owner_id,
+        )
         return await self.data.create_comic(comic)
 
     async def update(self, comic_id: str, body: UpdateProjectRequest) -> Comic:
@@ -141,8 +164,10 @@ class ProjectBuilder:
 
         def apply(comic: Comic) -> Comic:
             if comic.version != body.version:
-                raise Conflict(f"the project changed since version {body.version} (it is at version "
-                               f"{comic.version}); fetch it and apply your change again")
+                raise Conflict(
+                    f"the project changed since version {body.version} (it is at version "
+                    f"{comic.version}); fetch it and apply your change again"
+                )
             if "story" in changes:
                 if comic.story_status == "streaming":
                     raise Conflict("the story is being written; wait for it to finish before editing it")
@@ -174,8 +199,14 @@ class ProjectBuilder:
         if not prompt:
             raise InvalidInput("give a prompt: this project has none to write a story from")
         await self.text.moderate([prompt])
-        job = Job(comic_id=comic.id, kind="story", topic=prompt[:300], status="running", step="writing_story",
-                  owner_id=comic.owner_id)
+        job = Job(
+            comic_id=comic.id,
+            kind="story",
+            topic=prompt[:300],
+            status="running",
+            step="writing_story",
+            owner_id=comic.owner_id,
+        )
 
         def claim(current: Comic) -> Comic:
             if current.story_status == "streaming":
@@ -214,9 +245,13 @@ class ProjectBuilder:
             return
         except BaseException:  # the client hung up (the stream is cancelled) or the service is stopping
             with anyio.CancelScope(shield=True):
-                await self._end_story(comic.id, job_id, "".join(parts),
-                                      error="the stream stopped before the story was finished (the client "
-                                            "disconnected); the partial text is kept")
+                await self._end_story(
+                    comic.id,
+                    job_id,
+                    "".join(parts),
+                    error="the stream stopped before the story was finished (the client "
+                    "disconnected); the partial text is kept",
+                )
             raise
         ended = await self._end_story(comic.id, job_id, story, error=None)
         yield ndjson(type="done", story=story) if ended is None else ndjson(type="error", message=ended)
@@ -260,8 +295,9 @@ class ProjectBuilder:
             raise Conflict("there is no cast yet: extract the characters first")
         scenes = story_scenes(comic.story, comic.characters, max_scenes=self.planner.max_panels)
         plan = await self.planner.plan(scenes=scenes, cast=comic.characters)
-        comic = await self.data.update_comic(comic_id, lambda c: c.model_copy(
-            update={"scenes": scenes, "panels": plan.panels}))
+        comic = await self.data.update_comic(
+            comic_id, lambda c: c.model_copy(update={"scenes": scenes, "panels": plan.panels})
+        )
         return comic, plan.dropped
 
     async def render_character(self, comic_id: str, character_id: str) -> Character:
@@ -270,8 +306,9 @@ class ProjectBuilder:
     async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
         return await self.renderer.render_panel(comic_id, panel_id)
 
-    async def restore_image(self, comic_id: str, image_id: str, *, panel_id: str | None = None,
-                            character_id: str | None = None) -> Comic:
+    async def restore_image(
+        self, comic_id: str, image_id: str, *, panel_id: str | None = None, character_id: str | None = None
+    ) -> Comic:
         return await self.history.restore(comic_id, panel_id=panel_id, character_id=character_id, image_id=image_id)
 
     async def start_render_all(self, comic_id: str) -> Job:

@@ -33,8 +33,9 @@ def characters_by_ids(ids: list[str]) -> list[Character]:
     """The catalog characters with these ids, in the order asked; unknown ids are refused together."""
     known = {c.id: c for c in _load()}
     if unknown := [n for n, i in enumerate(ids) if i not in known]:
-        raise InvalidInput.at_positions("character_ids", unknown, problem="not in the catalog",
-                                        hint="GET /api/v1/comics/characters lists them")
+        raise InvalidInput.at_positions(
+            "character_ids", unknown, problem="not in the catalog", hint="GET /api/v1/comics/characters lists them"
+        )
     return [known[i].model_copy() for i in ids]
 
 

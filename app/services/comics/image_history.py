@@ -31,8 +31,9 @@ class ImageHistory:
         self.data = data
         self.image_link = image_link
 
-    async def restore(self, comic_id: str, *, panel_id: str | None = None, character_id: str | None = None,
-                      image_id: str) -> Comic:
+    async def restore(
+        self, comic_id: str, *, panel_id: str | None = None, character_id: str | None = None, image_id: str
+    ) -> Comic:
         """Bring back an earlier image of a panel or a character; the current one joins the history."""
         try:
             record: ImageRecord | None = await self.data.get_image(image_id)
@@ -40,11 +41,12 @@ class ImageHistory:
             record = None
 
         def restore(current: Comic) -> Comic:
-            target: Panel | Character = (panel_of(current, panel_id) if panel_id
-                                         else character_of(current, character_id))
+            target: Panel | Character = panel_of(current, panel_id) if panel_id else character_of(current, character_id)
             if image_id not in target.image_history or record is None:
-                raise InvalidInput(f"image_id is not an earlier image of this {'panel' if panel_id else 'character'} "
-                                   "that is still kept; see its image_history")
+                raise InvalidInput(
+                    f"image_id is not an earlier image of this {'panel' if panel_id else 'character'} "
+                    "that is still kept; see its image_history"
+                )
             set_image(target, record, link=self.image_link)
             if isinstance(target, Panel):
                 target.art_id = record.art_id or record.id

@@ -26,9 +26,18 @@ from app.storage.data_manager import DataManager
 
 
 class ComicPipeline:
-    def __init__(self, *, data: DataManager, runner: JobRunner, text: TextModel, images: ImageModel,
-                 max_concurrent_renders: int, image_link: ImageLink, max_active_jobs_per_owner: int | None = None,
-                 max_panels: int = DEFAULT_MAX_PANELS) -> None:
+    def __init__(
+        self,
+        *,
+        data: DataManager,
+        runner: JobRunner,
+        text: TextModel,
+        images: ImageModel,
+        max_concurrent_renders: int,
+        image_link: ImageLink,
+        max_active_jobs_per_owner: int | None = None,
+        max_panels: int = DEFAULT_MAX_PANELS,
+    ) -> None:
         self.data = data
         self.runner = runner
         self.providers = Providers(text=text, images=images)
@@ -37,16 +46,35 @@ class ComicPipeline:
         self.planner = PanelPlanner(providers=self.providers, max_panels=max_panels)
         self.renders = LiveRenders()
         data.render_is_live = self.renders.is_live  # a panel `rendering` with no live render is read as failed
-        self.renderer = Renderer(data=data, providers=self.providers, writes=ComicWrites(data), renders=self.renders,
-                                 max_concurrent_renders=max_concurrent_renders, image_link=image_link)
-        self.render_all = RenderAll(data=data, runner=runner, quota=self.quota, jobs=self.jobs, renderer=self.renderer,
-                                    max_concurrent_renders=max_concurrent_renders)
+        self.renderer = Renderer(
+            data=data,
+            providers=self.providers,
+            writes=ComicWrites(data),
+            renders=self.renders,
+            max_concurrent_renders=max_concurrent_renders,
+            image_link=image_link,
+        )
+        self.render_all = RenderAll(
+            data=data,
+            runner=runner,
+            quota=self.quota,
+            jobs=self.jobs,
+            renderer=self.renderer,
+            max_concurrent_renders=max_concurrent_renders,
+        )
         self.history = ImageHistory(data=data, image_link=image_link)
-        self.steps = WizardSteps(data=data, runner=runner, providers=self.providers, planner=self.planner,
-                                 renderer=self.renderer, render_all=self.render_all)
+        self.steps = WizardSteps(
+            data=data,
+            runner=runner,
+            providers=self.providers,
+            planner=self.planner,
+            renderer=self.renderer,
+            render_all=self.render_all,
+        )
         self.wizard = Wizard(data=data, runner=runner, quota=self.quota, providers=self.providers, steps=self.steps)
-        self.resumer = Resumer(data=data, runner=runner, jobs=self.jobs, wizard=self.steps.resume,
-                               render_all=self.render_all.resume)
+        self.resumer = Resumer(
+            data=data, runner=runner, jobs=self.jobs, wizard=self.steps.resume, render_all=self.render_all.resume
+        )
 
     # -- the models in use: replacing one here replaces it for every piece ---------------------------
     @property

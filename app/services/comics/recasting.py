@@ -133,7 +133,7 @@ def _at_sentence_start(text: str, index: int) -> bool:
 
 def _upper_first(text: str) -> str:
     match = re.search(r"\w", text)
-    return text if not match else text[:match.start()] + text[match.start()].upper() + text[match.start() + 1:]
+    return text if not match else text[: match.start()] + text[match.start()].upper() + text[match.start() + 1 :]
 
 
 _TOGETHER = {"meet", "gather", "reunite"}  # verbs that need two: said of one, they become "is"
@@ -173,8 +173,8 @@ def _singular(tail: str) -> str:
             out.append(spaced)
             if word.endswith("ly"):
                 continue
-            return "".join([*out, *words[i + 1:]])
-        agreed = _agreeing(word, [w.strip() for w in words[i + 1:]])
+            return "".join([*out, *words[i + 1 :]])
+        agreed = _agreeing(word, [w.strip() for w in words[i + 1 :]])
         return "".join(out) + "".join(f" {w}" for w in agreed) if agreed else "".join(out)
     return "".join(out)
 
@@ -184,8 +184,11 @@ def _starts_clause(text: str, index: int) -> bool:
     "In the park, Max and Sunny run", "Then Max and Sunny run" (not "Mira helps Max and Sunny find")."""
     before = text[:index].rstrip()
     last = re.search(r"(\w+)$", before)
-    return (_at_sentence_start(text, index) or before.endswith((",", ";", ":"))
-            or (last is not None and last.group(1).lower() in _CLAUSE_OPENERS))
+    return (
+        _at_sentence_start(text, index)
+        or before.endswith((",", ";", ":"))
+        or (last is not None and last.group(1).lower() in _CLAUSE_OPENERS)
+    )
 
 
 def _fold_runs(text: str, pattern: re.Pattern[str], aliases: dict[str, str], voice: _Voice) -> tuple[str, list[str]]:
@@ -198,7 +201,7 @@ def _fold_runs(text: str, pattern: re.Pattern[str], aliases: dict[str, str], voi
 
     def fold(match: re.Match[str]) -> str:
         tail = match.group("tail") or ""
-        head = match.group(0)[:len(match.group(0)) - len(tail)]
+        head = match.group(0)[: len(match.group(0)) - len(tail)]
         olds = [aliases[m.group(1)] for m in pattern.finditer(head)]
         others = list(dict.fromkeys(voice.name_for(o) for o in olds if not voice.selfish(o)))
         selves = sum(voice.selfish(o) for o in olds)
@@ -223,8 +226,9 @@ def _rewrite(text: str, pattern: re.Pattern[str] | None, aliases: dict[str, str]
     if pattern is None:
         return text
     marked, folded = _fold_runs(text, pattern, aliases, voice)
-    marked = pattern.sub(lambda m: SELF if voice.selfish(aliases[m.group(1)]) else voice.name_for(aliases[m.group(1)]),
-                         marked)
+    marked = pattern.sub(
+        lambda m: SELF if voice.selfish(aliases[m.group(1)]) else voice.name_for(aliases[m.group(1)]), marked
+    )
     opening = re.compile(rf"^([{_OPENERS}]*){SELF}\s*[,!]\s*")
     dropped_opening = False
     while opening.search(marked):
@@ -241,12 +245,11 @@ def _rewrite(text: str, pattern: re.Pattern[str] | None, aliases: dict[str, str]
         at = out.find(LIST_MARK.format(index))
         if at >= 0:
             words = _upper_first(words) if _at_sentence_start(out, at) else words
-            out = out[:at] + words + out[at + len(LIST_MARK.format(index)):]
+            out = out[:at] + words + out[at + len(LIST_MARK.format(index)) :]
     return _upper_first(out) if dropped_opening else out
 
 
-def _participants(scene: Scene, pattern: re.Pattern[str] | None, aliases: dict[str, str],
-                  old: set[str]) -> list[str]:
+def _participants(scene: Scene, pattern: re.Pattern[str] | None, aliases: dict[str, str], old: set[str]) -> list[str]:
     speakers = [line.speaker for line in scene.dialogue if line.speaker in old]
     mentioned: list[str] = []
     if pattern is not None:
@@ -266,24 +269,31 @@ def _joined(lines: list[DialogueLine]) -> list[DialogueLine]:
     return merged
 
 
-def _narrated_sentence(text: str, pattern: re.Pattern[str] | None, aliases: dict[str, str],
-                      name_for: Callable[[str], str], casting: _Cast) -> str:
+def _narrated_sentence(
+    text: str, pattern: re.Pattern[str] | None, aliases: dict[str, str], name_for: Callable[[str], str], casting: _Cast
+) -> str:
     if pattern is None:
         return text
     named = [o for o in dict.fromkeys(aliases[m.group(1)] for m in pattern.finditer(text)) if o not in casting.offstage]
     owner: dict[str, str] = {}
     for o in sorted(named, key=lambda o: casting.primary.get(name_for(o)) != o):  # a member's own part first
         owner.setdefault(name_for(o), o)
-    voice = _Voice(name_for, lambda o: o in casting.offstage or (o in named and owner.get(name_for(o)) != o),
-                   "a friend", "friends", merge_runs=True)
+    voice = _Voice(
+        name_for,
+        lambda o: o in casting.offstage or (o in named and owner.get(name_for(o)) != o),
+        "a friend",
+        "friends",
+        merge_runs=True,
+    )
     return _rewrite(text, pattern, aliases, voice)
 
 
 def recast_scene(scene: Scene, *, old: list[str], new: list[str], preferred: dict[str, str]) -> Scene:
     aliases = _aliases(old)
     pattern = _pattern(list(aliases))
-    casting = _cast_scene(_participants(scene, pattern, aliases, set(old)),
-                          [line.speaker for line in scene.dialogue], new, preferred)
+    casting = _cast_scene(
+        _participants(scene, pattern, aliases, set(old)), [line.speaker for line in scene.dialogue], new, preferred
+    )
 
     def name_for(old_name: str) -> str:
         return casting.assign.get(old_name, old_name)
@@ -291,8 +301,10 @@ def recast_scene(scene: Scene, *, old: list[str], new: list[str], preferred: dic
     def narrated(text: str) -> str:
         """A description or title, a sentence at a time: a member named twice in one sentence through
         two merged parts is named once and "a friend" after that; a run of names names each member once."""
-        return "".join(_narrated_sentence(part, pattern, aliases, name_for, casting)
-                       for part in re.split(r"(?<=[.!?;:])(\s+)", text))
+        return "".join(
+            _narrated_sentence(part, pattern, aliases, name_for, casting)
+            for part in re.split(r"(?<=[.!?;:])(\s+)", text)
+        )
 
     updated = scene.model_copy(deep=True)
     updated.title = narrated(scene.title)
@@ -300,8 +312,10 @@ def recast_scene(scene: Scene, *, old: list[str], new: list[str], preferred: dic
     lines = []
     for line in scene.dialogue:
         speaker = casting.speaker(line.speaker)
+
         def is_speaker(other: str, me: str = line.speaker, now: str = speaker) -> bool:
             return other in casting.offstage or (other != me and name_for(other) == now)
+
         voice = _Voice(name_for, is_speaker, "my friend", "my friends")
         text = _rewrite(line.text, pattern, aliases, voice).strip() or line.text
         lines.append(DialogueLine(speaker=speaker, text=text[:MAX_LINE]))

@@ -39,8 +39,16 @@ class _RenderRun:
 
 
 class RenderAll:
-    def __init__(self, *, data: DataManager, runner: JobRunner, quota: JobQuota, jobs: ListedJobs,
-                 renderer: Renderer, max_concurrent_renders: int) -> None:
+    def __init__(
+        self,
+        *,
+        data: DataManager,
+        runner: JobRunner,
+        quota: JobQuota,
+        jobs: ListedJobs,
+        renderer: Renderer,
+        max_concurrent_renders: int,
+    ) -> None:
         self.data = data
         self.runner = runner
         self.quota = quota
@@ -68,10 +76,17 @@ class RenderAll:
                 raise Conflict(f"panels are already being rendered by job {earlier.id} ({earlier.progress}%)")
         async with self.quota.admit(comic.owner_id):
             job, _ = await self.jobs.create(
-                Job(comic_id=comic.id, kind="render_panels", topic=comic.topic, step="rendering_panels",
-                    owner_id=comic.owner_id),
-                listed_by=lambda job: self.data.update_comic(comic.id, lambda c: c.model_copy(
-                    update={"job_ids": [*c.job_ids, job.id]})))
+                Job(
+                    comic_id=comic.id,
+                    kind="render_panels",
+                    topic=comic.topic,
+                    step="rendering_panels",
+                    owner_id=comic.owner_id,
+                ),
+                listed_by=lambda job: self.data.update_comic(
+                    comic.id, lambda c: c.model_copy(update={"job_ids": [*c.job_ids, job.id]})
+                ),
+            )
             self.runner.start(job.id, self._work(job.id))
         return job
 
@@ -127,8 +142,12 @@ class RenderAll:
                     if isinstance(exc, NotFound) and not await self.data.comic_exists(comic_id):
                         raise
                     if not isinstance(exc, (UpstreamError, InvalidInput)):
-                        log.warning("comic %s: panel %s stopped: %s", comic_id, panel_id,
-                                    getattr(exc, "message", exc.__class__.__name__))
+                        log.warning(
+                            "comic %s: panel %s stopped: %s",
+                            comic_id,
+                            panel_id,
+                            getattr(exc, "message", exc.__class__.__name__),
+                        )
                     run.failures.append(getattr(exc, "message", "the panel could not be drawn"))
                     outcome = stopped_panels([panel_id], exc)
                 claimed = claim_next()  # queued beside this outcome, so one write carries both
@@ -147,5 +166,9 @@ class RenderAll:
             raise
         if run.attempted and len(run.failures) >= run.attempted:
             provider = self.renderer.providers.images.name
-            raise UpstreamError(f"every panel failed to render; the first error: {run.failures[0]}",
-                                provider=provider, retryable=True, code="render_failed")
+            raise UpstreamError(
+                f"every panel failed to render; the first error: {run.failures[0]}",
+                provider=provider,
+                retryable=True,
+                code="render_failed",
+            )

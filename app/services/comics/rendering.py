@@ -28,8 +28,16 @@ STOPPED_UNEXPECTEDLY = "an unexpected error stopped this panel's render (it has 
 
 
 class Renderer:
-    def __init__(self, *, data: DataManager, providers: Providers, writes: ComicWrites, renders: LiveRenders,
-                 max_concurrent_renders: int, image_link: ImageLink) -> None:
+    def __init__(
+        self,
+        *,
+        data: DataManager,
+        providers: Providers,
+        writes: ComicWrites,
+        renders: LiveRenders,
+        max_concurrent_renders: int,
+        image_link: ImageLink,
+    ) -> None:
         self.data = data
         self.providers = providers
         self.writes = writes
@@ -49,8 +57,9 @@ class Renderer:
         character = character_of(comic, character_id)
         async with self.slots:
             rendered = await self.providers.images.render_character(character=character, style=comic.style)
-        record = await self._keep(rendered, kind="character", comic_id=comic.id, character_id=character.id,
-                                  owner_id=comic.owner_id)
+        record = await self._keep(
+            rendered, kind="character", comic_id=comic.id, character_id=character.id, owner_id=comic.owner_id
+        )
 
         def attach(current: Comic) -> Comic:
             member = character_of(current, character_id)
@@ -115,27 +124,52 @@ class Renderer:
             await self.writes.update(comic_id, stopped_panels(panel_ids, exc))
         except Exception as failure:
             if not isinstance(failure, NotFound):
-                log.error("comic %s: could not record why %d panel(s) stopped: %s", comic_id, len(panel_ids),
-                          getattr(failure, "message", failure.__class__.__name__))
+                log.error(
+                    "comic %s: could not record why %d panel(s) stopped: %s",
+                    comic_id,
+                    len(panel_ids),
+                    getattr(failure, "message", failure.__class__.__name__),
+                )
 
-    async def _letter(self, rendered: RenderedImage, art: ImageRecord, *, panel: Panel,
-                      cast: list[Character]) -> ImageRecord:
+    async def _letter(
+        self, rendered: RenderedImage, art: ImageRecord, *, panel: Panel, cast: list[Character]
+    ) -> ImageRecord:
         """The panel's art lettered (balloons, caption, border) and kept as its own image, which names
         the art it came from. Art only a URL points at is used as it is."""
         if rendered.data is None:
             return art
         try:
-            lettered, _ = await asyncio.to_thread(letter_panel, rendered.data, narration=panel.narration,
-                                                  dialogue=panel.dialogue, cast=[c.name for c in cast])
+            lettered, _ = await asyncio.to_thread(
+                letter_panel,
+                rendered.data,
+                narration=panel.narration,
+                dialogue=panel.dialogue,
+                cast=[c.name for c in cast],
+            )
         except ValueError as exc:
             raise InvalidInput(f"the panel could not be lettered: {exc}; shorten its dialogue") from exc
-        return await self.data.store_image(lettered, kind="panel", content_type="image/png", width=art.width,
-                                           height=art.height, model=f"{art.model}+lettering", comic_id=art.comic_id,
-                                           panel_id=art.panel_id, owner_id=art.owner_id, art_id=art.id)
+        return await self.data.store_image(
+            lettered,
+            kind="panel",
+            content_type="image/png",
+            width=art.width,
+            height=art.height,
+            model=f"{art.model}+lettering",
+            comic_id=art.comic_id,
+            panel_id=art.panel_id,
+            owner_id=art.owner_id,
+            art_id=art.id,
+        )
 
     async def _keep(self, rendered: RenderedImage, *, kind: ImageKind, **links: Any) -> ImageRecord:
-        fields = {"content_type": rendered.content_type, "width": rendered.width, "height": rendered.height,
-                  "model": rendered.model, "source_url": rendered.url, **links}
+        fields = {
+            "content_type": rendered.content_type,
+            "width": rendered.width,
+            "height": rendered.height,
+            "model": rendered.model,
+            "source_url": rendered.url,
+            **links,
+        }
         if rendered.data is not None:
             return await self.data.store_image(rendered.data, kind=kind, **fields)
         if rendered.url is None:
@@ -146,9 +180,11 @@ class Renderer:
 
 def claim_panel(panel_id: str) -> Change:
     """The change that marks a panel `rendering` (NotFound when the comic no longer has it)."""
+
     def claim(comic: Comic) -> Comic:
         panel_of(comic, panel_id).status = "rendering"
         return comic
+
     return claim
 
 
@@ -171,4 +207,5 @@ def stopped_panels(panel_ids: list[str], exc: BaseException) -> Change:
                     panel.status, panel.error, panel.retryable = "failed", error, retryable
                 changed = True
         return comic if changed else None
+
     return stop

@@ -29,14 +29,16 @@ class CannotResume(Exception):
     """The job's step cannot be taken up again; the job is failed with `message`."""
 
     def __init__(self, job: Job, message: str | None = None) -> None:
-        self.message = message or (f"the service restarted during step '{job.step}', which cannot be resumed; "
-                                   "start the comic again")
+        self.message = message or (
+            f"the service restarted during step '{job.step}', which cannot be resumed; start the comic again"
+        )
         super().__init__(self.message)
 
 
 class Resumer:
-    def __init__(self, *, data: DataManager, runner: JobRunner, jobs: ListedJobs, wizard: Resume,
-                 render_all: Resume) -> None:
+    def __init__(
+        self, *, data: DataManager, runner: JobRunner, jobs: ListedJobs, wizard: Resume, render_all: Resume
+    ) -> None:
         self.data = data
         self.runner = runner
         self.jobs = jobs
@@ -68,6 +70,12 @@ class Resumer:
         """A story streams to the client that asked for it, so it cannot go on without that client: its
         partial text is kept and the story ends in error."""
         with suppress(NotFound):
-            await self.data.update_comic(job.comic_id, lambda c: c.model_copy(update={
-                "story_status": "error", "story_error": STORY_CUT}) if c.story_status == "streaming" else None)
+            await self.data.update_comic(
+                job.comic_id,
+                lambda c: (
+                    c.model_copy(update={"story_status": "error", "story_error": STORY_CUT})
+                    if c.story_status == "streaming"
+                    else None
+                ),
+            )
         raise CannotResume(job, STORY_CUT)

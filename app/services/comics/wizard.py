@@ -25,13 +25,16 @@ def _require_awaiting_scenes(job: Job, action: str) -> None:
         return
     if job.status == "failed" and job.error:
         raise Conflict(f"cannot {action}: the job failed ({job.error.message})")
-    raise Conflict(f"cannot {action} now: the job is {job.status} at step '{job.step}'; "
-                   "this needs scenes that are ready and a job awaiting input")
+    raise Conflict(
+        f"cannot {action} now: the job is {job.status} at step '{job.step}'; "
+        "this needs scenes that are ready and a job awaiting input"
+    )
 
 
 class Wizard:
-    def __init__(self, *, data: DataManager, runner: JobRunner, quota: JobQuota, providers: Providers,
-                 steps: WizardSteps) -> None:
+    def __init__(
+        self, *, data: DataManager, runner: JobRunner, quota: JobQuota, providers: Providers, steps: WizardSteps
+    ) -> None:
         self.data = data
         self.runner = runner
         self.quota = quota
@@ -41,10 +44,16 @@ class Wizard:
     # -- scenes -------------------------------------------------------------------------------------
     async def start_scenes(self, request: GenerateScenesRequest, *, owner_id: str | None = None) -> Job:
         await self.providers.text.moderate([request.topic])  # refused before anything is stored or generated
-        comic = Comic(title=f"Adventures in {topic_subject(request.topic).title()}", topic=request.topic,
-                      age_group=request.age_group, style=request.style or "cartoon", owner_id=owner_id)
-        job = Job(comic_id=comic.id, topic=request.topic, data=WizardPayload(num_scenes=request.num_scenes),
-                  owner_id=owner_id)
+        comic = Comic(
+            title=f"Adventures in {topic_subject(request.topic).title()}",
+            topic=request.topic,
+            age_group=request.age_group,
+            style=request.style or "cartoon",
+            owner_id=owner_id,
+        )
+        job = Job(
+            comic_id=comic.id, topic=request.topic, data=WizardPayload(num_scenes=request.num_scenes), owner_id=owner_id
+        )
         comic.job_ids = [job.id]
         async with self.quota.admit(owner_id):
             await self.data.create_comic(comic)  # first: a job names its comic (a foreign key on Supabase)
@@ -81,15 +90,17 @@ class Wizard:
         scene_ids = request.scene_ids or known
         unknown = [n for n, i in enumerate(scene_ids) if i not in known]
         if unknown:
-            raise InvalidInput.at_positions("scene_ids", unknown, problem="not a scene of this comic",
-                                            hint=f"its scenes are {', '.join(known)}")
+            raise InvalidInput.at_positions(
+                "scene_ids", unknown, problem="not a scene of this comic", hint=f"its scenes are {', '.join(known)}"
+            )
         await self.providers.text.moderate([request.feedback])
 
         def claim(current: Job) -> Job:
             _require_awaiting_scenes(current, "refine scenes")
             current.status, current.step = "running", "refining_scenes"
             current.data = current.payload(WizardPayload).model_copy(
-                update={"refine": SceneRefinement(feedback=request.feedback, scene_ids=scene_ids)})
+                update={"refine": SceneRefinement(feedback=request.feedback, scene_ids=scene_ids)}
+            )
             return current
 
         async with self.quota.admit(job.owner_id):
@@ -114,8 +125,12 @@ class Wizard:
             return comic
 
         await self.data.update_comic(job.comic_id, recast)
-        await self.runner.update_with(job_id, lambda j: j.model_copy(
-            update={"data": j.payload(WizardPayload).model_copy(update={"character_ids": character_ids})}))
+        await self.runner.update_with(
+            job_id,
+            lambda j: j.model_copy(
+                update={"data": j.payload(WizardPayload).model_copy(update={"character_ids": character_ids})}
+            ),
+        )
         return cast
 
     async def start_generation(self, job_id: str) -> Job:

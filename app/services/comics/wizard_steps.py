@@ -27,16 +27,29 @@ log = logging.getLogger(__name__)
 
 # Each step's share of the job's 0-100 progress: (where it starts, where it ends).
 PROGRESS: dict[str, tuple[int, int]] = {
-    "generating_scenes": (0, 25), "scenes_ready": (25, 25), "refining_scenes": (25, 25),
-    "rendering_characters": (25, 45), "generating_panels": (45, 55), "rendering_panels": (55, 95),
-    "assembling": (95, 99), "done": (100, 100),
+    "generating_scenes": (0, 25),
+    "scenes_ready": (25, 25),
+    "refining_scenes": (25, 25),
+    "rendering_characters": (25, 45),
+    "generating_panels": (45, 55),
+    "rendering_panels": (55, 95),
+    "assembling": (95, 99),
+    "done": (100, 100),
 }
 Step = Callable[[Job], Awaitable[None]]
 
 
 class WizardSteps:
-    def __init__(self, *, data: DataManager, runner: JobRunner, providers: Providers, planner: PanelPlanner,
-                 renderer: Renderer, render_all: RenderAll) -> None:
+    def __init__(
+        self,
+        *,
+        data: DataManager,
+        runner: JobRunner,
+        providers: Providers,
+        planner: PanelPlanner,
+        renderer: Renderer,
+        render_all: RenderAll,
+    ) -> None:
         self.data = data
         self.runner = runner
         self.providers = providers
@@ -66,11 +79,16 @@ class WizardSteps:
         job = await self.runner.advance(job_id, status="running", step="generating_scenes", progress=5)
         comic = await self.data.get_comic(job.comic_id)
         cast = comic.characters or default_cast(comic.topic)
-        scenes = await self.providers.text.write_scenes(topic=comic.topic, age_group=comic.age_group,
-                                                        num_scenes=job.payload(WizardPayload).num_scenes,
-                                                        style=comic.style, cast=cast)
-        await self.data.update_comic(comic.id, lambda c: c.model_copy(
-            update={"scenes": scenes, "characters": cast, "status": "scenes_ready"}))
+        scenes = await self.providers.text.write_scenes(
+            topic=comic.topic,
+            age_group=comic.age_group,
+            num_scenes=job.payload(WizardPayload).num_scenes,
+            style=comic.style,
+            cast=cast,
+        )
+        await self.data.update_comic(
+            comic.id, lambda c: c.model_copy(update={"scenes": scenes, "characters": cast, "status": "scenes_ready"})
+        )
         await self.runner.advance(job_id, status="awaiting_input", step="scenes_ready", progress=25)
 
     async def refine(self, job_id: str) -> None:
@@ -79,17 +97,23 @@ class WizardSteps:
         if ask is None:
             raise Conflict(f"job {job_id} has no refinement to make")
         comic = await self.data.get_comic(job.comic_id)
-        scenes = await self.providers.text.refine_scenes(scenes=comic.scenes, feedback=ask.feedback,
-                                                         scene_ids=ask.scene_ids, age_group=comic.age_group,
-                                                         cast=comic.characters)
+        scenes = await self.providers.text.refine_scenes(
+            scenes=comic.scenes,
+            feedback=ask.feedback,
+            scene_ids=ask.scene_ids,
+            age_group=comic.age_group,
+            cast=comic.characters,
+        )
         refined = {s.scene_id: s for s in scenes if s.scene_id in ask.scene_ids}
 
         def keep(current: Comic) -> Comic:
             # A refined scene was rewritten from what the reader saw, for the cast chosen then: that is now
             # how it is written, and a later choice of characters recasts it from there.
             names = [c.name for c in current.characters]
-            written = [WrittenScene(scene=refined[w.scene.scene_id], cast=names) if w.scene.scene_id in refined else w
-                       for w in current.written_scenes]
+            written = [
+                WrittenScene(scene=refined[w.scene.scene_id], cast=names) if w.scene.scene_id in refined else w
+                for w in current.written_scenes
+            ]
             return current.model_copy(update={"scenes": scenes, "written_scenes": written})
 
         await self.data.update_comic(comic.id, keep)
@@ -121,8 +145,9 @@ class WizardSteps:
             nonlocal done
             await self.renderer.draw_character(comic.id, character.id)
             done += 1
-            await self.runner.report(job.id, span=PROGRESS["rendering_characters"], done=done,
-                                     total=len(comic.characters))
+            await self.runner.report(
+                job.id, span=PROGRESS["rendering_characters"], done=done, total=len(comic.characters)
+            )
 
         async with asyncio.TaskGroup() as group:
             for character in todo:
@@ -135,8 +160,9 @@ class WizardSteps:
         plan = await self.planner.plan(scenes=comic.scenes, cast=comic.characters)
         if plan.dropped:
             log.info("job %s: the planner named %d character(s) outside the cast; dropped", job.id, len(plan.dropped))
-        await self.data.update_comic(comic.id, lambda c: c if c.panels else c.model_copy(
-            update={"panels": plan.panels}))
+        await self.data.update_comic(
+            comic.id, lambda c: c if c.panels else c.model_copy(update={"panels": plan.panels})
+        )
 
     async def _render_panels(self, job: Job) -> None:
         await self.render_all.render_panels(job.id, job.comic_id, span=PROGRESS["rendering_panels"])

@@ -43,6 +43,14 @@ def stage(names: list[str], size: tuple[int, int]) -> list[Figure]:
         base = height * FEET
         top = base - FIGURE_HEIGHT * 720 * scale
         half = 90 * scale
-        figures.append(Figure(name=name, cx=cx, base=base, scale=scale, box=(cx - half, top, cx + half, base),
-                              head=(cx - 62 * scale, top, cx + 62 * scale, top + 140 * scale)))
+        figures.append(
+            Figure(
+                name=name,
+                cx=cx,
+                base=base,
+                scale=scale,
+                box=(cx - half, top, cx + half, base),
+                head=(cx - 62 * scale, top, cx + 62 * scale, top + 140 * scale),
+            )
+        )
     return figures

@@ -84,7 +84,7 @@ class Lettering:
 # -- wrapping -----------------------------------------------------------------------------------------
 # Scripts written without spaces (Chinese, Japanese) may break between any two characters.
 _UNSPACED = r"\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\u3000-\u303F"
-_PIECE = re.compile(f"[{_UNSPACED}][\u3000-\u303F\uFF01-\uFF0F\uFF1A-\uFF20]*|[^{_UNSPACED}]+")
+_PIECE = re.compile(f"[{_UNSPACED}][\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*|[^{_UNSPACED}]+")
 
 
 def _pieces(text: str) -> list[tuple[str, bool]]:
@@ -171,8 +171,10 @@ def _oval_for(block: _Block, pad: float) -> tuple[float, float]:
     """Semi-axes of the smallest oval, of the text block's own proportions, that holds every line's
     ink with `pad` to spare."""
     a0, b0 = block.width / 2 + pad, block.height / 2 + pad
-    reach = max(((max(abs(x0), abs(x1)) + pad) / a0) ** 2 + ((max(abs(y0), abs(y1)) + pad) / b0) ** 2
-                for x0, y0, x1, y1 in block.inks)
+    reach = max(
+        ((max(abs(x0), abs(x1)) + pad) / a0) ** 2 + ((max(abs(y0), abs(y1)) + pad) / b0) ** 2
+        for x0, y0, x1, y1 in block.inks
+    )
     k = math.sqrt(max(reach, 1.0))
     a, b = a0 * k, b0 * k
     return max(a, b * 1.1), b  # never taller than wide: a balloon, not an egg
@@ -180,8 +182,10 @@ def _oval_for(block: _Block, pad: float) -> tuple[float, float]:
 
 def _placed_lines(block: _Block, font_name: str, size: int, center: Point) -> tuple[Line, ...]:
     cx, cy = center
-    return tuple(Line(text=text, origin=(cx + ox, cy + oy), ink=(cx + x0, cy + y0, cx + x1, cy + y1))
-                 for text, (ox, oy), (x0, y0, x1, y1) in zip(block.lines, block.offsets, block.inks, strict=False))
+    return tuple(
+        Line(text=text, origin=(cx + ox, cy + oy), ink=(cx + x0, cy + y0, cx + x1, cy + y1))
+        for text, (ox, oy), (x0, y0, x1, y1) in zip(block.lines, block.offsets, block.inks, strict=False)
+    )
 
 
 # -- where balloons may go ---------------------------------------------------------------------------
@@ -266,14 +270,25 @@ def _caption(text: str, size: int, setting: _Setting) -> Balloon | None:
     font = fonts.load(name, size)
     pad = max(6.0, 0.45 * size)
     block = _block(wrap(text, font, 0.62 * w - 2 * pad), font)
-    box = (setting.margin, setting.margin, setting.margin + block.width + 2 * pad,
-           setting.margin + block.height + 2 * pad)
+    box = (
+        setting.margin,
+        setting.margin,
+        setting.margin + block.width + 2 * pad,
+        setting.margin + block.height + 2 * pad,
+    )
     if box[2] > w - setting.margin or box[3] > 0.34 * h:
         return None
     top_of_text = min(ink[1] for ink in block.inks)
     center = ((box[0] + box[2]) / 2, box[1] + pad - top_of_text)
-    return Balloon(kind="caption", speaker=None, box=box, tail=(), lines=_placed_lines(block, name, size, center),
-                   font=name, size=size)
+    return Balloon(
+        kind="caption",
+        speaker=None,
+        box=box,
+        tail=(),
+        lines=_placed_lines(block, name, size, center),
+        font=name,
+        size=size,
+    )
 
 
 def _tail(box: Box, target: Point, setting: _Setting) -> tuple[Point, ...]:
@@ -320,7 +335,7 @@ def _cost(box: Box, speaker: str, setting: _Setting) -> float:
     """What placing a balloon here costs: the figures and busy art it covers, how far it is from its
     speaker (above them is best), what its tail would cross, and a little for being low down."""
     w, h = setting.size
-    area = setting.grid.cell ** 2
+    area = setting.grid.cell**2
     # The oval covers about the middle 80% of its box.
     x0, y0, x1, y1 = box
     ix, iy = 0.1 * (x1 - x0), 0.1 * (y1 - y0)
@@ -337,8 +352,16 @@ def _cost(box: Box, speaker: str, setting: _Setting) -> float:
     return cost
 
 
-def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[Balloon],
-            avoid: list[Point], *, spare_faces: bool) -> tuple[Balloon, float] | None:
+def _speech(
+    speaker: str,
+    text: str,
+    size: int,
+    setting: _Setting,
+    placed: list[Balloon],
+    avoid: list[Point],
+    *,
+    spare_faces: bool,
+) -> tuple[Balloon, float] | None:
     w, h = setting.size
     name = fonts.face_for(text, bold=True)
     font = fonts.load(name, size)
@@ -362,8 +385,9 @@ def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[
             return None  # reading order is never traded away: the caption, then the lines as spoken
         if spare_faces and any(_overlaps(box, figure.head, 0) for figure in setting.figures.values()):
             return None
-        cost = (_cost(box, speaker, setting) + 0.15 * (bw * bh) / (w * h)
-                + 0.15 * max(0.0, bw / bh - 2.6))  # a long flat oval reads badly
+        cost = (
+            _cost(box, speaker, setting) + 0.15 * (bw * bh) / (w * h) + 0.15 * max(0.0, bw / bh - 2.6)
+        )  # a long flat oval reads badly
         if any(box[0] <= px <= box[2] and box[1] <= py <= box[3] for px, py in avoid):
             cost += 3.0  # it would hide an earlier balloon's tail
         return cost
@@ -392,13 +416,21 @@ def _speech(speaker: str, text: str, size: int, setting: _Setting, placed: list[
         return None
     cost, box, block = best
     center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-    balloon = Balloon(kind="speech", speaker=speaker, box=box, tail=_tail(box, _target(speaker, box, setting), setting),
-                      lines=_placed_lines(block, name, size, center), font=name, size=size)
+    balloon = Balloon(
+        kind="speech",
+        speaker=speaker,
+        box=box,
+        tail=_tail(box, _target(speaker, box, setting), setting),
+        lines=_placed_lines(block, name, size, center),
+        font=name,
+        size=size,
+    )
     return balloon, cost
 
 
-def _attempt(size: int, narration: str, speech: list[DialogueLine], setting: _Setting, *,
-             spare_faces: bool) -> tuple[list[Balloon], float] | None:
+def _attempt(
+    size: int, narration: str, speech: list[DialogueLine], setting: _Setting, *, spare_faces: bool
+) -> tuple[list[Balloon], float] | None:
     """Every balloon at this size, and what they cost together; None when they do not all fit."""
     placed: list[Balloon] = []
     total = 0.0
@@ -419,8 +451,14 @@ def _attempt(size: int, narration: str, speech: list[DialogueLine], setting: _Se
     return placed, total
 
 
-def plan_lettering(*, size: tuple[int, int], narration: str | None, dialogue: Sequence[DialogueLine],
-                   cast: Sequence[str], art: Image.Image | None = None) -> Lettering:
+def plan_lettering(
+    *,
+    size: tuple[int, int],
+    narration: str | None,
+    dialogue: Sequence[DialogueLine],
+    cast: Sequence[str],
+    art: Image.Image | None = None,
+) -> Lettering:
     """Where every caption, balloon, tail and line of text goes on a panel of this size."""
     w, h = size
     unit = min(w / 960, h / 720)
@@ -428,10 +466,11 @@ def plan_lettering(*, size: tuple[int, int], narration: str | None, dialogue: Se
     narrated = [line.text for line in dialogue if slugify(line.speaker) in NARRATORS]
     speech = [line for line in dialogue if slugify(line.speaker) not in NARRATORS]
     caption = " ".join(part for part in [(narration or "").strip(), *narrated] if part)
-    setting = _Setting(size=size, unit=unit, grid=cost_grid(art, size, figures),
-                       figures={slugify(f.name): f for f in figures})
+    setting = _Setting(
+        size=size, unit=unit, grid=cost_grid(art, size, figures), figures={slugify(f.name): f for f in figures}
+    )
     largest = max(8, round(30 * unit))
-    sizes = sorted({max(6, round(largest * 0.88 ** i)) for i in range(30)}, reverse=True)
+    sizes = sorted({max(6, round(largest * 0.88**i)) for i in range(30)}, reverse=True)
     # Always in reading order (see reads_after). First clear of every face, at sizes down to SPARE_FACES
     # of the largest; then over faces if need be. Within a pass, the largest size that fits may crowd the
     # figures: a size or two smaller (down to READABLE of the first that fits) is taken when it places
@@ -450,8 +489,7 @@ def plan_lettering(*, size: tuple[int, int], narration: str | None, dialogue: Se
                 best = (score, font_size, balloons)
         if best is not None:
             return Lettering(size=size, balloons=tuple(best[2]), font_size=best[1])
-    raise ValueError(f"{len(speech)} balloon(s) and a caption of {len(caption)} characters cannot fit a "
-                     f"{w}x{h} panel")
+    raise ValueError(f"{len(speech)} balloon(s) and a caption of {len(caption)} characters cannot fit a {w}x{h} panel")
 
 
 # -- painting ------------------------------------------------------------------------------------------
@@ -497,8 +535,9 @@ def frame(img: Image.Image) -> None:
     ImageDraw.Draw(img).rectangle((0, 0, img.width - 1, img.height - 1), outline=INK, width=width)
 
 
-def letter_panel(art: bytes, *, narration: str | None, dialogue: Sequence[DialogueLine],
-                 cast: Sequence[str]) -> tuple[bytes, Lettering]:
+def letter_panel(
+    art: bytes, *, narration: str | None, dialogue: Sequence[DialogueLine], cast: Sequence[str]
+) -> tuple[bytes, Lettering]:
     """The art with its lettering and border, as a PNG, and the plan it was lettered from."""
     with Image.open(io.BytesIO(art)) as opened:
         img = opened.convert("RGB")

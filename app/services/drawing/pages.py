@@ -62,7 +62,9 @@ def paginate(count: int, *, tall: bool = False) -> list[PagePlan]:
     return plans
 
 
-def _fit_rows(rows: Sequence[Sequence[Image.Image]], box: tuple[int, int, int, int]) -> list[list[tuple[int, int, int, int]]]:
+def _fit_rows(
+    rows: Sequence[Sequence[Image.Image]], box: tuple[int, int, int, int]
+) -> list[list[tuple[int, int, int, int]]]:
     """Where each panel goes: rows filling the box's width, all scaled to fit its height."""
     x0, y0, x1, y1 = box
     width = x1 - x0
@@ -96,8 +98,9 @@ def _title(page: Image.Image, title: str, subtitle: str) -> None:
     while size > 28 and fonts.load(face, size).getlength(title) > box[2] - box[0] - 80:
         size -= 4
     center = ((box[0] + box[2]) / 2, box[1] + (box[3] - box[1]) * 0.42)
-    draw.text(center, title, font=fonts.load(face, size), fill=(255, 255, 255), anchor="mm", stroke_width=6,
-              stroke_fill=INK)
+    draw.text(
+        center, title, font=fonts.load(face, size), fill=(255, 255, 255), anchor="mm", stroke_width=6, stroke_fill=INK
+    )
     sub_face = fonts.face_for(subtitle)
     draw.text(((box[0] + box[2]) / 2, box[3] - 34), subtitle, font=fonts.load(sub_face, 34), fill=INK, anchor="mm")
 
@@ -118,13 +121,20 @@ def compose_pages(*, title: str, subtitle: str, panels: Sequence[bytes]) -> list
             top += TITLE_HEIGHT
         rows, start = [], 0
         for count in plan.rows:
-            rows.append([images[i] for i in plan.panels[start:start + count]])
+            rows.append([images[i] for i in plan.panels[start : start + count]])
             start += count
-        for row, boxes in zip(rows, _fit_rows(rows, (MARGIN, top, PAGE_SIZE[0] - MARGIN, PAGE_SIZE[1] - MARGIN - FOOTER)), strict=False):
+        for row, boxes in zip(
+            rows, _fit_rows(rows, (MARGIN, top, PAGE_SIZE[0] - MARGIN, PAGE_SIZE[1] - MARGIN - FOOTER)), strict=False
+        ):
             for img, (x0, y0, x1, y1) in zip(row, boxes, strict=False):
                 page.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.LANCZOS), (x0, y0))
-        ImageDraw.Draw(page).text((PAGE_SIZE[0] / 2, PAGE_SIZE[1] - MARGIN / 2 - FOOTER / 2), str(number),
-                                  font=fonts.load(fonts.COMIC_BOLD, 32), fill=INK, anchor="mm")
+        ImageDraw.Draw(page).text(
+            (PAGE_SIZE[0] / 2, PAGE_SIZE[1] - MARGIN / 2 - FOOTER / 2),
+            str(number),
+            font=fonts.load(fonts.COMIC_BOLD, 32),
+            fill=INK,
+            anchor="mm",
+        )
         pages.append(page)
     return pages
 
@@ -140,9 +150,20 @@ def pdf_bytes(pages: Sequence[Image.Image], *, title: str, subject: str, created
     """One PDF page per comic page, at its print size (A4)."""
     buffer = io.BytesIO()
     first, *rest = pages
-    first.save(buffer, format="PDF", save_all=True, append_images=rest, resolution=float(DPI), quality=92,
-               title=title, subject=subject, author="Fable Tales", creator="Fable Tales comic backend",
-               creationDate=created.utctimetuple(), modDate=created.utctimetuple())
+    first.save(
+        buffer,
+        format="PDF",
+        save_all=True,
+        append_images=rest,
+        resolution=float(DPI),
+        quality=92,
+        title=title,
+        subject=subject,
+        author="Fable Tales",
+        creator="Fable Tales comic backend",
+        creationDate=created.utctimetuple(),
+        modDate=created.utctimetuple(),
+    )
     return buffer.getvalue()
 
 
@@ -175,8 +196,10 @@ def age_rating(age_group: str) -> str:
 
 def comic_info_xml(info: ComicInfo, pages: Sequence[tuple[bytes, Image.Image]]) -> bytes:
     """The elements in the order the schema's sequence requires."""
-    root = ElementTree.Element("ComicInfo", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
-                                             "xmlns:xsd": "http://www.w3.org/2001/XMLSchema"})
+    root = ElementTree.Element(
+        "ComicInfo",
+        {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xmlns:xsd": "http://www.w3.org/2001/XMLSchema"},
+    )
 
     def add(name: str, value: object) -> None:
         ElementTree.SubElement(root, name).text = str(value)
@@ -199,9 +222,17 @@ def comic_info_xml(info: ComicInfo, pages: Sequence[tuple[bytes, Image.Image]]) 
     add("AgeRating", info.age_rating)
     listing = ElementTree.SubElement(root, "Pages")
     for index, (data, page) in enumerate(pages):
-        ElementTree.SubElement(listing, "Page", {
-            "Image": str(index), "Type": "FrontCover" if index == 0 else "Story", "ImageSize": str(len(data)),
-            "ImageWidth": str(page.width), "ImageHeight": str(page.height)})
+        ElementTree.SubElement(
+            listing,
+            "Page",
+            {
+                "Image": str(index),
+                "Type": "FrontCover" if index == 0 else "Story",
+                "ImageSize": str(len(data)),
+                "ImageWidth": str(page.width),
+                "ImageHeight": str(page.height),
+            },
+        )
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -213,8 +244,12 @@ def cbz_bytes(pages: Sequence[Image.Image], *, info: ComicInfo) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for number, (data, _) in enumerate(encoded, start=1):
-            archive.writestr(zipfile.ZipInfo(f"{number:03d}.png", date_time=stamp), data,
-                             compress_type=zipfile.ZIP_STORED)  # PNGs are compressed already
-        archive.writestr(zipfile.ZipInfo("ComicInfo.xml", date_time=stamp), comic_info_xml(info, encoded),
-                         compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(f"{number:03d}.png", date_time=stamp), data, compress_type=zipfile.ZIP_STORED
+            )  # PNGs are compressed already
+        archive.writestr(
+            zipfile.ZipInfo("ComicInfo.xml", date_time=stamp),
+            comic_info_xml(info, encoded),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
     return buffer.getvalue()

@@ -18,8 +18,12 @@ from utils import slugify, topic_subject
 
 PageFormat = Literal["pdf", "cbz", "png"]
 ExportFormat = Literal["pdf", "cbz", "png", "json"]  # the route's path parameter: a 422 names every one
-MEDIA_TYPES: dict[str, str] = {"pdf": "application/pdf", "cbz": "application/vnd.comicbook+zip", "png": "image/png",
-                               "json": "application/json"}
+MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "cbz": "application/vnd.comicbook+zip",
+    "png": "image/png",
+    "json": "application/json",
+}
 LAYOUT_VERSION = 1  # part of every ETag: a change to the page layout must not be served from caches
 
 
@@ -44,8 +48,13 @@ class Book:
             return pages.png_bytes(self.pages[0])
         if fmt == "pdf":
             return pages.pdf_bytes(self.pages, title=comic.title, subject=summary(comic), created=comic.created_at)
-        info = pages.ComicInfo(title=comic.title, summary=summary(comic), characters=[c.name for c in comic.characters],
-                               age_rating=pages.age_rating(comic.age_group), created=comic.created_at)
+        info = pages.ComicInfo(
+            title=comic.title,
+            summary=summary(comic),
+            characters=[c.name for c in comic.characters],
+            age_rating=pages.age_rating(comic.age_group),
+            created=comic.created_at,
+        )
         return pages.cbz_bytes(self.pages, info=info)
 
 
@@ -63,8 +72,10 @@ def _not_drawn(comic: Comic) -> str | None:
         return "this comic has no panels yet: plan and render them first"
     missing = [p for p in comic.panels if p.status != "rendered" or not p.image_id]
     if missing:
-        return (f"{len(missing)} of {len(comic.panels)} panels are not drawn yet "
-                f"(first: '{missing[0].title}', {missing[0].status}); render them first")
+        return (
+            f"{len(missing)} of {len(comic.panels)} panels are not drawn yet "
+            f"(first: '{missing[0].title}', {missing[0].status}); render them first"
+        )
     return None
 
 

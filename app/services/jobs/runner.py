@@ -66,6 +66,7 @@ class JobRunner:
     async def fail(self, job_id: str, *, code: str, message: str) -> None:
         """End a live job as failed. When storage refuses the write now (a full disk), the failure is held:
         reads and the quota see the job failed at once, and the write is retried until it lands."""
+
         def mutate(job: Job) -> Job | None:
             if job.is_final:
                 return None
@@ -77,6 +78,7 @@ class JobRunner:
 
     async def complete(self, job_id: str, *, step: JobStep = "done") -> None:
         """End a live job as completed; held and retried like a failure when storage refuses it now."""
+
         def mutate(job: Job) -> Job | None:
             if job.is_final:
                 return None
@@ -138,9 +140,12 @@ class JobRunner:
                 await self._fail_quietly(job_id, code=exc.code, message=exc.message)
             elif isinstance(exc, Exception):
                 log.error("job %s crashed", job_id, exc_info=exc)
-                await self._fail_quietly(job_id, code="internal_error",
-                                         message="An unexpected error stopped this job. It has been logged; "
-                                                 "try again, and report it if it keeps happening.")
+                await self._fail_quietly(
+                    job_id,
+                    code="internal_error",
+                    message="An unexpected error stopped this job. It has been logged; "
+                    "try again, and report it if it keeps happening.",
+                )
             else:
                 raise
 
@@ -209,8 +214,9 @@ class JobQuota:
         self._locks = KeyedLocks()
 
     async def busy(self, owner_id: str | None) -> int:
-        return sum(1 for job in await self.data.active_jobs()
-                   if job.status in BUSY_STATUSES and job.owner_id == owner_id)
+        return sum(
+            1 for job in await self.data.active_jobs() if job.status in BUSY_STATUSES and job.owner_id == owner_id
+        )
 
     @asynccontextmanager
     async def admit(self, owner_id: str | None) -> AsyncIterator[None]:
@@ -221,7 +227,9 @@ class JobQuota:
         async with self._locks.hold(owner_id):
             running = await self.busy(owner_id)
             if running >= self.limit:
-                raise TooBusy(f"{running} of your jobs are already running, the most allowed at once "
-                              f"(MAX_ACTIVE_JOBS_PER_OWNER={self.limit}); try again when one finishes",
-                              retry_after=self.RETRY_AFTER_SECONDS)
+                raise TooBusy(
+                    f"{running} of your jobs are already running, the most allowed at once "
+                    f"(MAX_ACTIVE_JOBS_PER_OWNER={self.limit}); try again when one finishes",
+                    retry_after=self.RETRY_AFTER_SECONDS,
+                )
             yield

@@ -31,19 +31,32 @@ class NanoBanana(FalModel):
     ASPECT: ClassVar[dict[str, str]] = {"panel": "4:3", "sheet": "3:2"}
 
     def arguments(self, prompt: str, *, shape: str, seed: int, image_urls: list[str]) -> dict[str, Any]:
-        args: dict[str, Any] = {"prompt": prompt, "num_images": 1, "output_format": "png",
-                                "aspect_ratio": self.ASPECT[shape]}
+        args: dict[str, Any] = {
+            "prompt": prompt,
+            "num_images": 1,
+            "output_format": "png",
+            "aspect_ratio": self.ASPECT[shape],
+        }
         if image_urls:
             args["image_urls"] = image_urls
         return args
 
 
 class SeedDream4(FalModel):
-    SIZE: ClassVar[dict[str, dict[str, int]]] = {"panel": {"width": 1440, "height": 1080}, "sheet": {"width": 1536, "height": 1024}}
+    SIZE: ClassVar[dict[str, dict[str, int]]] = {
+        "panel": {"width": 1440, "height": 1080},
+        "sheet": {"width": 1536, "height": 1024},
+    }
 
     def arguments(self, prompt: str, *, shape: str, seed: int, image_urls: list[str]) -> dict[str, Any]:
-        args: dict[str, Any] = {"prompt": prompt, "image_size": self.SIZE[shape], "num_images": 1,
-                                "max_images": 1, "seed": seed, "enable_safety_checker": True}
+        args: dict[str, Any] = {
+            "prompt": prompt,
+            "image_size": self.SIZE[shape],
+            "num_images": 1,
+            "max_images": 1,
+            "seed": seed,
+            "enable_safety_checker": True,
+        }
         if image_urls:
             args["image_urls"] = image_urls
         return args
@@ -70,21 +83,32 @@ class FalImageModel:
 
     async def _render(self, endpoint: str, arguments: dict[str, Any]) -> RenderedImage:
         _, image = await self.client.generate(endpoint, arguments)
-        return RenderedImage(data=image.data, url=image.url, content_type=image.content_type, width=image.width,
-                             height=image.height, model=endpoint)
+        return RenderedImage(
+            data=image.data,
+            url=image.url,
+            content_type=image.content_type,
+            width=image.width,
+            height=image.height,
+            model=endpoint,
+        )
 
     async def render_character(self, *, character: Character, style: str) -> RenderedImage:
         prompt = character_sheet_prompt(character, style=style)
-        return await self._render(self.model.text_to_image, self.model.arguments(
-            prompt, shape="sheet", seed=stable_seed(character.id) % 2**31, image_urls=[]))
+        return await self._render(
+            self.model.text_to_image,
+            self.model.arguments(prompt, shape="sheet", seed=stable_seed(character.id) % 2**31, image_urls=[]),
+        )
 
-    async def render_panel(self, *, panel: Panel, scene: Scene | None, cast: list[Character],
-                           style: str) -> RenderedImage:
+    async def render_panel(
+        self, *, panel: Panel, scene: Scene | None, cast: list[Character], style: str
+    ) -> RenderedImage:
         prompt = panel_art_prompt(panel, cast=cast, style=style)
         refs = reference_urls(cast)
         endpoint = self.model.edit if refs else self.model.text_to_image
-        return await self._render(endpoint, self.model.arguments(
-            prompt, shape="panel", seed=stable_seed(panel.panel_id) % 2**31, image_urls=refs))
+        return await self._render(
+            endpoint,
+            self.model.arguments(prompt, shape="panel", seed=stable_seed(panel.panel_id) % 2**31, image_urls=refs),
+        )
 
     async def close(self) -> None:
         await self.client.close()

@@ -32,9 +32,15 @@ SKIES: dict[str, tuple[Color, Color]] = {
     "night": ((25, 30, 80), (70, 60, 130)),
 }
 GROUNDS: dict[str, Color] = {
-    "street": (150, 150, 160), "park": (120, 200, 100), "playground": (232, 196, 130),
-    "kitchen": (214, 180, 140), "beach": (245, 222, 160), "home": (190, 150, 110),
-    "school": (200, 170, 130), "garden": (110, 180, 90), "forest": (80, 150, 80),
+    "street": (150, 150, 160),
+    "park": (120, 200, 100),
+    "playground": (232, 196, 130),
+    "kitchen": (214, 180, 140),
+    "beach": (245, 222, 160),
+    "home": (190, 150, 110),
+    "school": (200, 170, 130),
+    "garden": (110, 180, 90),
+    "forest": (80, 150, 80),
 }
 INDOOR = {"kitchen", "home", "school"}
 
@@ -76,13 +82,19 @@ def _gradient(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], top: Co
 def _tree(draw: ImageDraw.ImageDraw, x: int, ground: int, scale: float) -> None:
     h = int(160 * scale)
     draw.rectangle([x - 10 * scale, ground - h, x + 10 * scale, ground], fill=(120, 80, 50), outline=INK, width=3)
-    draw.ellipse([x - 60 * scale, ground - h - 70 * scale, x + 60 * scale, ground - h + 40 * scale],
-                 fill=(70, 160, 70), outline=INK, width=3)
+    draw.ellipse(
+        [x - 60 * scale, ground - h - 70 * scale, x + 60 * scale, ground - h + 40 * scale],
+        fill=(70, 160, 70),
+        outline=INK,
+        width=3,
+    )
 
 
 def _house(draw: ImageDraw.ImageDraw, x: int, ground: int, color: Color) -> None:
     draw.rectangle([x, ground - 150, x + 150, ground], fill=color, outline=INK, width=3)
-    draw.polygon([(x - 15, ground - 150), (x + 75, ground - 225), (x + 165, ground - 150)], fill=(190, 70, 60), outline=INK)
+    draw.polygon(
+        [(x - 15, ground - 150), (x + 75, ground - 225), (x + 165, ground - 150)], fill=(190, 70, 60), outline=INK
+    )
     draw.rectangle([x + 55, ground - 70, x + 95, ground], fill=(120, 80, 50), outline=INK, width=3)
     draw.rectangle([x + 15, ground - 125, x + 50, ground - 90], fill=(255, 240, 160), outline=INK, width=3)
 
@@ -90,8 +102,14 @@ def _house(draw: ImageDraw.ImageDraw, x: int, ground: int, color: Color) -> None
 def _sun(draw: ImageDraw.ImageDraw, cx: int, cy: int) -> None:
     for i in range(12):
         angle = math.radians(i * 30)
-        draw.line([(cx + 55 * math.cos(angle), cy + 55 * math.sin(angle)),
-                   (cx + 75 * math.cos(angle), cy + 75 * math.sin(angle))], fill=(250, 180, 40), width=6)
+        draw.line(
+            [
+                (cx + 55 * math.cos(angle), cy + 55 * math.sin(angle)),
+                (cx + 75 * math.cos(angle), cy + 75 * math.sin(angle)),
+            ],
+            fill=(250, 180, 40),
+            width=6,
+        )
     draw.ellipse([cx - 45, cy - 45, cx + 45, cy + 45], fill=(255, 214, 70), outline=(240, 160, 40), width=4)
     for ex in (cx - 15, cx + 15):
         draw.ellipse([ex - 4, cy - 12, ex + 4, cy - 2], fill=INK)
@@ -144,13 +162,19 @@ def draw_setting(img: Image.Image, setting: str, rng: random.Random, night: bool
             draw.ellipse([w - 68, ground - 262 + i * 38, w - 40, ground - 234 + i * 38], fill=c)
     elif setting in ("park", "garden", "forest", "playground"):
         for i in range(2 if setting != "forest" else 5):
-            _tree(draw, rng.randint(40, w - 40) if setting == "forest" else (90 if i == 0 else w - 110),
-                  ground, 1.0 + 0.2 * (i % 2))
+            _tree(
+                draw,
+                rng.randint(40, w - 40) if setting == "forest" else (90 if i == 0 else w - 110),
+                ground,
+                1.0 + 0.2 * (i % 2),
+            )
         if setting == "garden":
             for x in range(30, w, 55):
                 draw.line([(x, ground + 40), (x, ground + 10)], fill=(60, 140, 60), width=4)
-                draw.ellipse([x - 10, ground - 5, x + 10, ground + 15], fill=rng.choice(
-                    [(240, 90, 120), (250, 200, 60), (170, 110, 230)]))
+                draw.ellipse(
+                    [x - 10, ground - 5, x + 10, ground + 15],
+                    fill=rng.choice([(240, 90, 120), (250, 200, 60), (170, 110, 230)]),
+                )
         if setting == "playground":
             draw.line([(w // 2 - 250, ground), (w // 2 - 170, ground - 200)], fill=(200, 60, 60), width=12)
             draw.line([(w // 2 - 170, ground - 200), (w // 2 - 40, ground)], fill=(230, 120, 40), width=18)
@@ -167,13 +191,17 @@ def draw_setting(img: Image.Image, setting: str, rng: random.Random, night: bool
             draw.rectangle([40, ground - 170, 300, ground], fill=(235, 235, 240), outline=INK, width=4)
             for cx in (100, 220):
                 draw.ellipse([cx - 35, ground - 185, cx + 35, ground - 165], fill=(70, 70, 80))
-            draw.rounded_rectangle([180, ground - 250, 270, ground - 180], radius=12, fill=(200, 70, 60), outline=INK, width=3)
+            draw.rounded_rectangle(
+                [180, ground - 250, 270, ground - 180], radius=12, fill=(200, 70, 60), outline=INK, width=3
+            )
         elif setting == "school":
             draw.rectangle([40, 70, 330, 260], fill=(40, 90, 60), outline=(140, 90, 50), width=10)
             draw.line([(70, 120), (220, 120)], fill=(250, 250, 250), width=4)
             draw.line([(70, 160), (280, 160)], fill=(250, 250, 250), width=4)
         else:
-            draw.rounded_rectangle([40, ground - 130, 330, ground], radius=30, fill=(120, 90, 170), outline=INK, width=4)
+            draw.rounded_rectangle(
+                [40, ground - 130, 330, ground], radius=30, fill=(120, 90, 170), outline=INK, width=4
+            )
             draw.rectangle([w - 190, ground - 300, w - 70, ground], fill=(150, 100, 60), outline=INK, width=4)
     return ground
 
@@ -188,37 +216,62 @@ def _eyes(draw: ImageDraw.ImageDraw, cx: float, cy: float, spread: float, r: flo
 def _smile(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, speaking: bool = False) -> None:
     """A smile, or an open mouth with a tongue for whoever is talking; rosy cheeks either way."""
     for side in (-1, 1):
-        draw.ellipse([cx + side * 1.9 * r - r * 0.45, cy - r * 0.55, cx + side * 1.9 * r + r * 0.45, cy - r * 0.05],
-                     fill=(255, 150, 160))
+        draw.ellipse(
+            [cx + side * 1.9 * r - r * 0.45, cy - r * 0.55, cx + side * 1.9 * r + r * 0.45, cy - r * 0.05],
+            fill=(255, 150, 160),
+        )
     if speaking:
-        draw.chord([cx - r * 0.8, cy - r * 0.2, cx + r * 0.8, cy + r * 1.1], 0, 180, fill=(120, 30, 40), outline=INK, width=3)
+        draw.chord(
+            [cx - r * 0.8, cy - r * 0.2, cx + r * 0.8, cy + r * 1.1], 0, 180, fill=(120, 30, 40), outline=INK, width=3
+        )
         draw.chord([cx - r * 0.45, cy + r * 0.45, cx + r * 0.45, cy + r * 1.0], 180, 360, fill=(240, 110, 120))
     else:
         draw.arc([cx - r, cy - r, cx + r, cy + r], 20, 160, fill=INK, width=3)
 
 
-def _humanoid(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
-              speaking: bool = False) -> None:
+def _humanoid(
+    draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color], speaking: bool = False
+) -> None:
     main, hair, skin = c
     for dx in (-18, 18):
         draw.rounded_rectangle([cx + dx * s - 10 * s, base - 80 * s, cx + dx * s + 10 * s, base], radius=6, fill=INK)
-    draw.rounded_rectangle([cx - 45 * s, base - 190 * s, cx + 45 * s, base - 70 * s], radius=int(25 * s), fill=main, outline=INK, width=4)
+    draw.rounded_rectangle(
+        [cx - 45 * s, base - 190 * s, cx + 45 * s, base - 70 * s], radius=int(25 * s), fill=main, outline=INK, width=4
+    )
     for side in (-1, 1):
-        draw.line([(cx + side * 40 * s, base - 170 * s), (cx + side * 75 * s, base - 110 * s)], fill=main, width=int(16 * s))
-        draw.ellipse([cx + side * 75 * s - 10 * s, base - 120 * s, cx + side * 75 * s + 10 * s, base - 100 * s], fill=skin, outline=INK)
+        draw.line(
+            [(cx + side * 40 * s, base - 170 * s), (cx + side * 75 * s, base - 110 * s)], fill=main, width=int(16 * s)
+        )
+        draw.ellipse(
+            [cx + side * 75 * s - 10 * s, base - 120 * s, cx + side * 75 * s + 10 * s, base - 100 * s],
+            fill=skin,
+            outline=INK,
+        )
     draw.ellipse([cx - 45 * s, base - 290 * s, cx + 45 * s, base - 195 * s], fill=skin, outline=INK, width=4)
     draw.chord([cx - 48 * s, base - 300 * s, cx + 48 * s, base - 225 * s], 180, 360, fill=hair, outline=INK, width=3)
     _eyes(draw, cx, base - 240 * s, 17 * s, 8 * s)
     _smile(draw, cx, base - 225 * s, 14 * s, speaking)
 
 
-def _creature(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
-              speaking: bool = False) -> None:
+def _creature(
+    draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color], speaking: bool = False
+) -> None:
     main, belly, accent = c
-    draw.polygon([(cx + 60 * s, base - 60 * s), (cx + 130 * s, base - 130 * s), (cx + 80 * s, base - 40 * s)], fill=main, outline=INK)
+    draw.polygon(
+        [(cx + 60 * s, base - 60 * s), (cx + 130 * s, base - 130 * s), (cx + 80 * s, base - 40 * s)],
+        fill=main,
+        outline=INK,
+    )
     for side in (-1, 1):
-        draw.polygon([(cx + side * 25 * s, base - 230 * s), (cx + side * 60 * s, base - 290 * s),
-                      (cx + side * 70 * s, base - 215 * s)], fill=main, outline=INK)
+        draw.polygon(
+            [
+                (cx + side * 25 * s, base - 230 * s),
+                (cx + side * 60 * s, base - 290 * s),
+                (cx + side * 70 * s, base - 215 * s),
+            ],
+            fill=main,
+            outline=INK,
+        )
     draw.ellipse([cx - 75 * s, base - 250 * s, cx + 75 * s, base], fill=main, outline=INK, width=4)
     draw.ellipse([cx - 45 * s, base - 130 * s, cx + 45 * s, base - 10 * s], fill=belly, outline=INK, width=2)
     _eyes(draw, cx, base - 185 * s, 25 * s, 13 * s)
@@ -226,27 +279,40 @@ def _creature(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tu
     _smile(draw, cx, base - 160 * s, 18 * s, speaking)
 
 
-def _object(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
-            speaking: bool = False) -> None:
+def _object(
+    draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color], speaking: bool = False
+) -> None:
     main, face, accent = c
     draw.line([(cx, base - 260 * s), (cx, base - 300 * s)], fill=INK, width=int(5 * s))
     draw.ellipse([cx - 12 * s, base - 318 * s, cx + 12 * s, base - 294 * s], fill=accent, outline=INK)
-    draw.rounded_rectangle([cx - 70 * s, base - 260 * s, cx + 70 * s, base - 150 * s], radius=int(18 * s), fill=main, outline=INK, width=4)
-    draw.rounded_rectangle([cx - 52 * s, base - 245 * s, cx + 52 * s, base - 165 * s], radius=int(12 * s), fill=face, outline=INK, width=2)
+    draw.rounded_rectangle(
+        [cx - 70 * s, base - 260 * s, cx + 70 * s, base - 150 * s], radius=int(18 * s), fill=main, outline=INK, width=4
+    )
+    draw.rounded_rectangle(
+        [cx - 52 * s, base - 245 * s, cx + 52 * s, base - 165 * s], radius=int(12 * s), fill=face, outline=INK, width=2
+    )
     _eyes(draw, cx, base - 215 * s, 22 * s, 9 * s)
     _smile(draw, cx, base - 200 * s, 14 * s, speaking)
-    draw.rounded_rectangle([cx - 55 * s, base - 145 * s, cx + 55 * s, base - 40 * s], radius=int(12 * s), fill=main, outline=INK, width=4)
+    draw.rounded_rectangle(
+        [cx - 55 * s, base - 145 * s, cx + 55 * s, base - 40 * s], radius=int(12 * s), fill=main, outline=INK, width=4
+    )
     for dx in (-30, 30):
         draw.rectangle([cx + dx * s - 12 * s, base - 40 * s, cx + dx * s + 12 * s, base], fill=INK)
 
 
-def _concept(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color],
-             speaking: bool = False) -> None:
+def _concept(
+    draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tuple[Color, Color, Color], speaking: bool = False
+) -> None:
     main, glow, accent = c
     cy, outer, inner = base - 150 * s, 120 * s, 50 * s
     draw.ellipse([cx - outer * 1.2, cy - outer * 1.2, cx + outer * 1.2, cy + outer * 1.2], fill=soften(glow, 0.2))
-    points = [(cx + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 5),
-               cy - (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5)) for i in range(10)]
+    points = [
+        (
+            cx + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 5),
+            cy - (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5),
+        )
+        for i in range(10)
+    ]
     draw.polygon(points, fill=main, outline=INK, width=4)
     _eyes(draw, cx, cy - 5 * s, 18 * s, 9 * s)
     _smile(draw, cx, cy + 12 * s, 14 * s, speaking)
@@ -256,12 +322,23 @@ def _concept(draw: ImageDraw.ImageDraw, cx: float, base: float, s: float, c: tup
 
 
 FIGURES: dict[str, Callable[..., None]] = {
-    "humanoid": _humanoid, "creature": _creature, "object": _object, "concept": _concept,
+    "humanoid": _humanoid,
+    "creature": _creature,
+    "object": _object,
+    "concept": _concept,
 }
 
 
-def draw_figure(draw: ImageDraw.ImageDraw, character: Character, *, cx: float, base: float, scale: float, style: str,
-                speaking: bool = False) -> None:
+def draw_figure(
+    draw: ImageDraw.ImageDraw,
+    character: Character,
+    *,
+    cx: float,
+    base: float,
+    scale: float,
+    style: str,
+    speaking: bool = False,
+) -> None:
     colors = palette_of(character)
     if style in ("pastel", "watercolor"):
         colors = tuple(soften(c, 0.35) for c in colors)  # type: ignore[assignment]
@@ -288,14 +365,22 @@ def draw_panel(*, panel: Panel, scene: Scene | None, cast: list[Character], styl
     shadows = Image.new("L", img.size, 0)
     for figure in figures:
         s = figure.scale
-        ImageDraw.Draw(shadows).ellipse([figure.cx - 85 * s, figure.base - 14 * s, figure.cx + 85 * s, figure.base + 12 * s],
-                                        fill=70)
+        ImageDraw.Draw(shadows).ellipse(
+            [figure.cx - 85 * s, figure.base - 14 * s, figure.cx + 85 * s, figure.base + 12 * s], fill=70
+        )
     img.paste((30, 30, 50), mask=shadows)
     draw = ImageDraw.Draw(img)
     speakers = {slugify(line.speaker) for line in panel.dialogue}
     for character, figure in zip(cast, figures, strict=False):
-        draw_figure(draw, character, cx=figure.cx, base=figure.base, scale=figure.scale, style=style,
-                    speaking=slugify(character.name) in speakers)
+        draw_figure(
+            draw,
+            character,
+            cx=figure.cx,
+            base=figure.base,
+            scale=figure.scale,
+            style=style,
+            speaking=slugify(character.name) in speakers,
+        )
     if style == "watercolor":
         img = img.filter(ImageFilter.SMOOTH_MORE)
     return to_png(img)
@@ -320,10 +405,24 @@ class OfflineImageModel:
 
     async def render_character(self, *, character: Character, style: str) -> RenderedImage:
         data = await asyncio.to_thread(draw_character_sheet, character=character, style=style)
-        return RenderedImage(data=data, url=None, content_type="image/png", width=SHEET_SIZE[0],
-                             height=SHEET_SIZE[1], model="offline/pillow-sheet")
+        return RenderedImage(
+            data=data,
+            url=None,
+            content_type="image/png",
+            width=SHEET_SIZE[0],
+            height=SHEET_SIZE[1],
+            model="offline/pillow-sheet",
+        )
 
-    async def render_panel(self, *, panel: Panel, scene: Scene | None, cast: list[Character], style: str) -> RenderedImage:
+    async def render_panel(
+        self, *, panel: Panel, scene: Scene | None, cast: list[Character], style: str
+    ) -> RenderedImage:
         data = await asyncio.to_thread(draw_panel, panel=panel, scene=scene, cast=cast, style=style)
-        return RenderedImage(data=data, url=None, content_type="image/png", width=PANEL_SIZE[0],
-                             height=PANEL_SIZE[1], model="offline/pillow-panel")
+        return RenderedImage(
+            data=data,
+            url=None,
+            content_type="image/png",
+            width=PANEL_SIZE[0],
+            height=PANEL_SIZE[1],
+            model="offline/pillow-panel",
+        )

@@ -21,19 +21,31 @@ from app.services.providers.offline_lessons import GENERIC_SETTINGS, Lesson, gen
 from utils import new_id, parse_age_group, slugify, stable_seed, topic_subject
 
 SETTING_PHRASES = {
-    "street": "on the street", "park": "in the park", "playground": "at the playground",
-    "kitchen": "in the kitchen", "beach": "on the beach", "home": "at home", "school": "at school",
-    "garden": "in the garden", "forest": "in the forest",
+    "street": "on the street",
+    "park": "in the park",
+    "playground": "at the playground",
+    "kitchen": "in the kitchen",
+    "beach": "on the beach",
+    "home": "at home",
+    "school": "at school",
+    "garden": "in the garden",
+    "forest": "in the forest",
 }
+
+
 def _place(setting: str) -> str:
     return SETTING_PHRASES.get(setting, f"at the {setting}")
+
+
 JOKES = (
     "Why did the cookie go to the doctor? It felt crummy!",
     "What do you call a sleeping dinosaur? A dino-snore!",
     "Why did the bicycle fall over? It was two-tired!",
     "What has ears but cannot hear? A cornfield!",
 )
-_ADD_RE = re.compile(r"\b(?:add|include|show|with|put in)\s+(?:an?\s+|the\s+|some\s+)?([a-z][a-z \-']{1,60}?)(?:[.,;!?]|\band\b|$)")
+_ADD_RE = re.compile(
+    r"\b(?:add|include|show|with|put in)\s+(?:an?\s+|the\s+|some\s+)?([a-z][a-z \-']{1,60}?)(?:[.,;!?]|\band\b|$)"
+)
 _SCARY_WORDS = {"danger": "trouble", "dangerous": "tricky", "scary": "surprising", "burn": "hurt", "smoke": "haze"}
 
 
@@ -85,20 +97,70 @@ def write_story(*, topic: str, age_group: str, cast: list[Character]) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
-_NOT_NAMES = {"the", "a", "an", "and", "but", "then", "when", "they", "she", "he", "it", "we", "you", "i", "look",
-              "stop", "yes", "no", "oh", "wow", "let", "what", "why", "how", "who", "where", "there", "this",
-              "that", "now", "always", "never", "remember", "great", "good", "thank", "together", "everyone"}
-_PALETTES = (["#E4572E", "#F3A712", "#29335C"], ["#2E86AB", "#F6F5AE", "#A23B72"],
-             ["#3BB273", "#E1BC29", "#4D9DE0"], ["#7768AE", "#E15554", "#F5F5F5"])
+_NOT_NAMES = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "but",
+    "then",
+    "when",
+    "they",
+    "she",
+    "he",
+    "it",
+    "we",
+    "you",
+    "i",
+    "look",
+    "stop",
+    "yes",
+    "no",
+    "oh",
+    "wow",
+    "let",
+    "what",
+    "why",
+    "how",
+    "who",
+    "where",
+    "there",
+    "this",
+    "that",
+    "now",
+    "always",
+    "never",
+    "remember",
+    "great",
+    "good",
+    "thank",
+    "together",
+    "everyone",
+}
+_PALETTES = (
+    ["#E4572E", "#F3A712", "#29335C"],
+    ["#2E86AB", "#F6F5AE", "#A23B72"],
+    ["#3BB273", "#E1BC29", "#4D9DE0"],
+    ["#7768AE", "#E15554", "#F5F5F5"],
+)
 
 
 def extract_characters(story: str, age_group: str) -> list[Character]:
     """Catalog characters the story names, then other names it uses at least twice mid-sentence."""
     folded = f"-{slugify(story)}-"
-    found = [c.model_copy(update={"age_group": age_group, "brief": c.brief or c.description, "era": c.era or "present day",
-                                  "visual_form": c.visual_form or ", ".join(c.visual_tags),
-                                  "distinctive_markers": c.distinctive_markers or c.visual_tags[1:]})
-             for c in catalog() if f"-{slugify(c.name)}-" in folded]
+    found = [
+        c.model_copy(
+            update={
+                "age_group": age_group,
+                "brief": c.brief or c.description,
+                "era": c.era or "present day",
+                "visual_form": c.visual_form or ", ".join(c.visual_tags),
+                "distinctive_markers": c.distinctive_markers or c.visual_tags[1:],
+            }
+        )
+        for c in catalog()
+        if f"-{slugify(c.name)}-" in folded
+    ]
     known = {slugify(c.name) for c in found}
     counts: dict[str, int] = {}
     for match in re.finditer(r"(?<=[a-z,;] )([A-Z][a-z]+(?: [A-Z][a-z]+)?)", story):
@@ -109,11 +171,20 @@ def extract_characters(story: str, age_group: str) -> list[Character]:
         if seen >= 2 and slugify(name) not in known:
             known.add(slugify(name))
             palette = _PALETTES[stable_seed(name) % len(_PALETTES)]
-            found.append(Character(id=new_id(), name=name, description=f"{name}, who appears in the story.",
-                                   brief=f"{name}, who appears in the story.", age_group=age_group,
-                                   color_palette=list(palette), era="present day", demeanor="friendly",
-                                   visual_form=f"a child in clothes of {palette[0]} and {palette[1]}",
-                                   role="supporting"))
+            found.append(
+                Character(
+                    id=new_id(),
+                    name=name,
+                    description=f"{name}, who appears in the story.",
+                    brief=f"{name}, who appears in the story.",
+                    age_group=age_group,
+                    color_palette=list(palette),
+                    era="present day",
+                    demeanor="friendly",
+                    visual_form=f"a child in clothes of {palette[0]} and {palette[1]}",
+                    role="supporting",
+                )
+            )
     found.sort(key=lambda c: folded.find(f"-{slugify(c.name)}-"))  # in the order the story introduces them
     if found and not any(c.role == "protagonist" for c in found):
         found[0].role = "protagonist"
@@ -121,9 +192,14 @@ def extract_characters(story: str, age_group: str) -> list[Character]:
 
 
 SUBJECT_CHARS = 60  # a subject is said in balloons and titles: a phrase, never a whole prompt
-_ASKING = re.compile(r"^(?:please\s+)?(?:write|tell|make|create)\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
-                     r"(?:story|comic|tale)\s+(?:(?:for|to)\s+(?:kids|children)\s+)?(?:about|of|on|where)\s+", re.I)
-_CLAUSE_END = re.compile(r"[.!?;:\n\u3001\u3002\uff01\uff0c\uff1f\uff1b\uff1a\u060c\u061f]|,\s|\s(?:who|which|that|where|because|while|when)\s")
+_ASKING = re.compile(
+    r"^(?:please\s+)?(?:write|tell|make|create)\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:story|comic|tale)\s+(?:(?:for|to)\s+(?:kids|children)\s+)?(?:about|of|on|where)\s+",
+    re.I,
+)
+_CLAUSE_END = re.compile(
+    r"[.!?;:\n\u3001\u3002\uff01\uff0c\uff1f\uff1b\uff1a\u060c\u061f]|,\s|\s(?:who|which|that|where|because|while|when)\s"
+)
 _JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}  # a zero-width joiner and variation selectors belong to their neighbours
 
 
@@ -204,14 +280,24 @@ def _intro_scene(topic: str, names: list[str], young: bool, setting: str) -> Sce
         lines = [(hero, f"Today we learn about {topic}!"), (helper, "Let's find out together.")]
         point = f"Learning about {topic} helps us every day."
     else:
-        description = (f"{everyone} {meet} {_place(setting)}, curious about {topic} "
-                       f"and ready for an adventure that will test what they know.")
-        lines = [(hero, f"I keep hearing about {topic}. What does it really mean for us?"),
-                 (helper, "Let's explore it together and find out what we can do.")]
+        description = (
+            f"{everyone} {meet} {_place(setting)}, curious about {topic} "
+            f"and ready for an adventure that will test what they know."
+        )
+        lines = [
+            (hero, f"I keep hearing about {topic}. What does it really mean for us?"),
+            (helper, "Let's explore it together and find out what we can do."),
+        ]
         point = f"Understanding {topic} helps us make good choices every day."
-    return Scene(scene_id="", title=f"A Day About {topic.title()}", description=description,
-                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines], learning_point=point,
-                 visual_elements=["friends waving", "sunny sky"], setting=setting)
+    return Scene(
+        scene_id="",
+        title=f"A Day About {topic.title()}",
+        description=description,
+        dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines],
+        learning_point=point,
+        visual_elements=["friends waving", "sunny sky"],
+        setting=setting,
+    )
 
 
 def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool) -> Scene:
@@ -226,9 +312,15 @@ def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool) -> 
         description = f"{place}, {problem}. {helper} notices and they stop to think about what to do."
         lines = [(hero, lesson.question), (helper, lesson.action_older), (hero, "That makes sense. I'll remember it.")]
         point = lesson.point_older
-    return Scene(scene_id="", title=lesson.title, description=description[0].upper() + description[1:],
-                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines], learning_point=point,
-                 visual_elements=list(lesson.visuals), setting=lesson.setting)
+    return Scene(
+        scene_id="",
+        title=lesson.title,
+        description=description[0].upper() + description[1:],
+        dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines],
+        learning_point=point,
+        visual_elements=list(lesson.visuals),
+        setting=lesson.setting,
+    )
 
 
 def _closing_scene(topic: str, names: list[str], young: bool, lessons: list[Lesson]) -> Scene:
@@ -240,14 +332,22 @@ def _closing_scene(topic: str, names: list[str], young: bool, lessons: list[Less
         lines = [(hero, "We did it!"), (helper, first.point_young)]
         point = f"We can all be {topic} heroes."
     else:
-        description = (f"Back together, the friends look back on the day and share what they learned "
-                       f"about {topic}.")
-        lines = [(hero, "We learned so much today."), (helper, first.point_older),
-                 (hero, "Let's tell everyone at home!")]
+        description = f"Back together, the friends look back on the day and share what they learned about {topic}."
+        lines = [
+            (hero, "We learned so much today."),
+            (helper, first.point_older),
+            (hero, "Let's tell everyone at home!"),
+        ]
         point = f"What we learned about {topic} is worth sharing with family and friends."
-    return Scene(scene_id="", title=f"{topic.title()} Heroes", description=description,
-                 dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines], learning_point=point,
-                 visual_elements=["high fives", "banner", "confetti"], setting=setting)
+    return Scene(
+        scene_id="",
+        title=f"{topic.title()} Heroes",
+        description=description,
+        dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines],
+        learning_point=point,
+        visual_elements=["high fives", "banner", "confetti"],
+        setting=setting,
+    )
 
 
 def refine_scene(scene: Scene, feedback: str, cast: list[Character]) -> Scene:
@@ -294,6 +394,14 @@ def plan_panels(scenes: list[Scene], cast: list[Character]) -> list[Panel]:
         shown = list(dict.fromkeys(line.speaker for line in scene.dialogue if line.speaker in cast_names))
         if not shown and cast_names:
             shown = cast_names[:1]
-        panels.append(Panel(scene_id=scene.scene_id, title=scene.title, description=scene.description,
-                            narration=scene.description, characters=shown, dialogue=list(scene.dialogue)))
+        panels.append(
+            Panel(
+                scene_id=scene.scene_id,
+                title=scene.title,
+                description=scene.description,
+                narration=scene.description,
+                characters=shown,
+                dialogue=list(scene.dialogue),
+            )
+        )
     return panels

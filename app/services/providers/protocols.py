@@ -38,9 +38,14 @@ def scene_panel(scene: Scene, cast: list[Character]) -> Panel:
     plan left out: what the scene says is drawn without asking a writer again."""
     names = [c.name for c in cast]
     speakers = list(dict.fromkeys(line.speaker for line in scene.dialogue if line.speaker in names))
-    return Panel(scene_id=scene.scene_id, title=scene.title, description=scene.description,
-                 narration=scene.description[:400] or None, characters=speakers or names[:1],
-                 dialogue=[line.model_copy() for line in scene.dialogue])
+    return Panel(
+        scene_id=scene.scene_id,
+        title=scene.title,
+        description=scene.description,
+        narration=scene.description[:400] or None,
+        characters=speakers or names[:1],
+        dialogue=[line.model_copy() for line in scene.dialogue],
+    )
 
 
 def _budgets(counts: list[int], max_panels: int) -> list[int]:
@@ -53,8 +58,9 @@ def _budgets(counts: list[int], max_panels: int) -> list[int]:
     return budgets
 
 
-def normalize_plan(plan: PanelPlan, *, scenes: list[Scene], cast: list[Character],
-                   max_panels: int = DEFAULT_MAX_PANELS) -> PanelPlan:
+def normalize_plan(
+    plan: PanelPlan, *, scenes: list[Scene], cast: list[Character], max_panels: int = DEFAULT_MAX_PANELS
+) -> PanelPlan:
     """Any writer's plan made whole: every scene has a panel (built from the scene when the plan skipped
     it), panels follow the scenes' order (a scene's own panels keep theirs), panels of unknown scenes go,
     and there are at most `max_panels`."""
@@ -72,8 +78,14 @@ def normalize_plan(plan: PanelPlan, *, scenes: list[Scene], cast: list[Character
     budgets = _budgets([len(group) for group in groups], max_panels)
     panels = [panel for group, budget in zip(groups, budgets, strict=False) for panel in group[:budget]][:max_panels]
     if missing or stray or len(panels) < len(plan.panels) - stray:
-        log.warning("a panel plan was made whole: %d scene(s) drawn from the scene, %d panel(s) of unknown "
-                    "scenes left out, %d panel(s) in all (at most %d)", len(missing), stray, len(panels), max_panels)
+        log.warning(
+            "a panel plan was made whole: %d scene(s) drawn from the scene, %d panel(s) of unknown "
+            "scenes left out, %d panel(s) in all (at most %d)",
+            len(missing),
+            stray,
+            len(panels),
+            max_panels,
+        )
     return replace(plan, panels=panels)
 
 

@@ -64,8 +64,9 @@ def build_image_model(settings: Settings) -> ImageModel:
     """The artist, never sent a picture whose text the moderator refuses."""
     name = _pick("image", settings.image_provider, settings.fal_key is not None, "fal")
     writer = _pick("text", settings.text_provider, settings.openai_api_key is not None, "openai")
-    return CheckedImageModel(IMAGE_MODELS[name](settings), moderator_for(settings),
-                             prompts_from_templates=writer == "offline")
+    return CheckedImageModel(
+        IMAGE_MODELS[name](settings), moderator_for(settings), prompts_from_templates=writer == "offline"
+    )
 
 
 async def close_providers(*providers: object) -> None:

@@ -14,8 +14,10 @@ from app.services.safety.moderator import Moderator
 from app.errors import ConfigurationError
 
 PROTECTED = WEIGHTS.with_name("protected_words.json")
-DEFAULT_SUPPORT = ("If you are feeling very sad or want to hurt yourself, please talk to a grown-up you trust "
-                   "right now, like a parent, a teacher or the school counsellor. You are not alone.")
+DEFAULT_SUPPORT = (
+    "If you are feeling very sad or want to hurt yourself, please talk to a grown-up you trust "
+    "right now, like a parent, a teacher or the school counsellor. You are not alone."
+)
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +43,8 @@ def build_moderator(mode: str = "local", support_message: str = DEFAULT_SUPPORT)
     except ModelUnavailable as exc:
         raise ConfigurationError(
             f"MODERATION=local could not load its classifier ({exc}); the service does not run without its "
-            "safety check. Reinstall requirements.txt, or set MODERATION=rules-only to run on the rules alone") from None
+            "safety check. Reinstall requirements.txt, or set MODERATION=rules-only to run on the rules alone"
+        ) from None
     return Moderator(classifier=classifier, support_message=support_message, protected=protected_words())
 
 

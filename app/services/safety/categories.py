@@ -7,12 +7,24 @@ category, and the suggestion is a reframing a teacher can use instead.
 from __future__ import annotations
 
 CATEGORIES = (
-    "weapons", "drugs", "alcohol_tobacco", "sexual", "self_harm", "hate", "violence", "gambling",
-    "animal_cruelty", "dangerous_challenges", "grooming", "extremism",
+    "weapons",
+    "drugs",
+    "alcohol_tobacco",
+    "sexual",
+    "self_harm",
+    "hate",
+    "violence",
+    "gambling",
+    "animal_cruelty",
+    "dangerous_challenges",
+    "grooming",
+    "extremism",
 )
 
-MESSAGE = ("Let's choose a different topic for this comic. This one is not right for young readers, "
-           "but there are lots of great stories we can tell instead!")
+MESSAGE = (
+    "Let's choose a different topic for this comic. This one is not right for young readers, "
+    "but there are lots of great stories we can tell instead!"
+)
 
 SUGGESTIONS = {
     "weapons": "Try 'what to do if you find a gun: stop, don't touch, tell a grown-up'.",

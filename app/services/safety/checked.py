@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WRITER_NOTE: ContextVar[str | None] = ContextVar("writer_note", default=None)
-NOTE = ("Your last draft was refused by the children's-content check. Write it again for readers aged 5-12: "
-        "nothing violent, frightening, sexual, hateful or dangerous to copy; keep the lesson gentle and safe.")
+NOTE = (
+    "Your last draft was refused by the children's-content check. Write it again for readers aged 5-12: "
+    "nothing violent, frightening, sexual, hateful or dangerous to copy; keep the lesson gentle and safe."
+)
 
 
 # One text per scene, panel or character, its parts joined: the classifier reads a line of dialogue in
@@ -34,8 +36,10 @@ def _joined(parts: list[str]) -> str:
 
 
 def scene_texts(scenes: list[Scene]) -> list[str]:
-    return [_joined([s.title, s.description, s.learning_point, *s.visual_elements,
-                     *(line.text for line in s.dialogue)]) for s in scenes]
+    return [
+        _joined([s.title, s.description, s.learning_point, *s.visual_elements, *(line.text for line in s.dialogue)])
+        for s in scenes
+    ]
 
 
 def panel_texts(panels: list[Panel]) -> list[str]:
@@ -43,8 +47,20 @@ def panel_texts(panels: list[Panel]) -> list[str]:
 
 
 def character_texts(characters: list[Character]) -> list[str]:
-    return [_joined([c.name, c.description, c.brief or "", c.visual_form or "", c.demeanor or "", *c.visual_tags,
-                     *c.distinctive_markers]) for c in characters]
+    return [
+        _joined(
+            [
+                c.name,
+                c.description,
+                c.brief or "",
+                c.visual_form or "",
+                c.demeanor or "",
+                *c.visual_tags,
+                *c.distinctive_markers,
+            ]
+        )
+        for c in characters
+    ]
 
 
 def writes_from_templates(provider: object) -> bool:
@@ -72,8 +88,7 @@ class CheckedTextModel:
             token = WRITER_NOTE.set(NOTE) if attempt == 2 else None
             try:
                 result = await write()
-                await asyncio.to_thread(self.moderator.check, texts_of(result), generated=True,
-                                        classify=self.classify)
+                await asyncio.to_thread(self.moderator.check, texts_of(result), generated=True, classify=self.classify)
                 return result
             except ContentRefused as refused:
                 if attempt == 2:
@@ -84,28 +99,39 @@ class CheckedTextModel:
                     WRITER_NOTE.reset(token)
         raise AssertionError("unreachable")
 
-    async def write_scenes(self, *, topic: str, age_group: str, num_scenes: int, style: str,
-                           cast: list[Character]) -> list[Scene]:
-        return await self._checked(lambda: self.inner.write_scenes(
-            topic=topic, age_group=age_group, num_scenes=num_scenes, style=style, cast=cast), scene_texts)
+    async def write_scenes(
+        self, *, topic: str, age_group: str, num_scenes: int, style: str, cast: list[Character]
+    ) -> list[Scene]:
+        return await self._checked(
+            lambda: self.inner.write_scenes(
+                topic=topic, age_group=age_group, num_scenes=num_scenes, style=style, cast=cast
+            ),
+            scene_texts,
+        )
 
-    async def refine_scenes(self, *, scenes: list[Scene], feedback: str, scene_ids: list[str], age_group: str,
-                            cast: list[Character]) -> list[Scene]:
-        return await self._checked(lambda: self.inner.refine_scenes(
-            scenes=scenes, feedback=feedback, scene_ids=scene_ids, age_group=age_group, cast=cast),
-            lambda refined: scene_texts([s for s in refined if s.scene_id in scene_ids]))
+    async def refine_scenes(
+        self, *, scenes: list[Scene], feedback: str, scene_ids: list[str], age_group: str, cast: list[Character]
+    ) -> list[Scene]:
+        return await self._checked(
+            lambda: self.inner.refine_scenes(
+                scenes=scenes, feedback=feedback, scene_ids=scene_ids, age_group=age_group, cast=cast
+            ),
+            lambda refined: scene_texts([s for s in refined if s.scene_id in scene_ids]),
+        )
 
     async def plan_panels(self, *, scenes: list[Scene], cast: list[Character]) -> PanelPlan:
-        return await self._checked(lambda: self.inner.plan_panels(scenes=scenes, cast=cast),
-                                   lambda plan: panel_texts(plan.panels))
+        return await self._checked(
+            lambda: self.inner.plan_panels(scenes=scenes, cast=cast), lambda plan: panel_texts(plan.panels)
+        )
 
     def stream_story(self, *, topic: str, age_group: str, cast: list[Character]) -> AsyncIterator[str]:
         # Streamed as written; the whole story is moderated when it ends (the builder refuses it then).
         return self.inner.stream_story(topic=topic, age_group=age_group, cast=cast)
 
     async def extract_characters(self, *, story: str, age_group: str) -> list[Character]:
-        return await self._checked(lambda: self.inner.extract_characters(story=story, age_group=age_group),
-                                   character_texts)
+        return await self._checked(
+            lambda: self.inner.extract_characters(story=story, age_group=age_group), character_texts
+        )
 
     async def close(self) -> None:
         close = getattr(self.inner, "close", None)
@@ -124,12 +150,14 @@ class CheckedImageModel:
         self.classify = not prompts_from_templates
 
     async def render_character(self, *, character: Character, style: str) -> RenderedImage:
-        await asyncio.to_thread(self.moderator.check, character_texts([character]), generated=True,
-                                classify=self.classify)
+        await asyncio.to_thread(
+            self.moderator.check, character_texts([character]), generated=True, classify=self.classify
+        )
         return await self.inner.render_character(character=character, style=style)
 
-    async def render_panel(self, *, panel: Panel, scene: Scene | None, cast: list[Character],
-                           style: str) -> RenderedImage:
+    async def render_panel(
+        self, *, panel: Panel, scene: Scene | None, cast: list[Character], style: str
+    ) -> RenderedImage:
         texts = panel_texts([panel]) + (scene_texts([scene]) if scene else []) + character_texts(cast)
         await asyncio.to_thread(self.moderator.check, texts, generated=True, classify=self.classify)
         return await self.inner.render_panel(panel=panel, scene=scene, cast=cast, style=style)

@@ -12,15 +12,57 @@ import re
 from app.services.safety import default_moderator
 from app.services.safety.moderator import Moderator
 
-LEGACY_WORDS = frozenset({
-    "porn", "porno", "pornography", "nude", "nudes", "naked", "sexy", "sex", "sexual", "erotic", "hentai",
-    "gore", "gory", "dismember", "dismembered", "decapitate", "decapitated", "behead", "beheading",
-    "torture", "tortured", "murder", "murdered", "massacre", "rape", "raped", "suicide", "self-harm",
-    "kill yourself", "kys", "cocaine", "heroin", "meth", "nazi", "nazis", "genocide", "terrorist",
-    "fuck", "fucking", "shit", "bitch", "cunt", "whore", "slut",
-})
-_LEGACY = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(LEGACY_WORDS, key=len, reverse=True)) + r")\b",
-                     re.IGNORECASE)
+LEGACY_WORDS = frozenset(
+    {
+        "porn",
+        "porno",
+        "pornography",
+        "nude",
+        "nudes",
+        "naked",
+        "sexy",
+        "sex",
+        "sexual",
+        "erotic",
+        "hentai",
+        "gore",
+        "gory",
+        "dismember",
+        "dismembered",
+        "decapitate",
+        "decapitated",
+        "behead",
+        "beheading",
+        "torture",
+        "tortured",
+        "murder",
+        "murdered",
+        "massacre",
+        "rape",
+        "raped",
+        "suicide",
+        "self-harm",
+        "kill yourself",
+        "kys",
+        "cocaine",
+        "heroin",
+        "meth",
+        "nazi",
+        "nazis",
+        "genocide",
+        "terrorist",
+        "fuck",
+        "fucking",
+        "shit",
+        "bitch",
+        "cunt",
+        "whore",
+        "slut",
+    }
+)
+_LEGACY = re.compile(
+    r"\b(" + "|".join(re.escape(w) for w in sorted(LEGACY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 LONG_TEXT = 2000  # characters: beyond this the check runs off the event loop
 
 

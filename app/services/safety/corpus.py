@@ -39,12 +39,12 @@ def respell(text: str, rng: random.Random) -> str:
     elif kind == "drop" and long_ones:
         i = rng.choice(long_ones)
         j = rng.randrange(1, len(words[i]) - 1)
-        words[i] = words[i][:j] + words[i][j + 1:]
+        words[i] = words[i][:j] + words[i][j + 1 :]
     elif kind == "swap" and long_ones:
         i = rng.choice(long_ones)
         j = rng.randrange(1, len(words[i]) - 2)
         w = words[i]
-        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
     elif kind == "upper":
         return text.upper()
     elif kind == "chat":
@@ -85,12 +85,23 @@ def build() -> tuple[list[dict], list[dict]]:
             for lang, written in by_language.items():
                 for i, text in enumerate(written):
                     for _ in range(3):  # hand-written, each its own phrasing: worth more than one template filler
-                        train.append(_example(text, label_of(category), lang,
-                                              f"more/{label_of(category)}/{category}/{lang}/{i % 8}", rng))
-    held = [{"text": text, "label": label, "lang": lang, "family": f"held/{category}"}
-            for pool, labelled in ((HELD_UNSAFE, True), (HELD_SAFE, False))
-            for category, languages in pool.items() for lang, texts in languages.items() for text in texts
-            for label in [category if labelled else "safe"]]
+                        train.append(
+                            _example(
+                                text,
+                                label_of(category),
+                                lang,
+                                f"more/{label_of(category)}/{category}/{lang}/{i % 8}",
+                                rng,
+                            )
+                        )
+    held = [
+        {"text": text, "label": label, "lang": lang, "family": f"held/{category}"}
+        for pool, labelled in ((HELD_UNSAFE, True), (HELD_SAFE, False))
+        for category, languages in pool.items()
+        for lang, texts in languages.items()
+        for text in texts
+        for label in [category if labelled else "safe"]
+    ]
     return train, held
 
 

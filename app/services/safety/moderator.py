@@ -50,8 +50,9 @@ def chunks(text: str) -> list[str]:
 
 
 class Moderator:
-    def __init__(self, *, classifier: Classifier | None, support_message: str,
-                 protected: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, *, classifier: Classifier | None, support_message: str, protected: frozenset[str] = frozenset()
+    ) -> None:
         self.classifier = classifier
         self.support_message = support_message.strip()
         self.protected = protected  # ordinary words a typo correction must leave alone ("heroic", "drums")
@@ -78,7 +79,9 @@ class Moderator:
             return Verdict(None, "")
         base = self.classifier.threshold
         for scores, framed in zip(self.classifier.score(pieces), framings, strict=False):
-            threshold = base + (1 - base) * ((FRAMED_MARGIN if framed else 0.0) + (GENERATED_MARGIN if generated else 0.0))
+            threshold = base + (1 - base) * (
+                (FRAMED_MARGIN if framed else 0.0) + (GENERATED_MARGIN if generated else 0.0)
+            )
             if scores.unsafe >= min(threshold, 0.995):
                 return Verdict(scores.category, "classifier", scores.unsafe)
         return Verdict(None, "")
@@ -91,8 +94,12 @@ class Moderator:
 
     def refusal(self, category: str, *, source: str) -> ContentRefused:
         REFUSALS[category] += 1
-        log.info("content refused: category=%s by=%s (%d refused in this category since start-up)",
-                 category, source, REFUSALS[category])
+        log.info(
+            "content refused: category=%s by=%s (%d refused in this category since start-up)",
+            category,
+            source,
+            REFUSALS[category],
+        )
         message = MESSAGE
         if category == "self_harm" and self.support_message:
             message = f"{MESSAGE} {self.support_message}"

@@ -12,25 +12,92 @@ from functools import lru_cache
 
 # Digits and symbols read as letters, applied only inside a word that also has letters ("c0caine",
 # "b0mb"), never to numbers ("5 friends", "1940s", "ww2").
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "+": "t"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "€": "e",
+        "+": "t",
+    }
+)
 _WORDISH = re.compile(r"[\w@$!|€+']+", re.UNICODE)
 _NUMBER = re.compile(r"^\d+(s|st|nd|rd|th|er|e|eme|o|a|am|pm|h|k|m|x\d+)?$")
 
 # Chat spellings and the internet's euphemisms, each to the plain words it stands for.
 CHAT = {
-    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "wanna": "want to",
-    "gonna": "going to", "gotta": "have to", "howto": "how to", "how2": "how to", "h2": "how to",
-    "thru": "through", "cuz": "because", "bc": "because", "2day": "today", "bday": "birthday",
-    "what 2 do": "what to do", "how 2": "how to", "kys": "kill yourself", "kms": "kill myself", "unalive": "kill", "unalived": "killed",
-    "unaliving": "killing", "sewerslide": "suicide", "sewer slide": "suicide", "seggs": "sex", "secks": "sex",
-    "segs": "sex", "corn": "corn", "pr0n": "porn", "p0rn": "porn", "prn": "porn", "nsfw": "porn",
-    "pew pew": "gun", "yeet": "throw", "xtc": "ecstasy", "mdma": "ecstasy", "420": "weed",
-    "alc": "alcohol", "alcohl": "alcohol", "cigs": "cigarettes", "ciggies": "cigarettes", "ciggy": "cigarette",
-    "smokes": "cigarettes", "drugz": "drugs", "gunz": "guns", "b0mbs": "bombs", "kaboom": "explosion",
-    "pq": "por que", "xq": "por que", "porq": "por que", "q": "que", "k": "que", "tb": "tambien",
-    "slt": "salut", "stp": "s'il te plait", "svp": "s'il vous plait", "pk": "pourquoi", "pq?": "pourquoi",
-    "koi": "quoi", "kom": "comme", "ki": "qui", "jsp": "je ne sais pas",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "have to",
+    "howto": "how to",
+    "how2": "how to",
+    "h2": "how to",
+    "thru": "through",
+    "cuz": "because",
+    "bc": "because",
+    "2day": "today",
+    "bday": "birthday",
+    "what 2 do": "what to do",
+    "how 2": "how to",
+    "kys": "kill yourself",
+    "kms": "kill myself",
+    "unalive": "kill",
+    "unalived": "killed",
+    "unaliving": "killing",
+    "sewerslide": "suicide",
+    "sewer slide": "suicide",
+    "seggs": "sex",
+    "secks": "sex",
+    "segs": "sex",
+    "corn": "corn",
+    "pr0n": "porn",
+    "p0rn": "porn",
+    "prn": "porn",
+    "nsfw": "porn",
+    "pew pew": "gun",
+    "yeet": "throw",
+    "xtc": "ecstasy",
+    "mdma": "ecstasy",
+    "420": "weed",
+    "alc": "alcohol",
+    "alcohl": "alcohol",
+    "cigs": "cigarettes",
+    "ciggies": "cigarettes",
+    "ciggy": "cigarette",
+    "smokes": "cigarettes",
+    "drugz": "drugs",
+    "gunz": "guns",
+    "b0mbs": "bombs",
+    "kaboom": "explosion",
+    "pq": "por que",
+    "xq": "por que",
+    "porq": "por que",
+    "q": "que",
+    "k": "que",
+    "tb": "tambien",
+    "slt": "salut",
+    "stp": "s'il te plait",
+    "svp": "s'il vous plait",
+    "pk": "pourquoi",
+    "pq?": "pourquoi",
+    "koi": "quoi",
+    "kom": "comme",
+    "ki": "qui",
+    "jsp": "je ne sais pas",
 }
 _PHRASES = {k: v for k, v in CHAT.items() if " " in k}
 _WORDS = {k: v for k, v in CHAT.items() if " " not in k}
@@ -65,7 +132,7 @@ def _deletes_index(words: frozenset[str]) -> dict[str, str]:
             continue
         index.setdefault(word, word)
         for i in range(len(word)):
-            index.setdefault(word[:i] + word[i + 1:], word)
+            index.setdefault(word[:i] + word[i + 1 :], word)
     return index
 
 
@@ -83,7 +150,7 @@ def _correct(token: str, known: frozenset[str], common: frozenset[str]) -> str:
 
 
 def _deletes(token: str) -> list[str]:
-    return [token[:i] + token[i + 1:] for i in range(len(token))]
+    return [token[:i] + token[i + 1 :] for i in range(len(token))]
 
 
 def normalise(text: str, *, known: frozenset[str] = frozenset(), common: frozenset[str] = frozenset()) -> str:

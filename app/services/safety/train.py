@@ -41,14 +41,15 @@ def protected_from(encoder: Any, known: frozenset[str]) -> list[str]:
     return sorted(w for w in words if w.isalpha() and w not in known and _correct(w, known, frozenset()) != w)
 
 
-def _adam(params: list[np.ndarray], grads: list[np.ndarray], moments: list[tuple[np.ndarray, np.ndarray]],
-          step: int) -> None:
+def _adam(
+    params: list[np.ndarray], grads: list[np.ndarray], moments: list[tuple[np.ndarray, np.ndarray]], step: int
+) -> None:
     for param, grad, (m, v) in zip(params, grads, moments, strict=False):
         m *= 0.9
         m += 0.1 * grad
         v *= 0.999
         v += 0.001 * grad * grad
-        param -= LEARNING_RATE * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
+        param -= LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
 
 
 def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -112,12 +113,16 @@ def main() -> int:
         oof[outside] = 1 - probe.probabilities(x[outside].astype(np.float32))[:, 0]
     threshold = choose_threshold(oof, labels != 0, ruled, framed)
     layers = fit(x, labels, weights_for(labels))
-    arrays: dict[str, Any] = {f"{kind}{i}": array for i, layer in enumerate(layers) for kind, array in zip("wb", layer, strict=False)}
+    arrays: dict[str, Any] = {
+        f"{kind}{i}": array for i, layer in enumerate(layers) for kind, array in zip("wb", layer, strict=False)
+    }
     np.savez(WEIGHTS, layers=np.array(len(layers)), classes=np.array(CLASSES), threshold=np.array(threshold), **arrays)
     unsafe = labels != 0
-    print(f"{len(train)} training examples ({unsafe.sum()} unsafe, {(~unsafe).sum()} safe), {len(held)} held out; "
-          f"{len(protected)} protected words; threshold {threshold:.2f} (out-of-fold recall "
-          f"{(ruled | (oof >= threshold))[unsafe].mean():.3f}); {time.perf_counter() - started:.0f} s")
+    print(
+        f"{len(train)} training examples ({unsafe.sum()} unsafe, {(~unsafe).sum()} safe), {len(held)} held out; "
+        f"{len(protected)} protected words; threshold {threshold:.2f} (out-of-fold recall "
+        f"{(ruled | (oof >= threshold))[unsafe].mean():.3f}); {time.perf_counter() - started:.0f} s"
+    )
     return 0
 
 
