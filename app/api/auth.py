@@ -24,8 +24,8 @@ import jwt
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from app.api.signing import ImageUrlSigner, signing_key
-from app.errors import NotFound, Unauthorized
+from app.api.signing import ImageUrlSigner, Signed, signed_urls, signing_key
+from app.errors import Unauthorized
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,14 @@ def credential(connection: HTTPConnection, *, allow_query: bool) -> str | None:
     return connection.query_params.get(QUERY_TOKEN) if allow_query else None
 
 
+def get_authenticator(connection: HTTPConnection) -> Authenticator:
+    """The Authenticator the app factory built from the settings: the one place it is read from the app
+    (the idempotency middleware, which runs before dependencies, needs it too)."""
+    return connection.app.state.auth
+
+
 def caller(connection: HTTPConnection, *, allow_query: bool = False) -> Principal:
-    authenticator: Authenticator = connection.app.state.auth
+    authenticator = get_authenticator(connection)
     if not authenticator.enabled:
         return OPEN
     return authenticator.principal(credential(connection, allow_query=allow_query))
@@ -157,10 +163,12 @@ async def require_caller(request: Request) -> Principal:
     return principal
 
 
-CallerDep = Annotated[Principal, Depends(require_caller)]
+CurrentOwner = Annotated[Principal, Depends(require_caller)]
 
 
-def hide_unless_owned(principal: Principal, record_owner: str | None, kind: str, record_id: str) -> None:
-    """Another owner's record is reported exactly as a missing one."""
-    if not principal.can_see(record_owner):
-        raise NotFound(f"{kind} '{record_id}' not found")
+def signed_for(connection: HTTPConnection, model: Signed, *, owner_id: str | None = None) -> Signed:
+    """The model as an answer to this caller: its image URLs signed for them (when auth is on)."""
+    if owner_id is None:
+        principal = getattr(connection.state, "principal", None)  # set by the router-wide credential check
+        owner_id = principal.owner_id if principal is not None else None
+    return signed_urls(model, signer=get_authenticator(connection).image_urls, owner_id=owner_id)

@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.api.auth import CallerDep
-from app.api.deps import EventsDep, JobId, PipelineDep, RunnerDep, StorageDep
-from app.api.signing import signed_for
+from app.api.auth import CurrentOwner, signed_for
+from app.api.deps import EventsDep, JobId, PipelineDep, LibraryDep, RunnerDep
 from app.api.urls import job_status_url
 from app.errors import FableError, NotFound
 from app.models.api import (
@@ -41,7 +40,7 @@ def accepted(job: Job, response: Response) -> JobAccepted:
 
 @router.post("/scenes/generate", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
 async def generate_scenes(
-    body: GenerateScenesRequest, pipeline: PipelineDep, response: Response, who: CallerDep
+    body: GenerateScenesRequest, pipeline: PipelineDep, response: Response, who: CurrentOwner
 ) -> JobAccepted:
     """Start writing the scenes of a new comic about a topic."""
     return accepted(await pipeline.start_scenes(body, owner_id=who.owner_id), response)
@@ -83,9 +82,9 @@ async def generate_comic(job_id: JobId, pipeline: PipelineDep, response: Respons
 
 
 @router.get("/{job_id}/status", response_model=JobStatusDocument)
-async def job_status(job_id: JobId, storage: StorageDep) -> JobStatusDocument:
+async def job_status(job_id: JobId, library: LibraryDep, who: CurrentOwner) -> JobStatusDocument:
     """The job's status, step and progress."""
-    return JobStatusDocument.of(await storage.get_job(job_id))
+    return JobStatusDocument.of(await library.job(job_id, owner_id=who.owner_id))
 
 
 @router.get(
@@ -94,11 +93,11 @@ async def job_status(job_id: JobId, storage: StorageDep) -> JobStatusDocument:
     responses={200: {"content": {"text/event-stream": {}}, "description": "progress events"}},
 )
 async def job_events(
-    job_id: JobId, storage: StorageDep, runner: RunnerDep, events: EventsDep, request: Request
+    job_id: JobId, library: LibraryDep, who: CurrentOwner, runner: RunnerDep, events: EventsDep, request: Request
 ) -> StreamingResponse:
     """Server-Sent Events: one `progress` event per status change, ending at a final state, or with an
     `error` event when the job can no longer be read (its project was deleted)."""
-    comic_id = (await storage.get_job(job_id)).comic_id  # 404 before the stream starts
+    comic_id = (await library.job(job_id, owner_id=who.owner_id)).comic_id  # 404 before the stream starts
 
     async def stream() -> AsyncIterator[str]:
         last: str | None = None
@@ -107,7 +106,7 @@ async def job_events(
             while True:
                 changed = runner.change_signal(job_id)  # taken before reading, so no change slips between
                 try:
-                    job = await storage.get_job(job_id)
+                    job = await library.job(job_id, owner_id=who.owner_id)
                 except FableError as exc:
                     yield sse_error(exc)
                     return

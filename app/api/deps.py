@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.requests import HTTPConnection
 
-from app.api.auth import Authenticator, CallerDep, caller, hide_unless_owned
-from app.errors import NotFound
+from app.api.auth import Authenticator, CurrentOwner, caller, get_authenticator
 from app.services.comics.builder import ProjectBuilder
 from app.services.jobs.events import ProjectEvents
 from app.services.exports.exporter import ComicExporter
 from app.services.jobs.runner import JobRunner
+from app.services.comics.library import Library
 from app.services.comics.pipeline import ComicPipeline
 from app.services.wiring import Services
 from app.storage.data_manager import DataManager
@@ -57,8 +57,8 @@ def get_events(services: ServicesDep) -> ProjectEvents:
     return services.events
 
 
-def get_authenticator(connection: HTTPConnection) -> Authenticator:
-    return connection.app.state.auth
+def get_library(services: ServicesDep) -> Library:
+    return services.library
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -68,6 +68,7 @@ RunnerDep = Annotated[JobRunner, Depends(get_runner)]
 BuilderDep = Annotated[ProjectBuilder, Depends(get_builder)]
 ExporterDep = Annotated[ComicExporter, Depends(get_exporter)]
 EventsDep = Annotated[ProjectEvents, Depends(get_events)]
+LibraryDep = Annotated[Library, Depends(get_library)]
 AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 
 # Each id in a path is checked against the caller before the route runs: another owner's record
@@ -76,28 +77,28 @@ AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 
 async def owned_job(
     job_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a job id")],
-    storage: StorageDep,
-    caller: CallerDep,
+    library: LibraryDep,
+    who: CurrentOwner,
 ) -> str:
-    if caller.owner_id is not None:
-        hide_unless_owned(caller, (await storage.get_job(job_id)).owner_id, "job", job_id)
+    if who.owner_id is not None:
+        await library.job(job_id, owner_id=who.owner_id)
     return job_id
 
 
 async def owned_project(
     project_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a project (comic) id")],
-    storage: StorageDep,
-    caller: CallerDep,
+    library: LibraryDep,
+    who: CurrentOwner,
 ) -> str:
-    if caller.owner_id is not None:
-        hide_unless_owned(caller, (await storage.get_comic(project_id)).owner_id, "comic", project_id)
+    if who.owner_id is not None:
+        await library.comic(project_id, owner_id=who.owner_id)
     return project_id
 
 
 async def owned_image(
     image_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="an image id")],
     request: Request,
-    storage: StorageDep,
+    library: LibraryDep,
     authenticator: AuthenticatorDep,
     exp: Annotated[str | None, Query(description="a signed image URL's expiry")] = None,
     sig: Annotated[str | None, Query(description="a signed image URL's signature")] = None,
@@ -108,13 +109,10 @@ async def owned_image(
     if authenticator.image_urls is None or "authorization" in request.headers or (exp is None and sig is None):
         principal = caller(request)  # 401 without a valid credential
         request.state.principal = principal
-        hide_unless_owned(principal, (await storage.get_image(image_id)).owner_id, "image", image_id)
+        await library.image(image_id, owner_id=principal.owner_id)
         return image_id
     expires = authenticator.image_urls.check_expiry(exp or "")
-    try:
-        owner_id = (await storage.get_image(image_id)).owner_id
-    except NotFound:  # answered as a bad link, so a link reveals nothing about which ids exist
-        owner_id = None
+    owner_id = await library.image_owner(image_id)
     authenticator.image_urls.verify(image_id=image_id, owner_id=owner_id, expires=expires, signature=sig or "")
     return image_id
 

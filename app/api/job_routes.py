@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import JobId, RunnerDep, StorageDep
+from app.api.deps import CurrentOwner, JobId, LibraryDep, RunnerDep
 from app.models.api import JobStatusDocument
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}", response_model=JobStatusDocument)
-async def get_job(job_id: JobId, storage: StorageDep) -> JobStatusDocument:
+async def get_job(job_id: JobId, library: LibraryDep, who: CurrentOwner) -> JobStatusDocument:
     """The status document of any job."""
-    return JobStatusDocument.of(await storage.get_job(job_id))
+    return JobStatusDocument.of(await library.job(job_id, owner_id=who.owner_id))
 
 
 @router.post("/{job_id}/cancel", response_model=JobStatusDocument)

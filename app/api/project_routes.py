@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import StreamingResponse
 
-from app.api.auth import CallerDep, caller
+from app.api.auth import CurrentOwner, caller, signed_for
 from app.api.comic_routes import accepted
-from app.api.deps import AuthenticatorDep, BuilderDep, EventsDep, ExporterDep, ProjectId, StorageDep
-from app.api.signing import signed_for, signed_urls
+from app.api.deps import AuthenticatorDep, BuilderDep, EventsDep, ExporterDep, LibraryDep, ProjectId
+from app.api.signing import signed_urls
 from app.api.urls import project_url
 from app.errors import NotFound, Unauthorized
 from app.models.api import (
@@ -42,19 +42,19 @@ CharacterId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description
 
 @router.get("", response_model=ProjectList)
 async def list_projects(
-    storage: StorageDep,
-    who: CallerDep,
+    library: LibraryDep,
+    who: CurrentOwner,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ProjectList:
     """Your projects, newest first."""
-    comics = await storage.list_comics(limit=limit, offset=offset, owner_id=who.owner_id)
+    comics = await library.comics(owner_id=who.owner_id, limit=limit, offset=offset)
     return ProjectList(projects=[ProjectSummary.of(c) for c in comics], limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Comic)
 async def create_project(
-    body: CreateProjectRequest, request: Request, builder: BuilderDep, response: Response, who: CallerDep
+    body: CreateProjectRequest, request: Request, builder: BuilderDep, response: Response, who: CurrentOwner
 ) -> Comic:
     comic = await builder.create(body, owner_id=who.owner_id)
     response.headers["Location"] = project_url(comic.id)
@@ -62,9 +62,9 @@ async def create_project(
 
 
 @router.get("/{project_id}", response_model=Comic)
-async def get_project(project_id: ProjectId, request: Request, storage: StorageDep) -> Comic:
+async def get_project(project_id: ProjectId, request: Request, library: LibraryDep, who: CurrentOwner) -> Comic:
     """The whole state: story, characters, panels (with auth on, image URLs signed for `<img src>`)."""
-    return signed_for(request, await storage.get_comic(project_id))
+    return signed_for(request, await library.comic(project_id, owner_id=who.owner_id))
 
 
 @router.patch("/{project_id}", response_model=Comic)
@@ -227,7 +227,7 @@ async def export_comic(project_id: ProjectId, fmt: ExportFormat, request: Reques
 
 @ws_router.websocket("/{project_id}/ws")
 async def project_updates(
-    websocket: WebSocket, project_id: str, data: StorageDep, events: EventsDep, authenticator: AuthenticatorDep
+    websocket: WebSocket, project_id: str, library: LibraryDep, events: EventsDep, authenticator: AuthenticatorDep
 ) -> None:
     """`{"event":"state.snapshot"}` on connect, then `{"event":"state.updated"}` after every change, and
     `{"event":"state.deleted"}` then close 4404 when the project is deleted. Text frames from the client are
@@ -240,9 +240,7 @@ async def project_updates(
         await websocket.close(code=4401, reason=exc.message[:120])
         return
     try:
-        comic = await data.get_comic(project_id)
-        if not who.can_see(comic.owner_id):
-            raise NotFound("project not found")
+        comic = await library.comic(project_id, owner_id=who.owner_id)
     except NotFound:
         await websocket.close(code=4404, reason="project not found")
         return

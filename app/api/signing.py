@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from pydantic import BaseModel
-from starlette.requests import HTTPConnection
 
 from app.api.urls import image_url
 from app.errors import Forbidden
@@ -119,11 +118,3 @@ def _sign(value: object, signer: ImageUrlSigner, owner_id: str) -> object:
         }
         return value.model_copy(update=changed)
     return value
-
-
-def signed_for(connection: HTTPConnection, model: Signed, *, owner_id: str | None = None) -> Signed:
-    """The model as an answer to this caller: its image URLs signed for them (when auth is on)."""
-    if owner_id is None:
-        principal = getattr(connection.state, "principal", None)  # set by the router-wide credential check
-        owner_id = principal.owner_id if principal is not None else None
-    return signed_urls(model, signer=connection.app.state.auth.image_urls, owner_id=owner_id)

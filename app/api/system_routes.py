@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from app.api.deps import ImageId, PipelineDep, SettingsDep, StorageDep
+from app.api.deps import ImageId, LibraryDep, PipelineDep, SettingsDep
 from app.errors import NotFound
 from app.models.api import ERROR_RESPONSES, ErrorBody, Health, StorageStatsResponse
 
@@ -24,9 +24,9 @@ async def health(settings: SettingsDep, pipeline: PipelineDep) -> Health:
 
 
 @router.get("/storage/stats", response_model=StorageStatsResponse)
-async def storage_stats(storage: StorageDep) -> StorageStatsResponse:
+async def storage_stats(library: LibraryDep) -> StorageStatsResponse:
     """Counts and sizes of the stored records and images."""
-    return StorageStatsResponse.model_validate(await storage.stats())
+    return StorageStatsResponse.model_validate(await library.stats())
 
 
 # Outside the router-wide credential check: an <img> sends no header, so the route takes the owner's
@@ -41,10 +41,10 @@ async def storage_stats(storage: StorageDep) -> StorageStatsResponse:
         403: {"model": ErrorBody, "description": "a signed URL that is tampered or expired"},
     },
 )
-async def get_image(image_id: ImageId, storage: StorageDep) -> Response:
+async def get_image(image_id: ImageId, library: LibraryDep) -> Response:
     """The image bytes, or a redirect to where an external image lives. With auth on: the owner's
     credential, or no header at all with the signed URL (`?exp=&sig=`) an answer gave."""
-    content = await storage.image_content(image_id)
+    content = await library.image_content(image_id)
     if content.path is not None:
         if not content.path.is_file():
             raise NotFound(f"image '{image_id}' has no stored bytes")

@@ -17,6 +17,7 @@ from app.services.jobs.events import ProjectEvents
 from app.services.exports.exporter import ComicExporter
 from app.services.comics.image_history import ImageLink
 from app.services.jobs.runner import JobRunner
+from app.services.comics.library import Library
 from app.services.comics.pipeline import ComicPipeline
 from app.services.providers.protocols import ImageModel, TextModel
 from app.services.providers.registry import build_image_model, build_text_model, close_providers
@@ -36,6 +37,7 @@ class Services:
     builder: ProjectBuilder
     events: ProjectEvents
     exporter: ComicExporter
+    library: Library
 
     @property
     def text(self) -> TextModel:
@@ -108,4 +110,5 @@ async def build_services(
             builder=builder,
             events=events,
             exporter=ComicExporter(data),
+            library=Library(data),
         )

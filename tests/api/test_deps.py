@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from app.api.deps import get_exporter, get_storage
+from app.api.deps import get_exporter, get_library
 from app.errors import NotFound
 from app.services.exports.exporter import ComicFile, ExportFormat
 
@@ -46,8 +46,8 @@ async def test_a_route_uses_the_service_its_dependency_gives(client: httpx.Async
     assert (await client.get(f"{API}/projects/no-such-project/export/pdf")).status_code == 404
 
 
-async def test_storage_is_swapped_for_every_route_that_reads_it(client: httpx.AsyncClient, app: FastAPI) -> None:
-    app.dependency_overrides[get_storage] = NothingStored
+async def test_reads_are_swapped_with_the_library_that_serves_them(client: httpx.AsyncClient, app: FastAPI) -> None:
+    app.dependency_overrides[get_library] = NothingStored
     try:
         answer = await client.get(f"{API}/storage/stats")
     finally:
@@ -60,4 +60,15 @@ def test_no_route_module_reads_app_state() -> None:
     """The dependencies (app/api/deps.py, auth.py) read what the lifespan built; a route never does."""
     api = Path(__file__).resolve().parents[2] / "app" / "api"
     readers = sorted(p.name for p in api.glob("*_routes.py") if "app.state" in p.read_text(encoding="utf-8"))
+    assert readers == []
+
+
+def test_routes_read_through_services_not_storage() -> None:
+    """Reads go through the Library service (app/services/comics/library.py), never straight to DataManager."""
+    api = Path(__file__).resolve().parents[2] / "app" / "api"
+    readers = sorted(
+        p.name
+        for p in api.glob("*_routes.py")
+        if any(name in p.read_text(encoding="utf-8") for name in ("StorageDep", "DataManager", "app.storage"))
+    )
     assert readers == []
