@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from app.errors import UpstreamError
 from app.factory import create_app
 from app.services.providers.offline_text import OfflineTextModel
 from app.services.wiring import Services
+from app.storage.data_manager import DataManager
+from app.storage.json_backend import JsonBackend
 from config import Settings
 
 
@@ -100,6 +103,17 @@ def services(app: FastAPI) -> Services:
     inspects, or whose model it swaps for a fake (pipeline.text / pipeline.images replace it for every
     piece). A route's whole service is swapped with `app.dependency_overrides` (app/api/deps.py)."""
     return app.state.services
+
+
+def killed(data: DataManager) -> None:
+    """Leave storage the way a killed process does: the image journal's file is closed with nothing folded,
+    and the OS drops the process's lock on DATA_DIR, so the next process (a test's restart) may open it."""
+    backend = data.backend
+    if isinstance(backend, JsonBackend):
+        if backend.images._fd is not None:
+            os.close(backend.images._fd)
+            backend.images._fd = None
+        backend._process_lock.release(force=True)
 
 
 async def settle(app: FastAPI) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 from collections.abc import Callable
 
+from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from app.errors import Conflict, NotFound, StorageError
@@ -38,6 +39,9 @@ IMAGE_KIND_DIRS = {"panel": "panels", "character": "characters", "temp": "temp"}
 IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _LOCK_STRIPES = 64
 JOB_CACHE_SIZE = 4096  # jobs held as their file's bytes: polling a job's status touches no disk
+
+
+PROCESS_LOCK = ".process.lock"  # in DATA_DIR: held by the one process that uses it
 
 
 class JsonBackend:
@@ -60,11 +64,33 @@ class JsonBackend:
         self._job_bytes: OrderedDict[str, bytes] = OrderedDict()
         self._job_bytes_lock = threading.Lock()
         self.images = ImageIndex(self.images_dir)
+        # One process a DATA_DIR: the caches and per-record locks above assume it.
+        self._process_lock = FileLock(self.root / PROCESS_LOCK, timeout=0, thread_local=False, fallback_to_soft=False)
 
     # -- life cycle ---------------------------------------------------------------------------
     async def open(self) -> None:
         await asyncio.to_thread(self._check_root)
-        await self._run(self._open_sync)
+        await asyncio.to_thread(self._take_the_folder)
+        try:
+            await self._run(self._open_sync)
+        except BaseException:
+            self._process_lock.release(force=True)
+            raise
+
+    def _take_the_folder(self) -> None:
+        """The exclusive lock on DATA_DIR, held until close (the OS drops it if the process dies): a second
+        process on the same folder would lose updates, so it refuses to start and says why."""
+        try:
+            self._process_lock.acquire()
+        except Timeout:
+            raise StorageError(
+                f"DATA_DIR {self.root} is in use by another process: JSON storage is for one process. Stop that "
+                "process, give this one its own DATA_DIR, or run several on STORAGE_BACKEND=supabase"
+            ) from None
+        except OSError as exc:  # a filesystem without locks (some network mounts): run, but say so
+            log.warning(
+                "DATA_DIR %s cannot be locked (%s): make sure only one process uses it", self.root, describe(exc)
+            )
 
     def _check_root(self) -> None:
         """DATA_DIR is a directory (made if missing) that takes a new file; otherwise one sentence that names
@@ -88,7 +114,10 @@ class JsonBackend:
             ) from None
 
     async def close(self) -> None:
-        await self._run(self.images.close)
+        try:
+            await self._run(self.images.close)
+        finally:
+            self._process_lock.release(force=True)
 
     def _open_sync(self) -> None:
         for directory in (

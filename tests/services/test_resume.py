@@ -15,7 +15,7 @@ from app.models.api import GenerateScenesRequest
 from app.models.schemas import Job
 from app.services.providers.offline_art import OfflineImageModel
 from config import Settings
-from tests.conftest import services
+from tests.conftest import killed, services
 
 API = "/api/v1"
 
@@ -36,8 +36,11 @@ class StallingImages(OfflineImageModel):
 
 
 @asynccontextmanager
-async def restarted(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The service started again on the same DATA_DIR, once its resumed work has settled."""
+async def restarted(settings: Settings, *, after: FastAPI | None = None) -> AsyncIterator[FastAPI]:
+    """The service started again on the same DATA_DIR, once its resumed work has settled; `after` is a
+    service still running there, which is first left as a killed process leaves it."""
+    if after is not None:
+        killed(services(after).data)
     again = create_app(settings)
     async with again.router.lifespan_context(again):
         await services(again).runner.wait_idle()
@@ -101,7 +104,7 @@ async def test_scene_writing_resumes_and_awaiting_jobs_stay_waiting(settings: Se
     )
     await services(app).runner.shutdown()
 
-    async with restarted(settings) as again:
+    async with restarted(settings, after=app) as again:
         resumed = await services(again).data.get_job(interrupted.id)
         still = await services(again).data.get_job(waiting.id)
         failed = await services(again).data.get_job(odd.id)
@@ -153,7 +156,7 @@ async def test_builder_work_interrupted_by_a_stop_resumes_or_ends_clearly(settin
     )
     await services(app).runner.shutdown()
 
-    async with restarted(settings) as again:
+    async with restarted(settings, after=app) as again:
         resumed = await services(again).data.get_job(render.id)
         cut = await services(again).data.get_job(writing.id)
         after = await services(again).data.get_comic(comic.id)

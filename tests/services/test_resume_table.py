@@ -40,7 +40,7 @@ async def test_an_interrupted_refinement_is_redone_from_the_request_its_job_kept
     ask = {"feedback": "make it funnier", "scene_ids": [before.scenes[1].scene_id]}
     await interrupt(app, job, step="refining_scenes", data={"num_scenes": 3, "refine": ask})
 
-    async with restarted(settings) as again:
+    async with restarted(settings, after=app) as again:
         resumed = await services(again).data.get_job(job.id)
         after = await services(again).data.get_comic(job.comic_id)
     assert (resumed.status, resumed.step) == ("awaiting_input", "scenes_ready")
@@ -52,7 +52,7 @@ async def test_a_refinement_whose_request_was_not_kept_fails_saying_so(settings:
     job = await scenes_awaiting_review(app)
     await interrupt(app, job, step="refining_scenes", data={"num_scenes": 3})
 
-    async with restarted(settings) as again:
+    async with restarted(settings, after=app) as again:
         failed = await services(again).data.get_job(job.id)
     assert failed.status == "failed" and failed.error is not None
     assert failed.error.code == "resume_failed" and "'refining_scenes'" in failed.error.message
@@ -65,7 +65,7 @@ async def test_generation_resumes_at_its_step_and_runs_the_steps_after_it_in_ord
     await services(app).data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
     await interrupt(app, job, step="generating_panels", data={"num_scenes": 3})
 
-    async with restarted(settings) as again:
+    async with restarted(settings, after=app) as again:
         done = await services(again).data.get_job(job.id)
         comic = await services(again).data.get_comic(job.comic_id)
     assert (done.status, done.step, done.progress) == ("completed", "done", 100)

@@ -13,6 +13,7 @@ from app.errors import StorageError
 from app.models.schemas import Job
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
+from tests.conftest import killed
 from tests.full_disk import fill, tiny_disk  # noqa: F401 - the fixture
 
 LONG_URL = "https://fal.media/files/" + "a" * 180
@@ -26,9 +27,7 @@ async def opened(root: Path) -> DataManager:
 
 def crash(data: DataManager) -> None:
     """Stop using a backend the way a killed process does: its journal is closed, nothing is folded."""
-    index = data.backend.images  # type: ignore[attr-defined]
-    os.close(index._fd)
-    index._fd = None
+    killed(data)
 
 
 def journal_lines(root: Path) -> list[bytes]:

@@ -13,7 +13,7 @@ from app.models.schemas import Comic, Job, JobUsage
 from app.storage import fsutil
 from app.storage.data_manager import DataManager
 from app.storage.json_backend import JsonBackend
-from tests.conftest import tree_digest
+from tests.conftest import killed, tree_digest
 
 
 async def opened(root: Path) -> DataManager:
@@ -102,8 +102,7 @@ async def test_image_journal_replays_and_survives_a_torn_line(tmp_path: Path) ->
     assert isinstance(backend, JsonBackend)
     assert backend.images._fd is not None
     os.write(backend.images._fd, b'{"op":"put","image":{"id":"tor')
-    os.close(backend.images._fd)
-    backend.images._fd = None
+    killed(data)
     reopened = await opened(tmp_path)
     assert [r.id for r in await reopened.backend.list_images()] == [second.id]
     snapshot = json.loads((tmp_path / "images" / "metadata.json").read_text())
