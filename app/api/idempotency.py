@@ -11,6 +11,8 @@ with the same key. Streams (the NDJSON story) pass through unstored.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from typing import Any
@@ -22,6 +24,7 @@ from app.api.limits import Scope, send_json
 from app.errors import FableError, Unauthorized
 from app.models.schemas import StoredAnswer
 from app.infra.locks import KeyedLocks
+from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +63,13 @@ class Idempotency:
         fingerprint = hashlib.sha256(
             b"\0".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
-        data = scope["app"].state.services.data
+        data: DataManager = scope["app"].state.services.data
 
-        async with self._locks.hold(scope_key):
+        async with self._locks.hold(scope_key):  # a repeat on this instance waits here, without polling storage
             try:
-                stored = await data.get_answer(scope_key)
+                held = await data.claim_answer(scope_key, owner_id=owner, fingerprint=fingerprint)
             except FableError as exc:
-                log.error("idempotency: could not read a stored answer: %s", exc.message)
+                log.error("idempotency: could not claim the key: %s", exc.message)
                 await send_json(
                     send,
                     503,
@@ -74,8 +77,8 @@ class Idempotency:
                     headers={"Retry-After": "5"},
                 )
                 return
-            if stored is not None:
-                if stored.fingerprint != fingerprint:
+            if held.state == "done":
+                if held.fingerprint != fingerprint:
                     await send_json(
                         send,
                         422,
@@ -85,20 +88,15 @@ class Idempotency:
                         },
                     )
                     return
-                await self._replay(stored, send)
+                await self._replay(held, send)
                 return
-            await self._first(
-                scope,
-                message,
-                receive,
-                send,
-                StoredAnswer(key=scope_key, owner_id=owner, fingerprint=fingerprint, status_code=0, body=""),
-            )
+            await self._first(scope, message, receive, send, data, held)
 
     async def _first(
-        self, scope: Scope, message: dict[str, Any], receive: Any, send: Any, answer: StoredAnswer
+        self, scope: Scope, message: dict[str, Any], receive: Any, send: Any, data: DataManager, claim: StoredAnswer
     ) -> None:
-        """Run the request; hold back a 2xx JSON answer until it is stored, pass anything else through."""
+        """Run the request holding the claim; hold back a 2xx JSON answer until it is stored in the claim's
+        place, and let go of the claim before the last part of any other answer goes out."""
         delivered = False
 
         async def replay_body() -> dict[str, Any]:
@@ -111,9 +109,21 @@ class Idempotency:
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
         passing = False
+        settled = False  # the claim became the answer, or was let go
+        answer: dict[str, Any] = {}
+
+        async def release() -> None:
+            nonlocal settled
+            if settled:
+                return
+            settled = True
+            try:
+                await data.release_claim(claim)
+            except FableError as exc:  # it goes stale instead, and the next request with the key takes it over
+                log.error("idempotency: could not release a claim: %s", exc.message)
 
         async def capture(event: dict[str, Any]) -> None:
-            nonlocal start, passing
+            nonlocal start, passing, settled
             if event["type"] == "http.response.start":
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in event.get("headers", [])}
                 keep = 200 <= event["status"] < 300 and headers.get("content-type", "").startswith("application/json")
@@ -122,25 +132,41 @@ class Idempotency:
                     await send(event)
                     return
                 start = event
-                answer.status_code = event["status"]
-                answer.headers = {k: v for k, v in headers.items() if k in STORED_HEADERS}
+                answer["status_code"] = event["status"]
+                answer["headers"] = {k: v for k, v in headers.items() if k in STORED_HEADERS}
                 return
             if passing:
+                if not event.get("more_body"):
+                    await release()  # before the client can see the end: its retry finds the key free
                 await send(event)
                 return
             chunks.append(event.get("body", b""))
             if event.get("more_body"):
                 return
-            answer.body = b"".join(chunks).decode("utf-8")
+            await stop_refreshing()
             try:
-                await scope["app"].state.services.data.put_answer(answer)
+                if not await data.store_answer(claim, body=b"".join(chunks).decode("utf-8"), **answer):
+                    log.warning("idempotency: the key was taken over meanwhile; its answer is the other request's")
+                settled = True
             except FableError as exc:  # the work is done: answer anyway, and say the key could not be kept
                 log.error("idempotency: could not store the answer: %s", exc.message)
+                await release()
             assert start is not None
             await send(start)
             await send({"type": "http.response.body", "body": b"".join(chunks)})
 
-        await self.app(scope, replay_body, capture)
+        refreshing = asyncio.create_task(data.keep_claim(claim))
+
+        async def stop_refreshing() -> None:
+            refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refreshing
+
+        try:
+            await self.app(scope, replay_body, capture)
+        finally:
+            await stop_refreshing()
+            await release()
 
     @staticmethod
     async def _replay(stored: StoredAnswer, send: Any) -> None:

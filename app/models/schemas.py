@@ -409,6 +409,12 @@ class StoredAnswer(Record):
     headers: dict[str, str] = {}
     body: str
     created_at: datetime = Field(default_factory=utcnow)
+    # A row is first the claim of the request running for the key ('pending': no answer yet), then its
+    # answer ('done'). `claim` is that request's token (compare-and-swap on it: a refresh, a take-over),
+    # `claimed_at` when its holder last said it is alive: a claim not refreshed for a while is stale.
+    state: Literal["pending", "done"] = "done"
+    claim: str | None = None
+    claimed_at: datetime | None = None
 
     __table__ = TableSpec(
         name="idempotency_keys",
@@ -420,6 +426,9 @@ class StoredAnswer(Record):
             "headers": "jsonb",
             "body": "text",
             "created_at": "timestamptz",
+            "state": "text",
+            "claim": "text",
+            "claimed_at": "timestamptz",
         },
         primary_key=("key",),
     )

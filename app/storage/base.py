@@ -59,8 +59,25 @@ class StorageBackend(Protocol):
     async def unreferenced_image_files(self) -> list[str]: ...
     async def delete_unreferenced_file(self, relative: str) -> int: ...
 
-    async def get_answer(self, key: str) -> StoredAnswer | None: ...
-    async def put_answer(self, answer: StoredAnswer) -> None: ...
+    async def get_answer(self, key: str) -> StoredAnswer | None:
+        """The row that holds the key: an answer ('done') or a request's claim on it ('pending')."""
+
+    async def put_answer(self, answer: StoredAnswer) -> None:
+        """Store the row, replacing whatever holds the key."""
+
+    async def claim_answer(self, claim: StoredAnswer) -> StoredAnswer | None:
+        """Store `claim` (a 'pending' row) only if no row holds its key (an insert, on conflict nothing):
+        None when it was stored, so the caller holds the key; otherwise the row that holds it. Of several
+        callers racing for one key, exactly one gets None."""
+
+    async def replace_answer(self, row: StoredAnswer, *, expected: StoredAnswer) -> bool:
+        """Put `row` in place of the key's row only if that is still `expected` (the same state and claim
+        token): compare-and-swap, for storing a claim's answer, refreshing a claim, taking over a stale one.
+        False (nothing written) when the row changed or is gone."""
+
+    async def release_claim(self, claim: StoredAnswer) -> None:
+        """Remove the key's row if it is still this pending claim (the request ended with no answer to keep)."""
+
     async def delete_answers(self, *, created_before: datetime, dry_run: bool = False) -> int:
         """Remove (or with dry_run, count) the stored answers older than the cut-off."""
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from app.errors import Conflict, NotFound, StorageError
+from app.errors import Conflict, FableError, NotFound, StorageError
 from app.models.schemas import CleanupReport, Comic, ImageKind, ImageRecord, Job, StoredAnswer, VersionedRecord
 from app.storage import export
 from app.storage.base import ImageContent, StorageBackend
@@ -22,6 +23,12 @@ Mutation = Callable[[R], "R | None"]
 
 _MAX_ATTEMPTS = 100
 ANSWER_TTL = timedelta(hours=24)  # how long a keyed POST's first answer is replayed
+# A keyed request's claim is refreshed every CLAIM_REFRESH while it runs; one not refreshed for
+# CLAIM_STALE_AFTER belongs to a holder that died (three missed refreshes), and is taken over. Instances
+# compare claimed_at with their own clocks, so they must agree to within a few seconds (NTP does).
+CLAIM_REFRESH = timedelta(seconds=10)
+CLAIM_STALE_AFTER = timedelta(seconds=30)
+CLAIM_POLL_FIRST, CLAIM_POLL_MAX = 0.05, 1.0  # seconds between looks while another request holds the key
 _MB = 1024 * 1024
 RENDER_DIED = {
     "status": "failed",
@@ -41,6 +48,8 @@ class DataManager:
         self.render_is_live: Callable[[str, str], bool] = lambda comic_id, panel_id: False
         self._image_writes: dict[str, set[asyncio.Future[ImageRecord]]] = {}  # comic id -> its writes under way
         self._deleting: set[str] = set()
+        self.clock: Callable[[], datetime] = utcnow  # idempotency claims and answers age by it (tests set it)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # between looks at a claimed key
 
     def _saved(self, comic: Comic) -> Comic:
         for listener in self.on_comic_saved:
@@ -257,14 +266,93 @@ class DataManager:
 
     # -- idempotency ----------------------------------------------------------------------------
     async def get_answer(self, key: str) -> StoredAnswer | None:
-        """The stored first answer for this key, unless it is older than ANSWER_TTL."""
+        """The stored first answer for this key, unless it is older than ANSWER_TTL (a claim is no answer)."""
         answer = await self.backend.get_answer(key)
-        if answer is None or answer.created_at < utcnow() - ANSWER_TTL:
+        if answer is None or answer.state != "done" or answer.created_at < self.clock() - ANSWER_TTL:
             return None
         return answer
 
     async def put_answer(self, answer: StoredAnswer) -> None:
         await self.backend.put_answer(answer)
+
+    async def claim_answer(self, key: str, *, owner_id: str | None, fingerprint: str) -> StoredAnswer:
+        """Hold the key, or get its answer: this request's claim (state 'pending') when it is to run, else
+        the stored answer to replay (whose fingerprint the caller compares with the request's).
+
+        The claim is an insert that only one of any number of racing requests, on any instance, wins.
+        While another request holds a live claim, wait (polling storage with backoff) for its answer, or
+        for it to let go (an error answer keeps nothing) and claim again. A claim its holder has not
+        refreshed for CLAIM_STALE_AFTER (the holder died) is taken over, as is an answer past ANSWER_TTL;
+        a take-over is compare-and-swap, so of several takers one wins and the others wait for it."""
+        token = uuid.uuid4().hex
+
+        def mine() -> StoredAnswer:
+            now = self.clock()
+            return StoredAnswer(
+                key=key,
+                owner_id=owner_id,
+                fingerprint=fingerprint,
+                status_code=0,
+                body="",
+                state="pending",
+                claim=token,
+                claimed_at=now,
+                created_at=now,
+            )
+
+        claim = mine()
+        found = await self.backend.claim_answer(claim)
+        delay = CLAIM_POLL_FIRST
+        while found is not None:
+            now = self.clock()
+            if found.state == "done" and found.created_at >= now - ANSWER_TTL:
+                return found
+            if found.state == "done" or (found.claimed_at or found.created_at) < now - CLAIM_STALE_AFTER:
+                claim = mine()
+                if await self.backend.replace_answer(claim, expected=found):
+                    if found.state == "pending":
+                        log.warning("idempotency: took over a claim its holder stopped refreshing (it died)")
+                    return claim
+            else:
+                await self.sleep(delay)
+                delay = min(delay * 2, CLAIM_POLL_MAX)
+            found = await self.backend.get_answer(key)
+            if found is None:  # released: the request before us kept no answer
+                claim = mine()
+                found = await self.backend.claim_answer(claim)
+        return claim
+
+    async def refresh_claim(self, claim: StoredAnswer) -> bool:
+        """Say the claim's holder is alive (a new claimed_at); False when the claim is no longer its own."""
+        return await self.backend.replace_answer(claim.model_copy(update={"claimed_at": self.clock()}), expected=claim)
+
+    async def keep_claim(self, claim: StoredAnswer) -> None:
+        """Refresh the claim every CLAIM_REFRESH while the request runs (a task the caller cancels)."""
+        while True:
+            await asyncio.sleep(CLAIM_REFRESH.total_seconds())
+            try:
+                if not await self.refresh_claim(claim):
+                    log.warning("idempotency: a claim was taken over while its request still ran")
+                    return
+            except FableError as exc:
+                log.warning("idempotency: could not refresh a claim: %s", exc.message)
+
+    async def store_answer(self, claim: StoredAnswer, *, status_code: int, headers: dict[str, str], body: str) -> bool:
+        """The claim becomes the key's answer (replayed for ANSWER_TTL); False when the claim was lost."""
+        answer = claim.model_copy(
+            update={
+                "state": "done",
+                "status_code": status_code,
+                "headers": headers,
+                "body": body,
+                "created_at": self.clock(),
+            }
+        )
+        return await self.backend.replace_answer(answer, expected=claim)
+
+    async def release_claim(self, claim: StoredAnswer) -> None:
+        """Let go of the key without an answer: the next request with it runs."""
+        await self.backend.release_claim(claim)
 
     # -- maintenance ----------------------------------------------------------------------------
     async def stats(self) -> dict[str, Any]:

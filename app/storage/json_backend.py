@@ -53,6 +53,8 @@ class JsonBackend:
         self._dirs = {"job": self.root / "jobs", "comic": self.root / "comics"}
         self._active_path = self.root / "state" / "active_jobs.json"
         self._answers_dir = self.root / "idempotency"  # {digest}.json: first answers to keyed POSTs
+        self._claims: dict[str, StoredAnswer] = {}  # digest -> the pending claim of the request running for it
+        self._claims_lock = asyncio.Lock()
         self._stripes = [threading.Lock() for _ in range(_LOCK_STRIPES)]
         self._meta_lock = threading.Lock()
         self._counts = {"job": 0, "comic": 0}
@@ -455,11 +457,43 @@ class JsonBackend:
         except FileNotFoundError:
             return None
 
+    # Claims ('pending' rows) are held in memory: this process is the only one on DATA_DIR (the lock in
+    # open), and a claim dies with the request, or the process, that holds it. Answers are files.
     async def get_answer(self, key: str) -> StoredAnswer | None:
-        return await self._run(self._get_answer, key)
+        self._answer_path(key)
+        return self._claims.get(key) or await self._run(self._get_answer, key)
 
     async def put_answer(self, answer: StoredAnswer) -> None:
-        await self._run(atomic_write, self._answer_path(answer.key), answer.model_dump_json().encode())
+        async with self._claims_lock:
+            await self._put_row(answer)
+
+    async def _put_row(self, row: StoredAnswer) -> None:
+        if row.state == "pending":
+            self._answer_path(row.key)
+            self._claims[row.key] = row
+            return
+        await self._run(atomic_write, self._answer_path(row.key), row.model_dump_json().encode())
+        self._claims.pop(row.key, None)
+
+    async def claim_answer(self, claim: StoredAnswer) -> StoredAnswer | None:
+        async with self._claims_lock:
+            found = await self.get_answer(claim.key)
+            if found is None:
+                await self._put_row(claim)
+            return found
+
+    async def replace_answer(self, row: StoredAnswer, *, expected: StoredAnswer) -> bool:
+        async with self._claims_lock:
+            found = await self.get_answer(expected.key)
+            if found is None or (found.state, found.claim) != (expected.state, expected.claim):
+                return False
+            await self._put_row(row)
+            return True
+
+    async def release_claim(self, claim: StoredAnswer) -> None:
+        held = self._claims.get(claim.key)
+        if held is not None and held.claim == claim.claim:
+            del self._claims[claim.key]
 
     def _delete_answers(self, created_before: datetime, dry_run: bool) -> int:
         removed = 0

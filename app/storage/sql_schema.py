@@ -185,9 +185,26 @@ $fn$;"""
     return f"{fns}\n\n-- only the backend (service role) calls these; users reach their rows through RLS\n{grants}"
 
 
+# -- idempotency claims (issue 18) ---------------------------------------------------------------
+def idempotency_claims_sql() -> str:
+    """A key's row is first the claim of the one request running for it, then its answer: every API
+    instance inserts its claim with `on conflict do nothing`, so one wins. The columns come with the
+    table on a new project; these statements add them to a project made before claims existed."""
+    t = "public.idempotency_keys"
+    return f"""-- idempotency claims: a row is 'pending' (a request holds the key) until its answer is stored ('done')
+alter table {t} add column if not exists state text not null default 'done';
+alter table {t} add column if not exists claim text;
+alter table {t} add column if not exists claimed_at timestamptz;
+alter table {t} alter column state set default 'done';
+alter table {t} alter column state set not null;
+alter table {t} drop constraint if exists idempotency_keys_state_check;
+alter table {t} add constraint idempotency_keys_state_check check (state in ('pending', 'done'));"""
+
+
 def render_schema(bucket: str = "comic-images") -> str:
     tables = "\n\n".join(table_sql(model.__table__) for model in (*TABLE_MODELS, *SERVICE_MODELS))
     return (
-        f"{HEADER}\n{tables}\n\n-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
+        f"{HEADER}\n{tables}\n\n{idempotency_claims_sql()}\n\n"
+        f"-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
         f"-- where the image files live\n{bucket_sql(bucket)}\n"
     )

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ACTIVE_STATUSES = ("queued", "running", "awaiting_input")
+CLAIM_ATTEMPTS = 5  # a key claimed, released and claimed again between our insert and our read, this often
 PAGE = 1000  # PostgREST's usual max-rows; lists are read in pages of this size
 # PostgREST's "no such function / table" (from its schema cache, or from PostgreSQL itself)
 SCHEMA_MISSING = ("PGRST202", "PGRST205", "42P01", "42883")
@@ -447,6 +448,54 @@ class SupabaseBackend:
         await self.call(
             lambda: self.db.table("idempotency_keys").upsert(row, on_conflict="key").execute(),
             what="store an idempotency key",
+            write=True,
+        )
+
+    async def claim_answer(self, claim: StoredAnswer) -> StoredAnswer | None:
+        row = claim.model_dump(mode="json")
+        for _ in range(CLAIM_ATTEMPTS):
+            inserted = await self.call(
+                lambda: (
+                    self.db.table("idempotency_keys")
+                    .upsert(row, on_conflict="key", ignore_duplicates=True)  # insert ... on conflict (key) do nothing
+                    .execute()
+                ),
+                what="claim an idempotency key",
+                write=True,
+            )
+            if inserted.data:
+                return None
+            found = await self.get_answer(claim.key)
+            if found is not None:
+                return found
+            # the holder let go between the insert and the read: try again
+        raise StorageError("an idempotency key kept changing while it was claimed; try again")
+
+    async def replace_answer(self, row: StoredAnswer, *, expected: StoredAnswer) -> bool:
+        body = row.model_dump(mode="json")
+
+        def swap() -> Awaitable[Any]:
+            query = self.db.table("idempotency_keys").update(body).eq("key", expected.key).eq("state", expected.state)
+            query = query.is_("claim", "null") if expected.claim is None else query.eq("claim", expected.claim)
+            return query.execute()
+
+        swapped = await self.call(swap, what="store an idempotency key", write=True)
+        return bool(swapped.data)
+
+    async def release_claim(self, claim: StoredAnswer) -> None:
+        if claim.claim is None:
+            return
+        token = claim.claim
+        await self.call(
+            lambda: (
+                self.db.table("idempotency_keys")
+                .delete()
+                .eq("key", claim.key)
+                .eq("state", "pending")
+                .eq("claim", token)
+                .execute()
+            ),
+            what="release an idempotency key",
             write=True,
         )
 

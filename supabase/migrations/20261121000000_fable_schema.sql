@@ -142,7 +142,10 @@ create table if not exists public.idempotency_keys (
   status_code integer not null,
   headers jsonb,
   body text not null,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  state text,
+  claim text,
+  claimed_at timestamptz
 );
 create index if not exists idempotency_keys_lookup_0 on public.idempotency_keys (created_at);
 alter table public.idempotency_keys enable row level security;
@@ -150,6 +153,15 @@ drop policy if exists "idempotency_keys of their owner" on public.idempotency_ke
 create policy "idempotency_keys of their owner" on public.idempotency_keys for all to authenticated
   using (owner_id = auth.uid()::text)
   with check (owner_id = auth.uid()::text);
+
+-- idempotency claims: a row is 'pending' (a request holds the key) until its answer is stored ('done')
+alter table public.idempotency_keys add column if not exists state text not null default 'done';
+alter table public.idempotency_keys add column if not exists claim text;
+alter table public.idempotency_keys add column if not exists claimed_at timestamptz;
+alter table public.idempotency_keys alter column state set default 'done';
+alter table public.idempotency_keys alter column state set not null;
+alter table public.idempotency_keys drop constraint if exists idempotency_keys_state_check;
+alter table public.idempotency_keys add constraint idempotency_keys_state_check check (state in ('pending', 'done'));
 
 -- what the Supabase backend calls through rpc
 create or replace function public.fable_save_comic(p_rows jsonb, p_expected_version integer)
