@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from app.errors import Conflict, NotFound
-from app.models.schemas import Comic, ImageRecord, Job, Panel
+from app.models.schemas import Comic, ImageRecord, Job, Panel, StoredAnswer
 from app.storage.base import StorageBackend
-from app.storage.data_manager import DataManager
+from app.storage.data_manager import CLAIM_STALE_AFTER, DataManager
 from app.storage.json_backend import JsonBackend
 from tests.fakes.supabase_project import supabase_backend
+from utils import utcnow
 
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], StorageBackend]] = {
     "json": lambda request, root: JsonBackend(root / "data"),
@@ -250,3 +251,121 @@ async def test_one_comics_images_are_found_without_the_others(data: DataManager)
     await data.delete_image(mine[0].id)
     assert [i.id for i in await data.backend.list_images(comic_id=comic.id)] == [mine[1].id]
     assert await data.backend.list_images(comic_id="nobody") == []
+
+
+# -- idempotency claims: one request holds a key, on any instance ------------------------------------
+def a_claim(key: str, token: str, **fields: object) -> StoredAnswer:
+    now = utcnow()
+    values: dict[str, object] = {
+        "key": key,
+        "owner_id": "ann",
+        "fingerprint": "f1",
+        "status_code": 0,
+        "body": "",
+        "state": "pending",
+        "claim": token,
+        "claimed_at": now,
+        "created_at": now,
+    }
+    return StoredAnswer.model_validate({**values, **fields})
+
+
+async def test_of_racing_claims_on_a_key_exactly_one_wins(data: DataManager) -> None:
+    key = "c" * 64
+    claims = [a_claim(key, f"token-{n}") for n in range(8)]
+    results = await asyncio.gather(*(data.backend.claim_answer(claim) for claim in claims))
+    winners = [claim for claim, found in zip(claims, results, strict=True) if found is None]
+    assert len(winners) == 1
+    assert {found.claim for found in results if found is not None} == {winners[0].claim}  # the others see it
+    assert (await data.backend.get_answer(key)) == winners[0]
+    assert await data.get_answer(key) is None  # a claim is not an answer to replay
+
+
+async def test_a_claim_is_swapped_only_while_it_is_still_the_one_expected(data: DataManager) -> None:
+    key = "d" * 64
+    mine = a_claim(key, "mine")
+    assert await data.backend.claim_answer(mine) is None
+    theirs = a_claim(key, "theirs")
+    assert not await data.backend.replace_answer(theirs, expected=theirs)  # not the row that holds the key
+    assert await data.refresh_claim(mine)
+    answered = await data.store_answer(mine, status_code=202, headers={"location": "/x"}, body='{"id": 1}')
+    assert answered
+    stored = await data.get_answer(key)
+    assert stored is not None and (stored.state, stored.status_code, stored.body) == ("done", 202, '{"id": 1}')
+    assert not await data.refresh_claim(mine)  # answered: no longer a claim to refresh
+    assert not await data.store_answer(mine, status_code=201, headers={}, body="{}")  # nor to answer twice
+    await data.release_claim(mine)  # an answer is not released
+    assert await data.get_answer(key) == stored
+    assert await data.backend.claim_answer(theirs) == stored
+
+
+async def test_a_released_claim_frees_the_key_for_the_next_request(data: DataManager) -> None:
+    key = "e" * 64
+    first = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    assert first.state == "pending"
+    await data.release_claim(a_claim(key, "not-the-holder"))  # only its holder lets go
+    assert (await data.backend.get_answer(key)) == first
+    await data.release_claim(first)
+    assert await data.backend.get_answer(key) is None
+    second = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    assert second.state == "pending" and second.claim != first.claim
+
+
+async def test_a_waiter_gets_the_answer_the_holder_stores(data: DataManager) -> None:
+    key = "f" * 64
+    holder = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    looks: list[float] = []
+
+    async def look_again(delay: float) -> None:  # the holder answers while the waiter waits
+        looks.append(delay)
+        if len(looks) == 2:
+            await data.store_answer(holder, status_code=202, headers={}, body='{"job_id": "j"}')
+
+    data.sleep = look_again
+    found = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    assert (found.state, found.body, found.claim) == ("done", '{"job_id": "j"}', holder.claim)
+    assert len(looks) == 2 and looks[1] > looks[0]  # it backed off between looks
+
+
+async def test_a_waiter_claims_the_key_its_holder_let_go(data: DataManager) -> None:
+    key = "1" * 64
+    holder = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+
+    async def holder_fails(delay: float) -> None:
+        await data.release_claim(holder)
+
+    data.sleep = holder_fails
+    found = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    assert found.state == "pending" and found.claim != holder.claim
+
+
+async def test_a_stale_claim_is_taken_over_and_a_live_one_is_not(data: DataManager) -> None:
+    key = "2" * 64
+    now = utcnow()
+    data.clock = lambda: now
+    holder = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    data.clock = lambda: now + CLAIM_STALE_AFTER - timedelta(seconds=1)
+    assert await data.refresh_claim(holder)  # alive: refreshed just before it went stale
+    looks: list[float] = []
+
+    async def time_passes(delay: float) -> None:  # nobody refreshes it any more: the holder died
+        looks.append(delay)
+        data.clock = lambda: now + 3 * CLAIM_STALE_AFTER
+
+    data.sleep = time_passes
+    taker = await data.claim_answer(key, owner_id="ann", fingerprint="f1")
+    assert len(looks) == 1  # it waited while the claim was fresh, and took it over once it was stale
+    assert taker.state == "pending" and taker.claim != holder.claim
+    assert (await data.backend.get_answer(key)) == taker
+    assert not await data.refresh_claim(holder)  # the old holder, if it comes back, knows it lost the key
+    assert not await data.store_answer(holder, status_code=202, headers={}, body="{}")
+
+
+async def test_an_expired_answer_is_claimed_over(data: DataManager) -> None:
+    key = "3" * 64
+    old = StoredAnswer(
+        key=key, fingerprint="f1", status_code=202, body="{}", created_at=utcnow() - timedelta(hours=25)
+    )  # stored before claims existed: no claim token
+    await data.put_answer(old)
+    claim = await data.claim_answer(key, owner_id="ann", fingerprint="f2")
+    assert claim.state == "pending" and (await data.backend.get_answer(key)) == claim

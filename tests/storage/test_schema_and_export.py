@@ -88,6 +88,26 @@ def test_the_migration_applies_twice_to_an_empty_database(database: str) -> None
     assert bucket == (True,)
 
 
+def test_the_migration_gives_a_project_made_before_claims_its_claim_columns(database: str) -> None:
+    """Re-applying the migration is how a project is upgraded: idempotency_keys made without the claim
+    columns gets them, its stored answers stay answers ('done'), and the state takes nothing else."""
+    sql = MIGRATIONS[0].read_text("utf-8")
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(sql)
+        conn.execute("alter table public.idempotency_keys drop column state, drop column claim, drop column claimed_at")
+        conn.execute(
+            "insert into public.idempotency_keys (key, fingerprint, status_code, body) values ('k', 'f', 202, '{}')"
+        )
+        conn.execute(sql)
+        assert conn.execute("select state, claim, claimed_at from public.idempotency_keys").fetchall() == [
+            ("done", None, None)
+        ]
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("update public.idempotency_keys set state = 'maybe'")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute("update public.idempotency_keys set state = null")
+
+
 async def test_every_export_bundle_loads_with_its_constraints_holding(
     database: str, client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
