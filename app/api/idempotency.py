@@ -37,6 +37,13 @@ def _valid(key: bytes) -> bool:
     return 0 < len(key) <= MAX_KEY_LENGTH and all(0x21 <= b <= 0x7E for b in key)
 
 
+def digests(owner: str | None, key: bytes, method: str, path: str, query: bytes, body: bytes) -> tuple[str, str]:
+    """What a keyed request is stored under (its owner's key) and its fingerprint (what a repeat must match)."""
+    scope_key = hashlib.sha256(f"{owner}\0".encode() + key).hexdigest()
+    fingerprint = hashlib.sha256(b"\0".join([method.encode(), path.encode(), query, body])).hexdigest()
+    return scope_key, fingerprint
+
+
 class Idempotency:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -59,10 +66,9 @@ class Idempotency:
             return
         message = await receive()  # BodyLimit, outside, hands over the whole body in one message
         body = message.get("body", b"")
-        scope_key = hashlib.sha256(f"{owner}\0".encode() + key).hexdigest()
-        fingerprint = hashlib.sha256(
-            b"\0".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
+        scope_key, fingerprint = digests(
+            owner, key, scope["method"], scope["path"], scope.get("query_string", b""), body
+        )
         data: DataManager = scope["app"].state.services.data
 
         async with self._locks.hold(scope_key):  # a repeat on this instance waits here, without polling storage
