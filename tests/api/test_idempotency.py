@@ -11,8 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.factory import create_app
+from app.models.schemas import Comic, Job
 from config import Settings
-from tests.conftest import scenes_ready, settle, tree_digest
+from tests.conftest import scenes_ready, services, settle, tree_digest
 
 API = "/api/v1"
 BODY = {"topic": "teaching kids about safety", "num_scenes": 2}
@@ -110,11 +111,12 @@ async def test_work_starting_routes_replay_instead_of_answering_409(client: http
 @pytest.mark.settings(max_active_jobs_per_owner=1)
 async def test_errors_are_not_kept_so_the_same_key_can_succeed_later(client: httpx.AsyncClient, app: FastAPI) -> None:
     key = {"Idempotency-Key": "after-a-429"}
-    blocker = await client.post(f"{API}/comics/scenes/generate", json=BODY)
-    assert blocker.status_code == 202
+    data = services(app).data  # a job that runs until the test says (a real one may finish before the 429)
+    comic = await data.create_comic(Comic(title="busy", topic="safety"))
+    blocker = await data.create_job(Job(comic_id=comic.id, topic="safety", status="running"))
     refused = await client.post(f"{API}/comics/scenes/generate", json=BODY, headers=key)
     assert refused.status_code == 429
-    await settle(app)
+    await data.update_job(blocker.id, lambda job: job.model_copy(update={"status": "completed"}))
     accepted = await client.post(f"{API}/comics/scenes/generate", json=BODY, headers=key)
     assert accepted.status_code == 202 and "idempotent-replayed" not in accepted.headers
     await settle(app)
