@@ -7,6 +7,13 @@ with `Idempotent-Replayed: true`, even after a restart. A repeat that arrives wh
 running waits for it. Reusing a key for a different request (method, path, query or body) is a 422.
 Error answers are not stored, so a request refused for a reason that passes (429, 503) can be retried
 with the same key. Streams (the NDJSON story) pass through unstored.
+
+Across API instances (Supabase) the key's row is the lock: a request first claims it (an insert that one
+of any number of racing requests wins, DataManager.claim_answer), runs while refreshing its claim, and
+stores its answer in the claim's place; a repeat on another instance finds the claim and polls until the
+answer is there. Any other ending lets go of the claim before the client sees it end, so a retry runs. A
+claim not refreshed for CLAIM_STALE_AFTER (its instance died) is taken over. Repeats on one instance also
+queue on an in-process lock, so they wait without polling storage.
 """
 
 from __future__ import annotations
