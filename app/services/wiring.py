@@ -8,12 +8,14 @@ builder, the project events and the exporter. The API reads them through its dep
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from app.services.comics.builder import ProjectBuilder
 from app.services.jobs.events import ProjectEvents
+from app.services.jobs.live_updates import LiveUpdates
 from app.services.exports.exporter import ComicExporter
 from app.services.comics.image_history import ImageLink
 from app.services.jobs.runner import JobRunner
@@ -21,9 +23,12 @@ from app.services.comics.library import Library
 from app.services.comics.pipeline import ComicPipeline
 from app.services.providers.protocols import ImageModel, TextModel
 from app.services.providers.registry import build_image_model, build_text_model, close_providers
+from app.storage.change_feed import ChangeFeed
 from app.storage.data_manager import DataManager
 from app.storage.registry import build_backend
 from config import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Services:
     events: ProjectEvents
     exporter: ComicExporter
     library: Library
+    changes: ChangeFeed | None = None  # other instances' writes (STORAGE_BACKEND=supabase with DATABASE_URL)
 
     @property
     def text(self) -> TextModel:
@@ -91,6 +97,7 @@ async def build_services(
         events = ProjectEvents()
         data.on_comic_saved.append(events.publish)
         data.on_comic_deleted.append(events.deleted)
+        changes = await stack.enter_async_context(hear_other_instances(settings, data, runner, events))
         builder = ProjectBuilder(
             data=data,
             runner=runner,
@@ -111,4 +118,29 @@ async def build_services(
             events=events,
             exporter=ComicExporter(data),
             library=Library(data),
+            changes=changes,
         )
+
+
+@asynccontextmanager
+async def hear_other_instances(
+    settings: Settings, data: DataManager, runner: JobRunner, events: ProjectEvents
+) -> AsyncIterator[ChangeFeed | None]:
+    """With STORAGE_BACKEND=supabase and DATABASE_URL, one LISTEN connection that wakes this instance's live
+    clients at every change written anywhere (app/services/jobs/live_updates.py); without, nothing: live
+    clients hear another instance's writes at their own periodic re-read."""
+    if settings.storage_backend != "supabase" or settings.database_url is None:
+        if settings.storage_backend == "supabase":
+            log.info("live updates from other instances: off (no DATABASE_URL); live clients re-read every 15 s")
+        yield None
+        return
+    live = LiveUpdates(data=data, runner=runner, events=events)
+    feed = ChangeFeed(
+        settings.database_url.get_secret_value(), on_change=live.on_change, on_reconnect=live.on_reconnect
+    )
+    await feed.open()
+    try:
+        yield feed
+    finally:
+        await feed.close()
+        await live.close()
