@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from app.api import project_routes
 from app.factory import create_app
 from app.models.schemas import Comic, Job
 from app.storage import registry
@@ -47,10 +48,10 @@ def fake(database: str) -> Iterator[FakeSupabase]:
 
 
 @asynccontextmanager
-async def instance(settings: Settings, database: str) -> AsyncIterator[FastAPI]:
-    app = create_app(
-        settings.model_copy(update={"storage_backend": "supabase", "database_url": SecretStr(database_url(database))})
-    )
+async def instance(settings: Settings, database: str | None) -> AsyncIterator[FastAPI]:
+    """An API instance on the Supabase project, LISTENing on `database` (None: without DATABASE_URL)."""
+    url = SecretStr(database_url(database)) if database else None
+    app = create_app(settings.model_copy(update={"storage_backend": "supabase", "database_url": url}))
     async with app.router.lifespan_context(app):
         yield app
 
@@ -176,3 +177,26 @@ async def test_a_dropped_listen_connection_is_made_again_and_wakes_every_listene
         name_, progress = await next_event(stream)
         assert name_ == "progress" and progress["progress"] == 60
         assert feed.connections == 2 and feed.backend_pid not in (None, dropped)
+
+
+async def test_without_database_url_a_websocket_hears_another_instance_at_its_periodic_re_read(
+    settings: Settings, database: str, fake: FakeSupabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.BACKENDS, "supabase", lambda s: supabase_backend(database, fake))
+    monkeypatch.setattr(project_routes, "REREAD_SECONDS", 0.05)  # the fallback's 15 s, shortened
+    async with (
+        instance(settings, None) as a,
+        instance(settings, None) as b,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://a") as client_a,
+    ):
+        assert services(b).changes is None
+        project_id = (await client_a.post(f"{API}/projects", json={"title": "Crossing the road"})).json()["id"]
+        async with websocket(b, f"{API}/projects/{project_id}/ws") as socket:
+            snapshot = await next_message(socket)
+            patched = await client_a.patch(
+                f"{API}/projects/{project_id}", json={"version": snapshot["version"], "title": "Look both ways"}
+            )
+            update = await next_message(socket)  # one update for the change, not one per re-read
+            assert update["event"] == "state.updated" and update["version"] == patched.json()["version"]
+            assert (await client_a.delete(f"{API}/projects/{project_id}")).status_code == 204
+            assert await next_message(socket) == {"event": "state.deleted", "project_id": project_id}
