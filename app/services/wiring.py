@@ -12,10 +12,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.services.comics.builder import ProjectBuilder
 from app.services.jobs.events import ProjectEvents
-from app.services.jobs.live_updates import LiveUpdates
 from app.services.exports.exporter import ComicExporter
 from app.services.comics.image_history import ImageLink
 from app.services.jobs.runner import JobRunner
@@ -23,10 +23,12 @@ from app.services.comics.library import Library
 from app.services.comics.pipeline import ComicPipeline
 from app.services.providers.protocols import ImageModel, TextModel
 from app.services.providers.registry import build_image_model, build_text_model, close_providers
-from app.storage.change_feed import ChangeFeed
 from app.storage.data_manager import DataManager
 from app.storage.registry import build_backend
 from config import Settings
+
+if TYPE_CHECKING:
+    from app.storage.change_feed import ChangeFeed
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,9 @@ async def hear_other_instances(
             log.info("live updates from other instances: off (no DATABASE_URL); live clients re-read every 15 s")
         yield None
         return
+    from app.services.jobs.live_updates import LiveUpdates  # psycopg loads only when it is used
+    from app.storage.change_feed import ChangeFeed
+
     live = LiveUpdates(data=data, runner=runner, events=events)
     feed = ChangeFeed(
         settings.database_url.get_secret_value(), on_change=live.on_change, on_reconnect=live.on_reconnect

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from app.errors import FableError, NotFound
 from app.services.jobs.events import ProjectEvents
 from app.services.jobs.runner import JobRunner
-from app.storage.change_feed import Change
 from app.storage.data_manager import DataManager
+
+if TYPE_CHECKING:
+    from app.storage.change_feed import Change
 
 log = logging.getLogger(__name__)
 
