@@ -70,7 +70,12 @@ async def open_storage(settings: Settings) -> AsyncIterator[DataManager]:
 
 @asynccontextmanager
 async def build_services(
-    settings: Settings, *, image_link: ImageLink, text: TextModel | None = None, images: ImageModel | None = None
+    settings: Settings,
+    *,
+    image_link: ImageLink,
+    text: TextModel | None = None,
+    images: ImageModel | None = None,
+    live_clients: bool = False,
 ) -> AsyncIterator[Services]:
     """The app's services, wired from `settings`; on exit the runner stops, storage closes, the models close.
 
@@ -78,6 +83,8 @@ async def build_services(
     hands its builder in (app/api/urls.py: image_url). Unfinished jobs are not resumed here: the server
     does that once it is up (`pipeline.resume_unfinished()`), a one-off command does not. `text` and
     `images` replace the models the settings pick (with their moderators): a bench's own fakes, say.
+    `live_clients`: this process serves SSE and WebSocket clients (the API), so it listens for the changes
+    other processes write (with STORAGE_BACKEND=supabase and DATABASE_URL); a one-off command does not.
     """
     async with AsyncExitStack() as stack:
         text = text or build_text_model(settings)
@@ -99,7 +106,11 @@ async def build_services(
         events = ProjectEvents()
         data.on_comic_saved.append(events.publish)
         data.on_comic_deleted.append(events.deleted)
-        changes = await stack.enter_async_context(hear_other_instances(settings, data, runner, events))
+        changes = (
+            await stack.enter_async_context(hear_other_instances(settings, data, runner, events))
+            if live_clients
+            else None
+        )
         builder = ProjectBuilder(
             data=data,
             runner=runner,
