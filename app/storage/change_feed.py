@@ -142,7 +142,10 @@ class ChangeFeed:
             if self._conn is None:
                 self._conn = await self._reconnect()
                 log.info("live updates: listening again on %s; waking every listener", self.where)
-                self._on_reconnect()
+                try:
+                    self._on_reconnect()
+                except Exception:  # as for a change: a listener's bug must not end live updates
+                    log.exception("live updates: waking the listeners after a reconnect failed")
             try:
                 await self._receive(self._conn)
             except (psycopg.Error, OSError, TimeoutError) as exc:
