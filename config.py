@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import annotated_types
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -63,6 +63,35 @@ def _is_url(value: str, *, path_allowed: bool = True) -> bool:
     )
 
 
+DATABASE_URL_RULE = (
+    "a postgres:// or postgresql:// URL with a host (the Postgres behind your Supabase project, direct or session mode)"
+)
+TRANSACTION_POOLER = (
+    "the direct or session-mode connection (port 5432), not Supabase's transaction pooler (port 6543): "
+    "LISTEN/NOTIFY does not work through a transaction pooler"
+)
+# Refused rather than ignored: a DATABASE_URL beside JSON storage most likely means STORAGE_BACKEND=supabase
+# was forgotten, and every instance would then quietly keep its records in its own files.
+DATABASE_URL_WITHOUT_SUPABASE = (
+    "DATABASE_URL is used only with STORAGE_BACKEND=supabase (it is the Postgres behind the Supabase project); "
+    "set STORAGE_BACKEND=supabase, or leave DATABASE_URL unset for JSON storage"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a DATABASE_URL, said as what follows "DATABASE_URL must be ", or None. Never the URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return DATABASE_URL_RULE
+    if parts.scheme not in ("postgres", "postgresql") or not parts.hostname or any(c.isspace() for c in url.strip()):
+        return DATABASE_URL_RULE
+    if port == 6543:  # Supabase's pooler (Supavisor) and self-hosted Supabase: transaction mode on 6543
+        return TRANSACTION_POOLER
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -92,6 +121,11 @@ class Settings(BaseSettings):
     supabase_url: str | None = Field(default=None, examples=["https://your-project.supabase.co"])
     supabase_key: SecretStr | None = Field(default=None, examples=["your-service-role-key"])
     supabase_bucket: str = "comic-images"
+    # the Postgres behind the Supabase project (direct or session mode): each API instance LISTENs on it for
+    # the changes other instances write (live updates); a SecretStr, since the URL carries the password
+    database_url: SecretStr | None = Field(
+        default=None, examples=["postgresql://postgres:your-db-password@db.your-project.supabase.co:5432/postgres"]
+    )
 
     fal_image_model: Literal["nano-banana", "seedream-v4"] = "nano-banana"
     image_timeout_seconds: float = Field(default=180.0, gt=0, le=1800)
@@ -129,6 +163,7 @@ class Settings(BaseSettings):
         "supabase_key",
         "supabase_jwt_secret",
         "image_url_secret",
+        "database_url",
         "openai_base_url",
         "supabase_url",
         "fal_queue_run_host",
@@ -145,6 +180,15 @@ class Settings(BaseSettings):
         if value is not None and not _is_url(value.strip()):
             raise ValueError(URL_RULE)
         return value.strip() if value is not None else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            problem = database_url_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @field_validator("allowed_image_hosts")
     @classmethod
@@ -188,6 +232,8 @@ class Settings(BaseSettings):
         missing = [name for name in ("supabase_url", "supabase_key") if getattr(self, name) is None]
         if self.storage_backend == "supabase" and missing:
             problems.append(_needs(*missing, because="STORAGE_BACKEND=supabase"))
+        if self.database_url is not None and self.storage_backend != "supabase":
+            problems.append(DATABASE_URL_WITHOUT_SUPABASE)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -204,13 +250,16 @@ class Settings(BaseSettings):
         return "*" not in self.cors_origins
 
     def secret_values(self) -> list[str]:
-        """Every secret this configuration holds (its SecretStr values), to keep out of the logs."""
+        """Every secret this configuration holds (its SecretStr values), to keep out of the logs; for
+        DATABASE_URL its password on its own too, wherever a driver's message might show it."""
         found: list[str] = []
         for name in type(self).model_fields:
             value = getattr(self, name)
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, SecretStr) and item.get_secret_value():
                     found.append(item.get_secret_value())
+        if self.database_url is not None and (password := urlsplit(self.database_url.get_secret_value()).password):
+            found.append(unquote(password))
         return found
 
     @property

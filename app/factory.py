@@ -30,7 +30,7 @@ EXPOSED_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After", "Id
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    async with build_services(settings, image_link=image_url) as services:
+    async with build_services(settings, image_link=image_url, live_clients=True) as services:
         app.state.services = services  # read by the dependencies in app/api/deps.py, nowhere else
         resumed = await services.pipeline.resume_unfinished()
         log.info(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from asyncio import FIRST_COMPLETED
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
@@ -16,7 +17,7 @@ from app.api.comic_routes import accepted
 from app.api.deps import AuthenticatorDep, BuilderDep, EventsDep, ExporterDep, LibraryDep, ProjectId
 from app.api.signing import signed_urls
 from app.api.urls import project_url
-from app.errors import NotFound, Unauthorized
+from app.errors import FableError, NotFound, Unauthorized
 from app.models.api import (
     CreateProjectRequest,
     ExtractedCharacters,
@@ -29,12 +30,16 @@ from app.models.api import (
     UpdateProjectRequest,
 )
 from app.models.schemas import Character, Comic, Panel
-from app.services.jobs.events import ProjectDeleted
+from app.services.comics.library import Library
+from app.services.jobs.events import PROJECT_DELETED, ProjectChange, ProjectDeleted
 from app.services.exports.exporter import MEDIA_TYPES, ExportFormat
 from utils import ID_PATTERN
 
 router = APIRouter(prefix="/projects", tags=["builder"])
 ws_router = APIRouter(prefix="/projects", tags=["builder"])  # authenticates itself (browsers send no headers)
+# A live socket re-reads its project when no change was announced for this long: the fallback for changes
+# written where this instance does not hear them (another instance without DATABASE_URL, a lost connection).
+REREAD_SECONDS = 15.0
 
 PanelId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a panel id")]
 CharacterId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="a character id")]
@@ -247,18 +252,26 @@ async def project_updates(
     signer = authenticator.image_urls  # the state's image URLs, signed as in every answer
     with events.listen(project_id) as queue:
         await websocket.send_json(_event("state.snapshot", signed_urls(comic, signer=signer, owner_id=who.owner_id)))
+        sent = comic.version
         hangup = asyncio.create_task(_until_closed(websocket))
         try:
             while True:
                 change = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait({change, hangup}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({change, hangup}, timeout=REREAD_SECONDS, return_when=FIRST_COMPLETED)
                 if hangup in done:
                     change.cancel()
                     code = hangup.result()
                     if code is not None:
                         await websocket.close(code=code, reason="this socket takes text frames only")
                     return
-                latest = change.result()
+                latest: ProjectChange | None
+                if change in done:
+                    latest = change.result()
+                else:  # the fallback when no change was announced: read the state (another instance may write)
+                    change.cancel()
+                    latest = await _reread(library, project_id, owner_id=who.owner_id)
+                if latest is None or (isinstance(latest, Comic) and latest.version <= sent):
+                    continue
                 if isinstance(latest, ProjectDeleted):
                     await websocket.send_json({"event": "state.deleted", "project_id": project_id})
                     await websocket.close(code=4404, reason="project deleted")
@@ -266,12 +279,23 @@ async def project_updates(
                 await websocket.send_json(
                     _event("state.updated", signed_urls(latest, signer=signer, owner_id=who.owner_id))
                 )
+                sent = latest.version
         except (WebSocketDisconnect, RuntimeError):
             return
         finally:
             hangup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await hangup
+
+
+async def _reread(library: Library, project_id: str, *, owner_id: str | None) -> ProjectChange | None:
+    """The project as storage has it now: PROJECT_DELETED when it is gone, None when it cannot be read now."""
+    try:
+        return await library.comic(project_id, owner_id=owner_id)
+    except NotFound:
+        return PROJECT_DELETED
+    except FableError:
+        return None
 
 
 async def _until_closed(websocket: WebSocket) -> int | None:

@@ -8,9 +8,11 @@ builder, the project events and the exporter. The API reads them through its dep
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.services.comics.builder import ProjectBuilder
 from app.services.jobs.events import ProjectEvents
@@ -25,6 +27,11 @@ from app.storage.data_manager import DataManager
 from app.storage.registry import build_backend
 from config import Settings
 
+if TYPE_CHECKING:
+    from app.storage.change_feed import ChangeFeed
+
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Services:
@@ -38,6 +45,7 @@ class Services:
     events: ProjectEvents
     exporter: ComicExporter
     library: Library
+    changes: ChangeFeed | None = None  # other instances' writes (STORAGE_BACKEND=supabase with DATABASE_URL)
 
     @property
     def text(self) -> TextModel:
@@ -62,7 +70,12 @@ async def open_storage(settings: Settings) -> AsyncIterator[DataManager]:
 
 @asynccontextmanager
 async def build_services(
-    settings: Settings, *, image_link: ImageLink, text: TextModel | None = None, images: ImageModel | None = None
+    settings: Settings,
+    *,
+    image_link: ImageLink,
+    text: TextModel | None = None,
+    images: ImageModel | None = None,
+    live_clients: bool = False,
 ) -> AsyncIterator[Services]:
     """The app's services, wired from `settings`; on exit the runner stops, storage closes, the models close.
 
@@ -70,6 +83,8 @@ async def build_services(
     hands its builder in (app/api/urls.py: image_url). Unfinished jobs are not resumed here: the server
     does that once it is up (`pipeline.resume_unfinished()`), a one-off command does not. `text` and
     `images` replace the models the settings pick (with their moderators): a bench's own fakes, say.
+    `live_clients`: this process serves SSE and WebSocket clients (the API), so it listens for the changes
+    other processes write (with STORAGE_BACKEND=supabase and DATABASE_URL); a one-off command does not.
     """
     async with AsyncExitStack() as stack:
         text = text or build_text_model(settings)
@@ -91,6 +106,11 @@ async def build_services(
         events = ProjectEvents()
         data.on_comic_saved.append(events.publish)
         data.on_comic_deleted.append(events.deleted)
+        changes = (
+            await stack.enter_async_context(hear_other_instances(settings, data, runner, events))
+            if live_clients
+            else None
+        )
         builder = ProjectBuilder(
             data=data,
             runner=runner,
@@ -111,4 +131,32 @@ async def build_services(
             events=events,
             exporter=ComicExporter(data),
             library=Library(data),
+            changes=changes,
         )
+
+
+@asynccontextmanager
+async def hear_other_instances(
+    settings: Settings, data: DataManager, runner: JobRunner, events: ProjectEvents
+) -> AsyncIterator[ChangeFeed | None]:
+    """With STORAGE_BACKEND=supabase and DATABASE_URL, one LISTEN connection that wakes this instance's live
+    clients at every change written anywhere (app/services/jobs/live_updates.py); without, nothing: live
+    clients hear another instance's writes at their own periodic re-read."""
+    if settings.storage_backend != "supabase" or settings.database_url is None:
+        if settings.storage_backend == "supabase":
+            log.info("live updates from other instances: off (no DATABASE_URL); live clients re-read every 15 s")
+        yield None
+        return
+    from app.services.jobs.live_updates import LiveUpdates  # psycopg loads only when it is used
+    from app.storage.change_feed import ChangeFeed
+
+    live = LiveUpdates(data=data, runner=runner, events=events)
+    feed = ChangeFeed(
+        settings.database_url.get_secret_value(), on_change=live.on_change, on_reconnect=live.on_reconnect
+    )
+    await feed.open()
+    try:
+        yield feed
+    finally:
+        await feed.close()
+        await live.close()

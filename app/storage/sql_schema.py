@@ -201,10 +201,51 @@ alter table {t} drop constraint if exists idempotency_keys_state_check;
 alter table {t} add constraint idempotency_keys_state_check check (state in ('pending', 'done'));"""
 
 
+# -- live updates (issue 18) ---------------------------------------------------------------------------
+CHANGES_CHANNEL = "fable_changes"  # app/storage/change_feed.py LISTENs here
+
+
+def live_updates_sql() -> str:
+    """Every committed change to a job or a comic row is announced on CHANGES_CHANNEL, so each API instance
+    (one LISTEN connection each) wakes its own SSE and WebSocket listeners, which re-read the state. The
+    payload is small and says only which record changed: `{"kind": "job"|"comic", "op": "insert"|"update"|
+    "delete", "id", "comic_id", "version"}`; no owner, no content. A comic's scenes, characters and panels are
+    written with its row (fable_save_comic), so the comic's trigger covers them."""
+    return f"""create or replace function public.fable_notify_change() returns trigger
+language plpgsql set search_path = '' as $fn$
+declare
+  v_row jsonb;
+begin
+  if tg_table_name = 'jobs' then
+    v_row := case when tg_op = 'DELETE'
+      then jsonb_build_object('id', old.id, 'comic_id', old.comic_id, 'version', old.data->'_version')
+      else jsonb_build_object('id', new.id, 'comic_id', new.comic_id, 'version', new.data->'_version') end;
+    v_row := v_row || jsonb_build_object('kind', 'job');
+  else
+    v_row := case when tg_op = 'DELETE'
+      then jsonb_build_object('id', old.id, 'comic_id', old.id, 'version', old.data->'version')
+      else jsonb_build_object('id', new.id, 'comic_id', new.id, 'version', new.data->'version') end;
+    v_row := v_row || jsonb_build_object('kind', 'comic');
+  end if;
+  perform pg_notify('{CHANGES_CHANNEL}', (v_row || jsonb_build_object('op', lower(tg_op)))::text);
+  return null;
+end $fn$;
+revoke all on function public.fable_notify_change() from public, anon, authenticated;
+
+drop trigger if exists fable_jobs_changed on public.jobs;
+create trigger fable_jobs_changed after insert or update or delete on public.jobs
+  for each row execute function public.fable_notify_change();
+drop trigger if exists fable_comics_changed on public.comics;
+create trigger fable_comics_changed after insert or update or delete on public.comics
+  for each row execute function public.fable_notify_change();"""
+
+
 def render_schema(bucket: str = "comic-images") -> str:
     tables = "\n\n".join(table_sql(model.__table__) for model in (*TABLE_MODELS, *SERVICE_MODELS))
     return (
         f"{HEADER}\n{tables}\n\n{idempotency_claims_sql()}\n\n"
         f"-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
+        f"-- live updates: each change to a job or a comic is announced to every API instance\n"
+        f"{live_updates_sql()}\n\n"
         f"-- where the image files live\n{bucket_sql(bucket)}\n"
     )

@@ -274,6 +274,35 @@ grant execute on function public.fable_put_image(jsonb) to service_role;
 revoke all on function public.fable_stats() from public, anon, authenticated;
 grant execute on function public.fable_stats() to service_role;
 
+-- live updates: each change to a job or a comic is announced to every API instance
+create or replace function public.fable_notify_change() returns trigger
+language plpgsql set search_path = '' as $fn$
+declare
+  v_row jsonb;
+begin
+  if tg_table_name = 'jobs' then
+    v_row := case when tg_op = 'DELETE'
+      then jsonb_build_object('id', old.id, 'comic_id', old.comic_id, 'version', old.data->'_version')
+      else jsonb_build_object('id', new.id, 'comic_id', new.comic_id, 'version', new.data->'_version') end;
+    v_row := v_row || jsonb_build_object('kind', 'job');
+  else
+    v_row := case when tg_op = 'DELETE'
+      then jsonb_build_object('id', old.id, 'comic_id', old.id, 'version', old.data->'version')
+      else jsonb_build_object('id', new.id, 'comic_id', new.id, 'version', new.data->'version') end;
+    v_row := v_row || jsonb_build_object('kind', 'comic');
+  end if;
+  perform pg_notify('fable_changes', (v_row || jsonb_build_object('op', lower(tg_op)))::text);
+  return null;
+end $fn$;
+revoke all on function public.fable_notify_change() from public, anon, authenticated;
+
+drop trigger if exists fable_jobs_changed on public.jobs;
+create trigger fable_jobs_changed after insert or update or delete on public.jobs
+  for each row execute function public.fable_notify_change();
+drop trigger if exists fable_comics_changed on public.comics;
+create trigger fable_comics_changed after insert or update or delete on public.comics
+  for each row execute function public.fable_notify_change();
+
 -- where the image files live
 insert into storage.buckets (id, name, public) values ('comic-images', 'comic-images', true)
   on conflict (id) do nothing;

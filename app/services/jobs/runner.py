@@ -193,6 +193,12 @@ class JobRunner:
         if signal is not None:
             signal.set()
 
+    def notify_all(self) -> None:
+        """Wake every waiter (anything may have changed: live updates were cut off for a while)."""
+        signals, self._signals = self._signals, {}
+        for signal in signals.values():
+            signal.set()
+
 
 BUSY_STATUSES = frozenset({"queued", "running"})  # awaiting_input waits on the user and holds nothing
 
