@@ -154,3 +154,17 @@ async def test_openai_runs_after_the_local_check_and_either_refusing_refuses(tmp
 
 async def _no_sleep(delay: float) -> None:
     return None
+
+
+def test_no_held_out_topic_is_in_the_training_set() -> None:
+    """The shipped train.jsonl was decontaminated against heldout.jsonl (train.py): no held-out topic, read
+    the way the moderator reads it, is a training example, nor wrapped whole inside one."""
+    from app.services.safety import corpus
+
+    moderator = build_moderator("rules-only")
+    held = {moderator.prepare(row["text"]) for row in corpus.load("heldout.jsonl")}
+    train = {moderator.prepare(row["text"]) for row in corpus.load("train.jsonl")}
+    assert held and train
+    assert not held & train
+    wrapped = [h for h in held if len(h.split()) >= 2 and any(f" {h} " in f" {t} " for t in train)]
+    assert not wrapped

@@ -23,6 +23,7 @@ from app.services.safety.corpus_unsafe import UNSAFE
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "moderation"
 SEED = 16
+COLUMNS = ("text", "label", "lang", "family")
 
 
 def respell(text: str, rng: random.Random) -> str:
@@ -53,11 +54,13 @@ def respell(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def _example(text: str, label: str, lang: str, family: str, rng: random.Random) -> dict:
-    text = rng.choice(WRAPPERS[lang]).format(t=text)
+def _example(core: str, label: str, lang: str, family: str, rng: random.Random) -> dict:
+    """`core` is the topic as written, before the wrapping and respelling: what decontamination compares too
+    (train.py); write() leaves it out of train.jsonl."""
+    text = rng.choice(WRAPPERS[lang]).format(t=core)
     if rng.random() < 0.3:
         text = respell(text, rng)
-    return {"text": text, "label": label, "lang": lang, "family": family}
+    return {"text": text, "label": label, "lang": lang, "family": family, "core": core}
 
 
 def build() -> tuple[list[dict], list[dict]]:
@@ -110,7 +113,7 @@ def write(train: list[dict], held: list[dict]) -> None:
     for name, rows in (("train.jsonl", train), ("heldout.jsonl", held)):
         with open(DATA / name, "w", encoding="utf-8") as out:
             for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                out.write(json.dumps({k: row[k] for k in COLUMNS}, ensure_ascii=False) + "\n")
 
 
 def load(name: str) -> list[dict]:

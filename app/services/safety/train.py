@@ -5,14 +5,20 @@ leave alone (protected_words.json, from the encoder's own vocabulary), and weigh
 network (512 -> 256 ReLU -> 12 categories + safe) over the encoder's embeddings of the normalised text,
 fitted with numpy alone (full-batch Adam from a seeded start: the same weights every run; it beat a
 logistic regression by 0.16 in out-of-fold recall at the same false-refusal budget), and the refusal
-threshold chosen by cross-validation across phrasing families (never on the held-out set)."""
+threshold chosen by cross-validation across phrasing families (never on the held-out set).
+
+Before anything is fitted, training examples too close to a held-out topic are dropped (decontaminate):
+the held-out set must measure sentences training never met, so a held-out figure says something about
+topics written by someone else."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import time
+from collections import Counter
 
 from typing import Any
 
@@ -31,6 +37,13 @@ STEPS = 600
 HIDDEN = 256
 LEARNING_RATE = 0.01
 SEED = 16
+# Cosine of the encoder's embeddings (normalised text) at or above which a training example counts as a
+# held-out topic reworded. Read off the pairs on each side of the cut: at 0.85 and above they are one
+# sentence with a word changed, wrapped or respelled ("i want to die tonight" / "i want to die", "blagues
+# raciste" / "des blagues raciste"); from 0.80 down they are other sentences on the same subject ("where
+# to buy cocaine" / a Spanish topic asking for cheap cocaine), which is what generalising means, not
+# contamination. 0.9 still let same-sentence paraphrases through.
+NEAR = 0.85
 
 
 def protected_from(encoder: Any, known: frozenset[str]) -> list[str]:
@@ -39,6 +52,38 @@ def protected_from(encoder: Any, known: frozenset[str]) -> list[str]:
     pieces = encoder._tokenizer._pieces
     words = {fold(p[1:]) for p in pieces if p.startswith("\u2581") and len(p) >= 6}
     return sorted(w for w in words if w.isalpha() and w not in known and _correct(w, known, frozenset()) != w)
+
+
+def decontaminate(train: list[dict], held: list[dict], prepare: Any, encoder: Any) -> tuple[list[dict], Counter[str]]:
+    """The training rows that are no held-out topic in disguise, and how many were dropped for which reason.
+
+    A row is compared by its topic as written (`core`) and as wrapped and respelled (`text`), both
+    normalised the way the moderator reads them: dropped when either equals a held-out topic, contains one
+    of two words or more as whole words, or embeds at cosine >= NEAR to one."""
+    held_texts = sorted({prepare(row["text"]) for row in held})
+    held_set = set(held_texts)
+    containers = [re.compile(rf"(?:^| ){re.escape(h)}(?: |$)") for h in held_texts if len(h.split()) >= 2]
+    forms = [(prepare(row["core"]), prepare(row["text"])) for row in train]
+    unique = sorted({f for pair in forms for f in pair})
+    held_vectors = _unit(np.asarray(encoder.encode(held_texts), dtype=np.float64))
+    nearest = _unit(np.asarray(encoder.encode(unique), dtype=np.float64)) @ held_vectors.T
+    closest = dict(zip(unique, nearest.max(axis=1), strict=True))
+    kept: list[dict] = []
+    dropped: Counter[str] = Counter()
+    for row, pair in zip(train, forms, strict=True):
+        if any(f in held_set for f in pair):
+            dropped["equal"] += 1
+        elif any(c.search(f) for f in pair for c in containers):
+            dropped["contains"] += 1
+        elif max(closest[f] for f in pair) >= NEAR:
+            dropped["near"] += 1
+        else:
+            kept.append(row)
+    return kept, dropped
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def _adam(
@@ -93,12 +138,14 @@ def choose_threshold(p_unsafe: np.ndarray, unsafe: np.ndarray, ruled: np.ndarray
 def main() -> int:
     started = time.perf_counter()
     train, held = corpus.build()
-    corpus.write(train, held)
     encoder = load_encoder()
     known = rules.hazard_words()
     protected = protected_from(encoder, known)
     PROTECTED.write_text(json.dumps(protected, indent=0) + "\n", encoding="utf-8")
     moderator = Moderator(classifier=None, support_message="", protected=frozenset(protected))
+    written = len(train)
+    train, dropped = decontaminate(train, held, moderator.prepare, encoder)
+    corpus.write(train, held)
     texts = [moderator.prepare(row["text"]) for row in train]
     labels = np.array([CLASSES.index(row["label"]) for row in train])
     checks = [rules.check(t) for t in texts]
@@ -120,6 +167,8 @@ def main() -> int:
     unsafe = labels != 0
     print(
         f"{len(train)} training examples ({unsafe.sum()} unsafe, {(~unsafe).sum()} safe), {len(held)} held out; "
+        f"{written - len(train)} dropped as too close to a held-out topic ({dropped['equal']} equal, "
+        f"{dropped['contains']} containing one, {dropped['near']} at cosine >= {NEAR}); "
         f"{len(protected)} protected words; threshold {threshold:.2f} (out-of-fold recall "
         f"{(ruled | (oof >= threshold))[unsafe].mean():.3f}); {time.perf_counter() - started:.0f} s"
     )
