@@ -2,7 +2,7 @@
 held-out set that training never sees.
 
 Training is every template x thing of corpus_unsafe / corpus_safe and the hand-written topics of
-corpus_more. The held-out set (corpus_heldout) is not cut from them: it was written separately, topic by
+corpus_more and corpus_broad, less those too close to a held-out topic (train.decontaminate). The held-out set (corpus_heldout) is not cut from them: it was written separately, topic by
 topic, the way teachers, children and trolls type, before any result on it was seen, so it measures
 sentences and phrasings training never met rather than the same templates with other fillers (an earlier
 split held out a quarter of the templates, whose figures mostly measured the templates). A seeded
@@ -16,6 +16,7 @@ import json
 import random
 from pathlib import Path
 
+from app.services.safety.corpus_broad import BROAD_SAFE, BROAD_UNSAFE
 from app.services.safety.corpus_heldout import HELD_SAFE, HELD_UNSAFE
 from app.services.safety.corpus_more import MORE_SAFE, MORE_UNSAFE
 from app.services.safety.corpus_safe import FRAMED, ORDINARY, TEACHER, WRAPPERS
@@ -83,7 +84,12 @@ def build() -> tuple[list[dict], list[dict]]:
             for text in texts:
                 for _ in range(6 if name == "teacher" else 4):  # several wrappings: the lessons that matter most
                     train.append(_example(text, "safe", lang, f"safe/{name}/{lang}", rng))
-    for label_of, written_pool in ((lambda c: c, MORE_UNSAFE), (lambda c: "safe", MORE_SAFE)):
+    for label_of, written_pool in (
+        (lambda c: c, MORE_UNSAFE),
+        (lambda c: "safe", MORE_SAFE),
+        (lambda c: c, BROAD_UNSAFE),
+        (lambda c: "safe", BROAD_SAFE),
+    ):
         for category, by_language in written_pool.items():
             for lang, written in by_language.items():
                 for i, text in enumerate(written):
