@@ -16,7 +16,7 @@ import json
 import random
 from pathlib import Path
 
-from app.services.safety.corpus_broad import BROAD_SAFE, BROAD_UNSAFE
+from app.services.safety.corpus_broad import BROAD_SAFE, BROAD_UNSAFE, EXTRA_SAFE, EXTRA_UNSAFE
 from app.services.safety.corpus_heldout import HELD_SAFE, HELD_UNSAFE
 from app.services.safety.corpus_more import MORE_SAFE, MORE_UNSAFE
 from app.services.safety.corpus_safe import FRAMED, ORDINARY, TEACHER, WRAPPERS
@@ -89,6 +89,8 @@ def build() -> tuple[list[dict], list[dict]]:
         (lambda c: "safe", MORE_SAFE),
         (lambda c: c, BROAD_UNSAFE),
         (lambda c: "safe", BROAD_SAFE),
+        (lambda c: c, EXTRA_UNSAFE),
+        (lambda c: "safe", EXTRA_SAFE),
     ):
         for category, by_language in written_pool.items():
             for lang, written in by_language.items():

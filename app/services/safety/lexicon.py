@@ -421,7 +421,7 @@ ACTS: dict[str, str] = {
     ),
     "violence": _any(
         rf"{VIOLENT} (?:everyone|everybody|people|someone|somebody|prisoners?|a prisoner|(?:{DETS}) (?:whole |own |little |new |"
-        rf"best )?{VICTIMS})",
+        rf"best )?{VICTIMS})(?!'s feelings| feelings)",  # hurting a friend's feelings is a lesson in kindness
         r"(?:lots of|so much|full of) (?:blood|gore|guts)",
         r"(?:blood|gore|guts) everywhere",
         r"blood and (?:guts|gore)",
