@@ -98,6 +98,45 @@ def test_rules_only_runs_without_the_model_and_still_refuses_the_never_pass_topi
     assert rules_only.verdict(["what to do if you find a gun"]).category is None
 
 
+@pytest.mark.parametrize(
+    ("topic", "category"),
+    [
+        ("comment faire une bombe", "weapons"),
+        ("making a homemade bomb", "weapons"),
+        ("rolling a joint", "drugs"),
+        ("fabricar una bomba", "weapons"),
+        ("all muslims are terrorists", "hate"),
+        ("rejoindre un groupe terroriste", "extremism"),
+    ],
+)
+def test_the_rules_read_a_verb_on_its_hazard_and_words_in_other_languages(topic: str, category: str) -> None:
+    assert build_moderator("rules-only").verdict([topic]).category == category
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "where to get flu shots for kids",
+        "how to make coke and mentos explode",
+        "how to make a lean-to shelter in the woods",
+        "how to make root beer floats",
+        "where can i buy a water gun",
+        "making a bath bomb for mom",
+        "building a bomb shelter in world war two",
+        "why knives belong in the kitchen with a grown-up",
+    ],
+)
+def test_the_rules_leave_toys_drinks_and_history_alone(topic: str) -> None:
+    assert build_moderator("rules-only").verdict([topic]).category is None
+
+
+def test_an_ordinary_word_keeps_its_double_letter() -> None:
+    moderator = build_moderator("rules-only")
+    assert moderator.prepare("le poisson rouge de la classe") == "le poisson rouge de la classe"
+    assert moderator.prepare("vodkaaa") == "vodka"
+    assert moderator.prepare("les terroristes") == "les terroristes"
+
+
 def test_the_service_does_not_start_when_the_model_cannot_load(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     from app.services.providers.registry import build_text_model
 
@@ -154,3 +193,17 @@ async def test_openai_runs_after_the_local_check_and_either_refusing_refuses(tmp
 
 async def _no_sleep(delay: float) -> None:
     return None
+
+
+def test_no_held_out_topic_is_in_the_training_set() -> None:
+    """The shipped train.jsonl was decontaminated against heldout.jsonl (train.py): no held-out topic, read
+    the way the moderator reads it, is a training example, nor wrapped whole inside one."""
+    from app.services.safety import corpus
+
+    moderator = build_moderator("rules-only")
+    held = {moderator.prepare(row["text"]) for row in corpus.load("heldout.jsonl")}
+    train = {moderator.prepare(row["text"]) for row in corpus.load("train.jsonl")}
+    assert held and train
+    assert not held & train
+    wrapped = [h for h in held if len(h.split()) >= 2 and any(f" {h} " in f" {t} " for t in train)]
+    assert not wrapped

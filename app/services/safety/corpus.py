@@ -2,7 +2,7 @@
 held-out set that training never sees.
 
 Training is every template x thing of corpus_unsafe / corpus_safe and the hand-written topics of
-corpus_more. The held-out set (corpus_heldout) is not cut from them: it was written separately, topic by
+corpus_more and corpus_broad, less those too close to a held-out topic (train.decontaminate). The held-out set (corpus_heldout) is not cut from them: it was written separately, topic by
 topic, the way teachers, children and trolls type, before any result on it was seen, so it measures
 sentences and phrasings training never met rather than the same templates with other fillers (an earlier
 split held out a quarter of the templates, whose figures mostly measured the templates). A seeded
@@ -16,6 +16,7 @@ import json
 import random
 from pathlib import Path
 
+from app.services.safety.corpus_broad import BROAD_SAFE, BROAD_UNSAFE, EXTRA_SAFE, EXTRA_UNSAFE
 from app.services.safety.corpus_heldout import HELD_SAFE, HELD_UNSAFE
 from app.services.safety.corpus_more import MORE_SAFE, MORE_UNSAFE
 from app.services.safety.corpus_safe import FRAMED, ORDINARY, TEACHER, WRAPPERS
@@ -23,6 +24,7 @@ from app.services.safety.corpus_unsafe import UNSAFE
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "moderation"
 SEED = 16
+COLUMNS = ("text", "label", "lang", "family")
 
 
 def respell(text: str, rng: random.Random) -> str:
@@ -53,11 +55,13 @@ def respell(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def _example(text: str, label: str, lang: str, family: str, rng: random.Random) -> dict:
-    text = rng.choice(WRAPPERS[lang]).format(t=text)
+def _example(core: str, label: str, lang: str, family: str, rng: random.Random) -> dict:
+    """`core` is the topic as written, before the wrapping and respelling: what decontamination compares too
+    (train.py); write() leaves it out of train.jsonl."""
+    text = rng.choice(WRAPPERS[lang]).format(t=core)
     if rng.random() < 0.3:
         text = respell(text, rng)
-    return {"text": text, "label": label, "lang": lang, "family": family}
+    return {"text": text, "label": label, "lang": lang, "family": family, "core": core}
 
 
 def build() -> tuple[list[dict], list[dict]]:
@@ -80,7 +84,14 @@ def build() -> tuple[list[dict], list[dict]]:
             for text in texts:
                 for _ in range(6 if name == "teacher" else 4):  # several wrappings: the lessons that matter most
                     train.append(_example(text, "safe", lang, f"safe/{name}/{lang}", rng))
-    for label_of, written_pool in ((lambda c: c, MORE_UNSAFE), (lambda c: "safe", MORE_SAFE)):
+    for label_of, written_pool in (
+        (lambda c: c, MORE_UNSAFE),
+        (lambda c: "safe", MORE_SAFE),
+        (lambda c: c, BROAD_UNSAFE),
+        (lambda c: "safe", BROAD_SAFE),
+        (lambda c: c, EXTRA_UNSAFE),
+        (lambda c: "safe", EXTRA_SAFE),
+    ):
         for category, by_language in written_pool.items():
             for lang, written in by_language.items():
                 for i, text in enumerate(written):
@@ -110,7 +121,7 @@ def write(train: list[dict], held: list[dict]) -> None:
     for name, rows in (("train.jsonl", train), ("heldout.jsonl", held)):
         with open(DATA / name, "w", encoding="utf-8") as out:
             for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                out.write(json.dumps({k: row[k] for k in COLUMNS}, ensure_ascii=False) + "\n")
 
 
 def load(name: str) -> list[dict]:

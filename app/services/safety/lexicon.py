@@ -317,7 +317,7 @@ ACTS: dict[str, str] = {
         r"(?:my|our|the white) (?:race|religion|skin colou?r) is (?:the best|better|superior)",
         r"(?:white|whites) (?:only|are better|are superior)",
         r"holocaust jokes?",
-        r"(?:belong|belongs) in the kitchen",
+        r"(?:women|girls|she|wives|a woman|a girl) (?:belong|belongs) in the kitchen",
         rf"(?:chistes?|bromas?|insultos?|apodos?) (?:de|sobre|para|contra) (?:los |las |el |la )?{GROUPS}",
         rf"(?:burlarse|reirse|burlandose|riendose) (?:de|del) (?:los |las |el |la )?{GROUPS}",
         rf"{GROUPS} (?:son|eran) (?:todos |todas |unos |unas )?(?:{INSULTS})",
@@ -421,7 +421,7 @@ ACTS: dict[str, str] = {
     ),
     "violence": _any(
         rf"{VIOLENT} (?:everyone|everybody|people|someone|somebody|prisoners?|a prisoner|(?:{DETS}) (?:whole |own |little |new |"
-        rf"best )?{VICTIMS})",
+        rf"best )?{VICTIMS})(?!'s feelings| feelings)",  # hurting a friend's feelings is a lesson in kindness
         r"(?:lots of|so much|full of) (?:blood|gore|guts)",
         r"(?:blood|gore|guts) everywhere",
         r"blood and (?:guts|gore)",

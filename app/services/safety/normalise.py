@@ -115,10 +115,11 @@ def _deleet(token: str) -> str:
     return token.translate(_LEET)
 
 
-def _squeeze(token: str, known: frozenset[str]) -> str:
-    """Runs of a repeated letter: "vodkaaa" -> "vodka" when that is a word we know, else at most two."""
+def _squeeze(token: str, known: frozenset[str], common: frozenset[str] = frozenset()) -> str:
+    """Runs of a repeated letter: "vodkaaa" -> "vodka" when that is a word we know, else at most two; an
+    ordinary word's own double letter stays ("poisson" is a fish, not "poison")."""
     single = re.sub(r"(.)\1+", r"\1", token)
-    if single in known:
+    if single in known and token not in common:
         return single
     return re.sub(r"(.)\1{2,}", r"\1\1", token)
 
@@ -145,6 +146,8 @@ def _correct(token: str, known: frozenset[str], common: frozenset[str]) -> str:
     hit = index.get(token)  # a letter missing: "cocane", "explosve"
     if hit is None and len(token) >= 6:  # a letter extra, wrong or swapped: only in longer words
         hit = next((index[d] for d in _deletes(token) if d in index and len(index[d]) >= 6), None)
+    if hit is not None and token[:-1] == hit and token[-1] in "aeos":
+        return token  # an inflection, not a typo: "terroriste", "terrorists" are words the lexicon reads as such
     # typos rarely hit the first letter: "tombs" is not "bombs", "power" is not "poker"
     return hit if hit is not None and hit[0] == token[0] else token
 
@@ -165,7 +168,7 @@ def normalise(text: str, *, known: frozenset[str] = frozenset(), common: frozens
         if not token:
             continue
         token = _WORDS.get(token, token)
-        token = _squeeze(token, known) if " " not in token else token
+        token = _squeeze(token, known, common) if " " not in token else token
         token = _correct(token, known, common) if " " not in token else token
         out.append(token)
     joined = " ".join(out)

@@ -20,7 +20,12 @@ def _any(*parts: str) -> str:
 # -- hazards: what each category is about, as nouns a topic names -------------------------------------
 HAZARDS: dict[str, str] = {
     "weapons": _any(
-        r"(?:pipe |nail |car |dirty |smoke |fertili[sz]er |home ?made |atomic |nuclear )?bombs?",
+        # not the fun or the historical ones: bath, seed and water bombs, bomb shelters and bomb squads
+        r"(?<!bath )(?<!seed )(?<!photo )(?<!water )(?<!stink )(?<!glitter )(?<!yarn )"
+        r"(?:pipe |nail |car |dirty |smoke |fertili[sz]er |home ?made |atomic |nuclear )?bombs?"
+        r"(?! shelters?| squads?| disposal| sniffing| dogs?| pops?)",
+        r"bombes?(?! de bain| a eau)",
+        r"flingues?",
         r"explosives?",
         r"explosifs?",
         r"explosivos?",
@@ -30,7 +35,9 @@ HAZARDS: dict[str, str] = {
         r"molotovs?",
         r"napalm",
         r"ieds?",
-        r"(?:home ?made |3d printed |ghost |zip |real |loaded )?guns?",
+        # toys and tools are not weapons: water, nerf, glue and bubble guns
+        r"(?<!water )(?<!nerf )(?<!toy )(?<!glue )(?<!squirt )(?<!bubble )(?<!laser )(?<!ray )(?<!staple )(?<!cap )"
+        r"(?<!spud )(?<!pop )(?<!foam )(?<!paint )(?:home ?made |3d printed |ghost |zip |real |loaded )?guns?",
         r"firearms?",
         r"rifles?",
         r"pistols?",
@@ -41,14 +48,14 @@ HAZARDS: dict[str, str] = {
         r"bullets?",
         r"silencers?",
         r"armas?(?: de fuego)?",
-        r"pistolas?",
+        r"pistolas?(?! de agua)",
         r"bombas?",
         r"armes?(?: a feu)?",
         r"fusils?",
-        r"pistolets?",
+        r"pistolets?(?! a eau)",
         r"munitions?",
         r"municiones",
-        r"poisons?",
+        r"poisons?(?! ivy| oak| dart)",
         r"venenos?",
         r"thermite",
         r"tnt",
@@ -64,7 +71,7 @@ HAZARDS: dict[str, str] = {
     "drugs": _any(
         r"cocaine",
         r"cocaina",
-        r"coke",
+        r"(?<!diet )coke(?! and mentos| zero| float)",
         r"crack",
         r"heroine?",
         r"heroina",
@@ -94,20 +101,20 @@ HAZARDS: dict[str, str] = {
         r"pcp",
         r"xanax",
         r"oxy(?:contin|codone)?",
-        r"lean",
+        r"lean(?! to\b| on\b| muscle| meat)",
         r"purple drank",
         r"mota",
         r"hierba",
         r"beuh",
         r"shit",
-        r"pills?",
+        r"(?<!vitamin )(?<!sleeping )pills?",
         r"pastillas",
         r"cachets",
     ),
     "alcohol_tobacco": _any(
         r"alcohol",
         r"alcool",
-        r"beers?",
+        r"(?<!root )(?<!ginger )beers?",
         r"cervezas?",
         r"bieres?",
         r"wine",
@@ -120,7 +127,8 @@ HAZARDS: dict[str, str] = {
         r"rhum",
         r"tequila",
         r"gin",
-        r"shots",
+        r"(?:tequila|vodka|jello|jelly|whiske?y|rum|gin) shots",
+        r"shots of (?:alcohol|liquor|booze)",
         r"chupitos",
         r"booze",
         r"liquor",
@@ -197,6 +205,10 @@ HAZARDS: dict[str, str] = {
 
 # -- intent: asking for the means, the how-to, or children doing it --------------------------------------
 INTENT = _any(
+    r"(?:teach|show|tell) (?:me|us|kids|children|the class) (?:how )?to",
+    r"help me (?:make|build|get|buy|find|hide|grow|cook|sneak|steal)",
+    r"(?:ensename|ensenanos|ensenar a los ninos) a",
+    r"(?:apprends|montre|explique)(?: |-)moi (?:a|comment)",
     r"how (?:to|do you|do i|can i|can you|can kids|can children|would i|should i) (?:make|build|craft|cook|brew|"
     r"grow|get|buy|use|do|try|take|smoke|drink|inject|snort|hide|sneak|shoot|fire|detonate|set off|win|place|"
     r"bet|gamble|order|find|mix|prepare|assemble|steal|light|vape|start|hold|sell|deal|score)",
@@ -426,6 +438,9 @@ FRAMING = re.compile(
         r"prevention",
         r"prevent(?:ing)?",
         r"how to (?:help|support|comfort|protect)",
+        r"how (?:\w+ ){1,3}(?:helps?|protects?|keeps?) (?:us|people|kids|children|you|our|the)",
+        r"(?:coping|cope|dealing|deal) with",
+        r"explained|expliquee?s?|explicad[oa]s?",
         r"(?:avoid|avoiding|resist|resisting|refuse|refusing|stand up to|standing up to|stop|stopping|report|reporting)",
         r"history of",
         r"remember(?:ed|ing|ance)?",
@@ -489,6 +504,21 @@ _INTENT_HAZARD = {
     c: re.compile(rf"\b{INTENT}\b(?:\s+\S+){{0,6}}?\s*\b{p}\b|\b{p}\b(?:\s+\S+){{0,3}}?\s*\b{INTENT}\b")
     for c, p in HAZARDS.items()
 }
+# A verb of making, getting or using directly on its hazard ("making a homemade bomb", "rolling a joint",
+# "fabricar una bomba", "vendre de la coke"): no "how to" needed, and no room for a lesson in between.
+VERB_ON = _any(
+    r"(?:make|makes|making|made|build|builds|building|built|cook|cooking|brew|brewing|grow|growing|roll|rolling|steal|"
+    r"stealing|stole|sell|sells|selling|sneak|sneaking|smuggle|smuggling|snort|snorting|inject|injecting|hide|hiding|"
+    r"buy|buys|buying|bought|score|scoring|light|lighting|set off|setting off|detonate|detonating) "
+    r"(?:(?:a|an|some|my|your|his|her|the|our|their|own|real|homemade|home made|diy|fake|little|cheap|small|big|"
+    r"dad's|mom's|mum's|uncle's|brother's) )*",
+    r"(?:hacer|hace|haciendo|fabricar|fabrica|fabricando|construir|construye|construyendo|vender|vende|vendiendo|"
+    r"cultivar|cultiva|cultivando|robar|roba|robando|esnifar|esnifando|comprar|compra|comprando|esconder|escondiendo) "
+    r"(?:(?:un|una|unos|unas|el|la|los|las|mi|mis|su|sus|tu|tus|casera|casero) )*",
+    r"(?:faire|fait|fabriquer|fabrique|construire|construit|vendre|vend|cultiver|cultive|voler|vole|sniffer|sniffe|"
+    r"acheter|achete|cacher|cache) (?:(?:un|une|des|du|de la|de l'|le|la|les|l'|mon|ma|mes|son|sa|ses|de|d') ?)*",
+)
+_VERB_ON = {c: re.compile(rf"\b{VERB_ON}\b{p}\b") for c, p in HAZARDS.items() if c != "dangerous_challenges"}
 _CHALLENGE = re.compile(rf"\b{HAZARDS['dangerous_challenges']}\b")
 _HARM_ACTS = {c: re.compile(rf"\b(?:{p})(?!\w)") for c, p in _merged(HARM_ACTS, lexicon.ACTS).items()}
 
@@ -502,6 +532,9 @@ def check(normalised: str) -> RuleVerdict:
     if framed:
         return RuleVerdict(None, framed)
     for category, pattern in _INTENT_HAZARD.items():
+        if pattern.search(normalised):
+            return RuleVerdict(category, framed)
+    for category, pattern in _VERB_ON.items():
         if pattern.search(normalised):
             return RuleVerdict(category, framed)
     for category, pattern in _HARM_ACTS.items():
