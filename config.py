@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     image_timeout_seconds: float = Field(default=180.0, gt=0, le=1800)
 
     max_concurrent_renders: int = Field(default=10, ge=1, le=256)
+    # inprocess: jobs run as tasks of the process that started them (one process, nothing to set up);
+    # procrastinate: API instances enqueue, `python -m app.cli worker` processes run (Supabase + DATABASE_URL)
+    job_queue: Literal["inprocess", "procrastinate"] = "inprocess"
+    worker_concurrency: int = Field(default=10, ge=1, le=1000)
     max_active_jobs_per_owner: int = Field(default=3, ge=1, le=10_000)
     # at least the wizard's most scenes (num_scenes <= 12), so a plan never has to leave a written scene out
     max_panels: int = Field(default=48, ge=12, le=1000)
@@ -234,6 +238,14 @@ class Settings(BaseSettings):
             problems.append(_needs(*missing, because="STORAGE_BACKEND=supabase"))
         if self.database_url is not None and self.storage_backend != "supabase":
             problems.append(DATABASE_URL_WITHOUT_SUPABASE)
+        if self.job_queue == "procrastinate":
+            if self.storage_backend != "supabase" and self.database_url is None:
+                problems.append(
+                    "STORAGE_BACKEND must be supabase when JOB_QUEUE=procrastinate (the queue's workers and API "
+                    "instances share the jobs through Supabase); for example STORAGE_BACKEND=supabase"
+                )
+            if self.database_url is None:
+                problems.append(_needs("database_url", because="JOB_QUEUE=procrastinate"))
         if problems:
             raise ValueError("\n".join(problems))
         return self

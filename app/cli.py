@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
 from datetime import timedelta
@@ -45,7 +47,9 @@ async def make(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:  # before any work is started, and pointing at this tool, not at the HTTP route
         print(f"error: unknown character ids: {', '.join(unknown[:10])}; {CHARACTERS_HINT}", file=sys.stderr)
         return 2
-    async with build_services(settings, image_link=image_url) as services:
+    # one process, no server: the comic is made here whatever JOB_QUEUE says
+    alone = settings.model_copy(update={"job_queue": "inprocess"})
+    async with build_services(alone, image_link=image_url) as services:
         pipeline = services.pipeline
         job = await pipeline.start_scenes(request)
         await services.runner.wait_idle()
@@ -220,7 +224,56 @@ def parser() -> argparse.ArgumentParser:
     push_cmd.add_argument("--dry-run", action="store_true", help="compare with the project and say what would be sent")
     push_cmd.add_argument("--batch-size", type=_batch_size, default=200, metavar="N", help="rows per request (1-1000)")
     push_cmd.set_defaults(run=push_supabase)
+    worker_cmd = add("worker", help="run queued jobs (JOB_QUEUE=procrastinate) until SIGTERM or Ctrl-C")
+    worker_cmd.add_argument(
+        "--heartbeat-seconds", type=float, default=5.0, help="how often this worker says it is alive (default 5)"
+    )
+    worker_cmd.add_argument(
+        "--stalled-after-seconds",
+        type=float,
+        default=20.0,
+        help="a worker silent this long is presumed dead and its jobs are run again (default 20)",
+    )
+    worker_cmd.set_defaults(run=worker)
     return root
+
+
+async def worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run queued jobs until SIGTERM or Ctrl-C (JOB_QUEUE=procrastinate)."""
+    if settings.job_queue != "procrastinate" or settings.database_url is None:
+        print(
+            "error: workers run jobs for JOB_QUEUE=procrastinate (with STORAGE_BACKEND=supabase and DATABASE_URL); "
+            "with JOB_QUEUE=inprocess the server (python main.py) runs its own jobs",
+            file=sys.stderr,
+        )
+        return 2
+    from app.services.jobs.worker import QueueWorker  # procrastinate is loaded by workers only
+
+    logging.getLogger().setLevel(logging.INFO)  # what the worker runs, and the sweeper's repairs
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not every storage request
+    async with build_services(settings, image_link=image_url) as services:
+        queue_worker = QueueWorker(
+            dsn=settings.database_url.get_secret_value(),
+            data=services.data,
+            runner=services.runner,
+            work_for=services.pipeline.resumer.work_for,
+            concurrency=settings.worker_concurrency,
+            heartbeat_seconds=args.heartbeat_seconds,
+            stalled_after_seconds=args.stalled_after_seconds,
+        )
+        running = asyncio.create_task(queue_worker.run(), name="queue-worker")
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, running.cancel)
+        logging.getLogger("app.worker").info(
+            "worker ready: concurrency=%d text=%s images=%s",
+            settings.worker_concurrency,
+            services.text.name,
+            services.images.name,
+        )
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -308,6 +308,10 @@ class Job(VersionedRecord):
     progress: int = Field(default=0, ge=0, le=100)
     error: JobError | None = None
     data: WizardPayload | RenderPanelsPayload | StoryPayload = Field(default_factory=WizardPayload)
+    # Which run of the job's work owns it: each run takes the next lease before it starts, and every write
+    # of its progress or its end checks it, so a run that was paused while another took over stops instead
+    # of overwriting that one (app/services/jobs/runner.py).
+    lease: int = 0
 
     @model_validator(mode="before")
     @classmethod

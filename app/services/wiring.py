@@ -12,12 +12,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+
+from app.errors import StorageError
 from app.services.comics.builder import ProjectBuilder
 from app.services.jobs.events import ProjectEvents
 from app.services.exports.exporter import ComicExporter
 from app.services.comics.image_history import ImageLink
+from app.services.jobs.queue import JobQueue, ProcrastinateQueue
 from app.services.jobs.runner import JobRunner
 from app.services.comics.library import Library
 from app.services.comics.pipeline import ComicPipeline
@@ -69,6 +74,37 @@ async def open_storage(settings: Settings) -> AsyncIterator[DataManager]:
 
 
 @asynccontextmanager
+async def open_queue_pool(settings: Settings) -> AsyncIterator[Any]:
+    """Connections to DATABASE_URL for the job queue (the owner lock, queueing, aborting), checked at
+    start-up: a wrong URL or an unreachable database stops the service with one sentence."""
+    assert settings.database_url is not None  # Settings refuses JOB_QUEUE=procrastinate without it
+    import psycopg  # loaded only where the queue is used
+    from psycopg_pool import AsyncConnectionPool
+
+    url = settings.database_url.get_secret_value()
+    try:  # one connection first: a refused or unknown host fails at once, not after the pool's retries
+        async with await psycopg.AsyncConnection.connect(url, connect_timeout=10, autocommit=True) as conn:
+            cursor = await conn.execute("select to_regclass('public.procrastinate_jobs') is not null")
+            row = await cursor.fetchone()
+    except Exception as exc:
+        raise StorageError(
+            f"DATABASE_URL could not be reached for the job queue ({type(exc).__name__}); check its host, port, "
+            "user and password (the direct or session-mode connection, port 5432)"
+        ) from None
+    if not (row and row[0]):
+        raise StorageError(
+            "the database at DATABASE_URL has no job queue yet: apply supabase/migrations/*.sql (it holds the "
+            "queue's schema too)"
+        )
+    pool = AsyncConnectionPool(url, min_size=1, max_size=4, open=False)
+    await pool.open(wait=True, timeout=15)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
 async def build_services(
     settings: Settings,
     *,
@@ -93,7 +129,14 @@ async def build_services(
         data = await stack.enter_async_context(open_storage(settings))
         runner = JobRunner(data)
         stack.push_async_callback(runner.shutdown)  # first out: no job still writes when storage closes
+        queue: JobQueue | None = None  # in-process unless JOB_QUEUE says otherwise
+        if settings.job_queue == "procrastinate":
+            queue = ProcrastinateQueue(await stack.enter_async_context(open_queue_pool(settings)))
+            runner.stop_elsewhere = queue.stop  # a cancel reaches the worker running the job, wherever it is
+            # a panel rendered on a worker is live there: it is read as failed only after the longest render
+            data.renders_elsewhere_for = timedelta(seconds=3 * settings.image_timeout_seconds + 60)
         pipeline = ComicPipeline(
+            queue=queue,
             data=data,
             runner=runner,
             text=text,

@@ -46,6 +46,7 @@ class DataManager:
         # Whether a render of (comic id, panel id) is alive in this process; the pipeline sets it. A panel
         # `rendering` without one (its render died: a write storage refused, a restart) reads as failed.
         self.render_is_live: Callable[[str, str], bool] = lambda comic_id, panel_id: False
+        self.renders_elsewhere_for: timedelta | None = None  # set when renders run in other processes too
         self._image_writes: dict[str, set[asyncio.Future[ImageRecord]]] = {}  # comic id -> its writes under way
         self._deleting: set[str] = set()
         self.clock: Callable[[], datetime] = utcnow  # idempotency claims and answers age by it (tests set it)
@@ -143,7 +144,13 @@ class DataManager:
         return self._settle_renders(await self.backend.get_comic(comic_id))
 
     def _settle_renders(self, comic: Comic) -> Comic:
-        """Panels left `rendering` by a render that is gone are failed and retryable (written at the next save)."""
+        """Panels left `rendering` by a render that is gone are failed and retryable (written at the next save).
+
+        With a job queue, renders also run in other processes (workers, other API instances), which this one
+        cannot see: there a `rendering` panel is taken for live until its comic has been quiet for
+        `renders_elsewhere_for` (longer than any render takes), and only then read as failed."""
+        if self.renders_elsewhere_for is not None and utcnow() - comic.updated_at < self.renders_elsewhere_for:
+            return comic
         dead = {
             p.panel_id
             for p in comic.panels

@@ -206,7 +206,8 @@ def job_row(job: Job) -> dict[str, Any]:
         "status": job.status,
         "step": job.step,
         "progress": job.progress,
-        "data": {**body["data"], "_version": job.version},
+        # the lease only once a queue worker has taken one, so rows of jobs never queued stay as they were
+        "data": {**body["data"], "_version": job.version, **({"_lease": job.lease} if job.lease else {})},
         "error": body["error"],
         "created_at": _iso(job.created_at),
         "updated_at": _iso(job.updated_at),
@@ -216,7 +217,8 @@ def job_row(job: Job) -> dict[str, Any]:
 def job_from_row(row: dict[str, Any]) -> Job:
     data = dict(row["data"] or {})
     version = data.pop("_version", 1)
-    return Job.model_validate({**row, "data": data, "version": version})
+    lease = data.pop("_lease", 0)
+    return Job.model_validate({**row, "data": data, "version": version, "lease": lease})
 
 
 def image_row(image: ImageRecord, *, comic_link: str | None, panel_link: str | None) -> dict[str, Any]:

@@ -240,6 +240,84 @@ create trigger fable_comics_changed after insert or update or delete on public.c
   for each row execute function public.fable_notify_change();"""
 
 
+# -- the job queue (JOB_QUEUE=procrastinate) ---------------------------------------------------------
+QUEUE = "fable"  # procrastinate's queue for our jobs
+RUN_JOB_TASK = "fable.run_job"
+
+
+def queue_sql() -> str:
+    """procrastinate's own schema (the pinned version's, applied once: it is not idempotent, so it runs only
+    where its jobs table is missing), then what the API instances and workers call: defer a job (one queue
+    entry per job, one running job per comic), abort a job's run wherever it is, and a wake-up for workers
+    when a comic's lock frees or a job is put back, which procrastinate itself leaves to its 5 s poll."""
+    from procrastinate.schema import SchemaManager  # a dependency of the schema command only
+
+    schema = SchemaManager.get_schema()
+    return f"""do $procrastinate_guard$
+begin
+  if to_regclass('public.procrastinate_jobs') is null then
+    execute $procrastinate_schema${schema}$procrastinate_schema$;
+  end if;
+end
+$procrastinate_guard$;
+
+create index if not exists fable_queue_job_id on public.procrastinate_jobs ((args->>'job_id'));
+
+create or replace function public.fable_defer_job(p_job_id text, p_comic_id text)
+returns bigint language plpgsql as $fn$
+declare
+  taken text;
+begin
+  return (procrastinate_defer_jobs_v1(array[row(
+    '{QUEUE}', '{RUN_JOB_TASK}', 0, 'comic:' || p_comic_id, 'job:' || p_job_id,
+    jsonb_build_object('job_id', p_job_id), null::timestamptz
+  )]::procrastinate_job_to_defer_v1[]))[1];
+exception when unique_violation then
+  get stacked diagnostics taken = constraint_name;
+  if taken = 'procrastinate_jobs_queueing_lock_idx_v1' then
+    return null;  -- already queued and not started: the queued entry runs it
+  end if;
+  raise;
+end
+$fn$;
+
+create or replace function public.fable_abort_job(p_job_id text)
+returns integer language sql as $fn$
+  select count(procrastinate_cancel_job_v1(id, true, false))::integer
+  from public.procrastinate_jobs where args->>'job_id' = p_job_id and status in ('todo', 'doing')
+$fn$;
+
+create or replace function public.fable_queued_job_ids(p_job_ids text[])
+returns setof text language sql stable as $fn$
+  select distinct args->>'job_id' from public.procrastinate_jobs
+  where args->>'job_id' = any(p_job_ids) and status in ('todo', 'doing')
+$fn$;
+
+create or replace function public.fable_wake_workers()
+returns trigger language plpgsql as $fn$
+begin
+  perform pg_notify('procrastinate_queue_v1#' || new.queue_name,
+                    json_build_object('type', 'job_inserted', 'job_id', new.id)::text);
+  perform pg_notify('procrastinate_any_queue_v1', json_build_object('type', 'job_inserted', 'job_id', new.id)::text);
+  return new;
+end
+$fn$;
+
+drop trigger if exists fable_wake_workers on public.procrastinate_jobs;
+create trigger fable_wake_workers after update of status on public.procrastinate_jobs for each row
+  when ((old.status = 'doing' and new.status <> 'doing' and new.lock is not null)
+        or (new.status = 'todo' and old.status <> 'todo'))
+  execute function public.fable_wake_workers();
+
+revoke all on function public.fable_defer_job(text, text) from public, anon, authenticated;
+revoke all on function public.fable_abort_job(text) from public, anon, authenticated;
+revoke all on function public.fable_queued_job_ids(text[]) from public, anon, authenticated;
+alter table public.procrastinate_jobs enable row level security;
+alter table public.procrastinate_workers enable row level security;
+alter table public.procrastinate_events enable row level security;
+alter table public.procrastinate_periodic_defers enable row level security;"""
+
+
 def render_schema(bucket: str = "comic-images") -> str:
     tables = "\n\n".join(table_sql(model.__table__) for model in (*TABLE_MODELS, *SERVICE_MODELS))
     return (
@@ -247,5 +325,6 @@ def render_schema(bucket: str = "comic-images") -> str:
         f"-- what the Supabase backend calls through rpc\n{functions_sql()}\n\n"
         f"-- live updates: each change to a job or a comic is announced to every API instance\n"
         f"{live_updates_sql()}\n\n"
-        f"-- where the image files live\n{bucket_sql(bucket)}\n"
+        f"-- where the image files live\n{bucket_sql(bucket)}\n\n"
+        f"-- the job queue (JOB_QUEUE=procrastinate; unused otherwise)\n{queue_sql()}\n"
     )

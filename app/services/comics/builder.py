@@ -183,7 +183,7 @@ class ProjectBuilder:
         async with self.renderer.renders.closed(comic_id):  # no render starts for it from here on
             comic = await self.data.get_comic(comic_id)
             for job_id in comic.job_ids:
-                if self.runner.is_running(job_id):
+                if self.runner.is_running(job_id) or self.runner.stop_elsewhere is not None:
                     try:
                         await self.runner.cancel(job_id)
                     except FableError:  # final already, or its status cannot be written: stop its work anyway

@@ -12,6 +12,7 @@ from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, Job, Scene
 from app.services.comics.comic_writes import ComicWrites
 from app.services.comics.image_history import ImageHistory, ImageLink
+from app.services.jobs.queue import InProcessQueue, JobQueue
 from app.services.jobs.runner import JobQuota, JobRunner
 from app.services.comics.listed_jobs import ListedJobs
 from app.services.comics.live_renders import LiveRenders
@@ -37,11 +38,13 @@ class ComicPipeline:
         image_link: ImageLink,
         max_active_jobs_per_owner: int | None = None,
         max_panels: int = DEFAULT_MAX_PANELS,
+        queue: JobQueue | None = None,
     ) -> None:
         self.data = data
         self.runner = runner
+        self.queue = queue or InProcessQueue(runner)
         self.providers = Providers(text=text, images=images)
-        self.quota = JobQuota(data, max_active_jobs_per_owner)
+        self.quota = JobQuota(data, max_active_jobs_per_owner, owner_lock=self.queue.owner_lock)
         self.jobs = ListedJobs(data=data, runner=runner)
         self.planner = PanelPlanner(providers=self.providers, max_panels=max_panels)
         self.renders = LiveRenders()
@@ -58,6 +61,7 @@ class ComicPipeline:
             data=data,
             runner=runner,
             quota=self.quota,
+            queue=self.queue,
             jobs=self.jobs,
             renderer=self.renderer,
             max_concurrent_renders=max_concurrent_renders,
@@ -71,10 +75,14 @@ class ComicPipeline:
             renderer=self.renderer,
             render_all=self.render_all,
         )
-        self.wizard = Wizard(data=data, runner=runner, quota=self.quota, providers=self.providers, steps=self.steps)
+        self.wizard = Wizard(
+            data=data, runner=runner, quota=self.quota, queue=self.queue, providers=self.providers, steps=self.steps
+        )
         self.resumer = Resumer(
             data=data, runner=runner, jobs=self.jobs, wizard=self.steps.resume, render_all=self.render_all.resume
         )
+        if isinstance(self.queue, InProcessQueue):
+            self.queue.work_for = self.resumer.work_for  # every run is a resume: the work by kind and step
 
     # -- the models in use: replacing one here replaces it for every piece ---------------------------
     @property
@@ -118,4 +126,7 @@ class ComicPipeline:
 
     # -- start-up -----------------------------------------------------------------------------------
     async def resume_unfinished(self) -> list[str]:
+        """Take up interrupted jobs, when this process runs jobs (with a job queue, its workers do)."""
+        if not self.queue.runs_jobs:
+            return []
         return await self.resumer.resume_unfinished()

@@ -17,6 +17,7 @@ from typing import Any
 from app.errors import Conflict, InvalidInput, NotFound, UpstreamError
 from app.models.schemas import Comic, Job
 from app.services.comics.comic_writes import Change, ComicWrites
+from app.services.jobs.queue import JobQueue
 from app.services.jobs.runner import JobQuota, JobRunner, first_leaf
 from app.services.comics.listed_jobs import ListedJobs
 from app.services.comics.live_renders import LiveRenders
@@ -45,6 +46,7 @@ class RenderAll:
         data: DataManager,
         runner: JobRunner,
         quota: JobQuota,
+        queue: JobQueue,
         jobs: ListedJobs,
         renderer: Renderer,
         max_concurrent_renders: int,
@@ -52,6 +54,7 @@ class RenderAll:
         self.data = data
         self.runner = runner
         self.quota = quota
+        self.queue = queue
         self.jobs = jobs
         self.renderer = renderer
         self.max_concurrent_renders = max_concurrent_renders
@@ -87,7 +90,7 @@ class RenderAll:
                     comic.id, lambda c: c.model_copy(update={"job_ids": [*c.job_ids, job.id]})
                 ),
             )
-            self.runner.start(job.id, self._work(job.id))
+            await self.queue.submit(job)
         return job
 
     async def _work(self, job_id: str) -> None:

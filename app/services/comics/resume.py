@@ -53,18 +53,26 @@ class Resumer:
         for job in await self.data.active_jobs():
             if job.status == "awaiting_input":
                 continue
-            if not await self.jobs.is_listed(job):
-                await self.runner.fail(job.id, code="not_started", message=NOT_STARTED)
-                continue
-            try:
-                work = await self.by_kind[job.kind](job)
-            except CannotResume as cut:
-                await self.runner.fail(job.id, code="resume_failed", message=cut.message)
+            work = await self.work_for(job)
+            if work is None:
                 continue
             log.info("resuming job %s at step %s", job.id, job.step)
             self.runner.start(job.id, work)
             resumed.append(job.id)
         return resumed
+
+    async def work_for(self, job: Job) -> Coroutine[Any, Any, None] | None:
+        """The work that runs `job` from its step (a start, a resume and a queue worker's run all use it);
+        None when it cannot run, and then the job is failed saying why: one its comic does not list was
+        never started, and a step that cannot be taken up again ends it."""
+        if not await self.jobs.is_listed(job):
+            await self.runner.fail(job.id, code="not_started", message=NOT_STARTED)
+            return None
+        try:
+            return await self.by_kind[job.kind](job)
+        except CannotResume as cut:
+            await self.runner.fail(job.id, code="resume_failed", message=cut.message)
+            return None
 
     async def _end_story(self, job: Job) -> Coroutine[Any, Any, None]:
         """A story streams to the client that asked for it, so it cannot go on without that client: its

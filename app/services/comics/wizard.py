@@ -10,6 +10,7 @@ from app.errors import Conflict, FableError, InvalidInput
 from app.models.api import GenerateScenesRequest, RefineScenesRequest
 from app.models.schemas import Character, Comic, Job, Scene, SceneRefinement, WizardPayload, WrittenScene
 from app.services.comics.catalog import characters_by_ids
+from app.services.jobs.queue import JobQueue
 from app.services.jobs.runner import JobQuota, JobRunner
 from app.services.providers.protocols import Providers
 from app.services.comics.recasting import recast_written
@@ -33,11 +34,19 @@ def _require_awaiting_scenes(job: Job, action: str) -> None:
 
 class Wizard:
     def __init__(
-        self, *, data: DataManager, runner: JobRunner, quota: JobQuota, providers: Providers, steps: WizardSteps
+        self,
+        *,
+        data: DataManager,
+        runner: JobRunner,
+        quota: JobQuota,
+        queue: JobQueue,
+        providers: Providers,
+        steps: WizardSteps,
     ) -> None:
         self.data = data
         self.runner = runner
         self.quota = quota
+        self.queue = queue
         self.providers = providers
         self.steps = steps
 
@@ -62,7 +71,7 @@ class Wizard:
             except BaseException:
                 await asyncio.shield(self._take_back_comic(comic.id))
                 raise
-            self.runner.start(job.id, self.steps.write_scenes(job.id))
+            await self.queue.submit(job)
         return job
 
     async def _take_back_comic(self, comic_id: str) -> None:
@@ -105,7 +114,7 @@ class Wizard:
 
         async with self.quota.admit(job.owner_id):
             job = await self.runner.update_with(job_id, claim)
-            self.runner.start(job_id, self.steps.refine(job_id))
+            await self.queue.submit(job)
         return job
 
     # -- cast and generation ------------------------------------------------------------------------
@@ -143,7 +152,7 @@ class Wizard:
         async with self.quota.admit(owner_id):
             job = await self.runner.update_with(job_id, claim)
             await self.data.update_comic(job.comic_id, lambda c: c.model_copy(update={"status": "rendering"}))
-            self.runner.start(job_id, self.steps.generate(job_id))
+            await self.queue.submit(job)
         return job
 
     # -- reading results ----------------------------------------------------------------------------

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 from collections.abc import Callable
 
-from app.errors import Conflict, FableError, TooBusy
+from app.errors import Conflict, FableError, NotFound, TooBusy
 from app.models.schemas import Job, JobError, JobStep
 from app.infra.locks import KeyedLocks
 from app.infra.usage import Usage, current_usage
@@ -37,6 +37,36 @@ class JobRunner:
         self.data = data
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._signals: dict[str, asyncio.Event] = {}
+        self._leases: dict[str, int] = {}  # job id -> the lease this process's run of it holds
+        # With a job queue, jobs run on workers: a cancel also aborts the run there (jobs/queue.py).
+        self.stop_elsewhere: Callable[[str], Awaitable[None]] | None = None
+
+    # -- leases ---------------------------------------------------------------------------------
+    async def take_lease(self, job_id: str) -> Job | None:
+        """Take the job for a run of its work: the next lease, written compare-and-swap, so of two runs
+        (a worker that was paused, and the one that took over) only the last to take it may write. None
+        when the job is already final: there is nothing to run."""
+
+        def mutate(job: Job) -> Job | None:
+            if job.is_final:
+                return None
+            job.lease += 1
+            return job
+
+        job = await self.data.update_job(job_id, mutate)
+        if job.is_final:
+            return None
+        self._leases[job_id] = job.lease
+        return job
+
+    def _lost_lease(self, job: Job) -> bool:
+        held = self._leases.get(job.id)
+        return held is not None and job.lease != held
+
+    def _check_lease(self, job: Job) -> None:
+        held = self._leases.get(job.id)
+        if held is not None and job.lease != held:
+            raise JobStopped(f"job {job.id} was taken over by another run (lease {job.lease}, this run held {held})")
 
     # -- state changes --------------------------------------------------------------------------
     async def update_with(self, job_id: str, mutate: Callable[[Job], Job | None]) -> Job:
@@ -50,6 +80,7 @@ class JobRunner:
         def mutate(job: Job) -> Job:
             if job.is_final:
                 raise JobStopped(f"job {job_id} is already {job.status}")
+            self._check_lease(job)
             floor = job.progress
             for name, value in changes.items():
                 setattr(job, name, value)
@@ -68,7 +99,7 @@ class JobRunner:
         reads and the quota see the job failed at once, and the write is retried until it lands."""
 
         def mutate(job: Job) -> Job | None:
-            if job.is_final:
+            if job.is_final or self._lost_lease(job):
                 return None
             job.status, job.error = "failed", JobError(code=code, message=message)
             return job
@@ -80,7 +111,7 @@ class JobRunner:
         """End a live job as completed; held and retried like a failure when storage refuses it now."""
 
         def mutate(job: Job) -> Job | None:
-            if job.is_final:
+            if job.is_final or self._lost_lease(job):
                 return None
             job.status, job.step, job.progress = "completed", step, 100
             return job
@@ -106,6 +137,8 @@ class JobRunner:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        if self.stop_elsewhere is not None:
+            await self.stop_elsewhere(job_id)
 
     # -- running work ---------------------------------------------------------------------------
     def start(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:
@@ -118,6 +151,29 @@ class JobRunner:
             work.close()  # a task cancelled before it ran never started its work: release it
 
         task.add_done_callback(finished)
+
+    async def run(self, job_id: str, work_for: Callable[[Job], Awaitable[Coroutine[Any, Any, None] | None]]) -> None:
+        """Run one job's work in the calling task (a queue worker's), to its end: take the job's lease, build
+        the work from the job as leased (`work_for` dispatches on its kind and step, so every run is a
+        resume), and run it as `start` would. A job already final, or deleted, has nothing to run."""
+        try:
+            job = await self.take_lease(job_id)
+        except NotFound:
+            return
+        if job is None:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks[job_id] = task
+        try:
+            work = await work_for(job)
+            if work is not None:
+                await self._guard(job_id, work)
+        finally:
+            if self._tasks.get(job_id) is task:
+                del self._tasks[job_id]
+            if self._leases.get(job_id) == job.lease:
+                del self._leases[job_id]
 
     def is_running(self, job_id: str) -> bool:
         return job_id in self._tasks
@@ -214,10 +270,17 @@ class JobQuota:
 
     RETRY_AFTER_SECONDS = 10
 
-    def __init__(self, data: DataManager, limit: int | None) -> None:
+    def __init__(
+        self,
+        data: DataManager,
+        limit: int | None,
+        *,
+        owner_lock: Callable[[str | None], AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
         self.data = data
         self.limit = limit
-        self._locks = KeyedLocks()
+        # in-process by default; the job queue's owner lock holds across every process that starts jobs
+        self._owner_lock = owner_lock or KeyedLocks().hold
 
     async def busy(self, owner_id: str | None) -> int:
         return sum(
@@ -230,7 +293,7 @@ class JobQuota:
         if self.limit is None:
             yield
             return
-        async with self._locks.hold(owner_id):
+        async with self._owner_lock(owner_id):
             running = await self.busy(owner_id)
             if running >= self.limit:
                 raise TooBusy(
