@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,28 @@ def test_render_all_bench_runs() -> None:
 def test_make_bench_runs() -> None:
     out = run_bench("bench/make.py", "--panels", "2", "--runs", "1")
     assert "2 panels (offline)" in out and "baseline" in out
+
+
+def test_scaleout_bench_prints_its_figures_as_json(database: str) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "scaleout.py"),
+            *("--instances", "1", "--workers", "1", "--comics", "1", "--scaling-comics", "0", "--json"),
+            *("--image-latency", "0.01"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    keys = {"comics", "completed", "max_completions_per_job", "reruns", "stuck", "max_busy_per_owner"}
+    keys |= {"pickup_ms_p50", "pickup_ms_p95", "update_ms_p50", "update_ms_p95", "jobs_per_s"}
+    assert keys <= set(figures)
+    assert (figures["comics"], figures["completed"], figures["max_completions_per_job"], figures["stuck"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
