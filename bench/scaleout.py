@@ -28,9 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -41,7 +38,7 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from tests.cluster import API_KEYS, cluster  # noqa: E402
-from tests.postgres import DSN, SUPABASE_BOOTSTRAP  # noqa: E402
+from tests.postgres import fresh_database  # noqa: E402
 
 API = "/api/v1"
 LIMIT = 2
@@ -54,20 +51,6 @@ create trigger bench_record_completion after update on public.jobs for each row
   when (new.status = 'completed' and old.status is distinct from 'completed')
   execute function bench_record_completion();
 """
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    name = f"fable_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(DSN, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'create database "{name}"')
-        dsn = psycopg.conninfo.make_conninfo(DSN, dbname=name)
-        try:
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                conn.execute(SUPABASE_BOOTSTRAP)
-            yield dsn
-        finally:
-            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -116,7 +99,7 @@ def watch(base: str, job_id: str, owner: dict[str, str], lags: list[float]) -> t
 
 
 def run(instances: int, workers: int, comics: int, kill: bool, image_latency: float, env: dict[str, str]) -> dict:
-    with fresh_database() as dsn, tempfile.TemporaryDirectory() as tmp:
+    with fresh_database("fable_bench") as dsn, tempfile.TemporaryDirectory() as tmp:
         settings = {"MAX_ACTIVE_JOBS_PER_OWNER": str(LIMIT), **env}
         with cluster(
             dsn, Path(tmp), instances=instances, workers=workers, image_latency=image_latency, env=settings

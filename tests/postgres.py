@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 import psycopg
 import pytest
@@ -43,11 +44,19 @@ def unreachable(reason: str) -> None:
 @pytest.fixture
 def database() -> Iterator[str]:
     """The DSN of a new, empty database with the Supabase bootstrap applied; dropped afterwards."""
-    name = f"fable_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unreachable(str(exc).strip().splitlines()[0])
+    with ExitStack() as stack:
+        try:
+            dsn = stack.enter_context(fresh_database())
+        except psycopg.OperationalError as exc:  # only reaching the server; a test's own errors are its own
+            unreachable(str(exc).strip().splitlines()[0])
+        yield dsn
+
+
+@contextmanager
+def fresh_database(prefix: str = "fable") -> Iterator[str]:
+    """A new database with the Supabase bootstrap, dropped on exit (the fixture's, and the benches')."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(DSN, autocommit=True, connect_timeout=3)
     with admin:
         admin.execute(f'create database "{name}"')
         dsn = psycopg.conninfo.make_conninfo(DSN, dbname=name)
