@@ -75,3 +75,37 @@ def test_a_real_writer_s_text_and_its_pictures_are_classified(tmp_path: Path) ->
     assert writer.classify and artist.classify
     local = offline(tmp_path)
     assert not build_text_model(local).classify and not build_image_model(local).classify
+
+
+class _Recording:
+    """A moderator that records how it was asked, and passes everything."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[list[str], bool, bool]] = []
+
+    def check(self, texts: list[str], *, generated: bool = False, classify: bool = True) -> None:
+        self.asked.append((list(texts), generated, classify))
+
+
+class _Writer:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.moderated: list[list[str]] = []
+
+    async def moderate(self, texts: list[str]) -> None:
+        self.moderated.append(list(texts))
+
+
+async def test_a_finished_story_is_read_as_its_writer_is() -> None:
+    """The offline writer's story is our own templates around a prompt already passed: the rules read it,
+    as they read its scenes, and the classifier (trained on topics) is not asked; another writer's story
+    is checked in full, as a topic is."""
+    from app.services.safety.checked import CheckedTextModel
+
+    recording, offline = _Recording(), _Writer("offline")
+    await CheckedTextModel(offline, recording).moderate_written(["Pip tries again in the park."])  # type: ignore[arg-type]
+    assert recording.asked == [(["Pip tries again in the park."], True, False)] and offline.moderated == []
+
+    recording, vendor = _Recording(), _Writer("openai")
+    await CheckedTextModel(vendor, recording).moderate_written(["A story."])  # type: ignore[arg-type]
+    assert vendor.moderated == [["A story."]] and recording.asked == []

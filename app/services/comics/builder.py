@@ -20,6 +20,7 @@ from app.errors import Conflict, FableError, InvalidInput, StorageError
 from app.models.api import CreateProjectRequest, UpdateProjectRequest
 from app.models.schemas import Character, Comic, DialogueLine, Job, Panel, Scene
 from app.services.comics.assets import resolve
+from app.services.safety.checked import CheckedTextModel
 from app.services.comics.image_history import ImageHistory
 from app.services.jobs.runner import JobQuota, JobRunner
 from app.services.comics.listed_jobs import ListedJobs
@@ -233,7 +234,10 @@ class ProjectBuilder:
             story = "".join(parts).strip()
             if not story:
                 raise InvalidInput("the writer returned an empty story")
-            await self.text.moderate([story])
+            if isinstance(self.text, CheckedTextModel):
+                await self.text.moderate_written([story])
+            else:
+                await self.text.moderate([story])
         except FableError as exc:
             await self._end_story(comic.id, job_id, "".join(parts), error=exc.message)
             yield ndjson(type="error", message=exc.message)

@@ -83,6 +83,15 @@ class CheckedTextModel:
     async def moderate(self, texts: list[str]) -> None:
         await self.inner.moderate(texts)
 
+    async def moderate_written(self, texts: list[str]) -> None:
+        """A finished story this writer wrote: the offline writer's is our own templates around a prompt
+        already passed, so the rules alone read it, as they read its scenes (writes_from_templates); any
+        other writer's is checked in full, as a topic is."""
+        if self.classify:
+            await self.inner.moderate(texts)
+        else:
+            await asyncio.to_thread(self.moderator.check, texts, generated=True, classify=False)
+
     async def _checked(self, write: Callable[[], Awaitable[T]], texts_of: Callable[[T], list[str]]) -> T:
         for attempt in (1, 2):
             token = WRITER_NOTE.set(NOTE) if attempt == 2 else None
