@@ -198,3 +198,30 @@ async def test_a_panel_without_kept_art_must_be_rendered_first(
         panel_in((await client.get(f"{API}/projects/{project_id}")).json(), drawn["panel_id"])["image_id"]
         == (drawn["image_id"])
     )
+
+
+async def test_a_change_that_lands_while_lettering_wins_and_the_new_image_is_dropped(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    project_id, state = await drawn_project(client, app)
+    target = state["panels"][0]
+    renderer = services(app).builder.renderer
+    letter_art, made = renderer.letter_art, []
+
+    async def racing(*args: Any, **kwargs: Any) -> Any:
+        record = await letter_art(*args, **kwargs)
+        made.append(record.id)
+        await services(app).data.update_comic(project_id, lambda c: c.model_copy(update={"title": "Renamed"}))
+        return record
+
+    renderer.letter_art = racing  # type: ignore[method-assign]
+    files = sorted(settings.images_dir.rglob("*.png"))
+    answer = await client.patch(
+        f"{API}/projects/{project_id}/panels/{target['panel_id']}",
+        json={"version": state["version"], "narration": "Meanwhile..."},
+    )
+    assert answer.status_code == 409 and "version" in detail_of(answer)
+    assert len(made) == 1 and (await client.get(f"{API}/images/{made[0]}")).status_code == 404
+    assert sorted(settings.images_dir.rglob("*.png")) == files
+    after = (await client.get(f"{API}/projects/{project_id}")).json()
+    assert after["title"] == "Renamed" and panel_in(after, target["panel_id"]) == target
