@@ -47,15 +47,19 @@ async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method some route offers on this path (Starlette's own 405 names only the first route's)."""
+    """Every method some route offers on this path (Starlette's own 405 names only the first route's). As
+    OpenAPI matches paths, a concrete one is matched before templated ones: /panels/render is the render-all
+    path (POST), not a panel id (PATCH /panels/{panel_id})."""
     table = getattr(app.state, "method_table", None)
     if table is None:
         table = [
-            (path_pattern(template), [m.upper() for m in operations])
+            (path_pattern(template), template.count("{"), [m.upper() for m in operations])
             for template, operations in app.openapi()["paths"].items()
         ]
         app.state.method_table = table
-    allowed = {m for pattern, methods in table if pattern.match(path) for m in methods}
+    matching = [(params, methods) for pattern, params, methods in table if pattern.match(path)]
+    fewest = min((params for params, _ in matching), default=0)
+    allowed = {m for params, methods in matching if params == fewest for m in methods}
     return sorted(allowed | {"HEAD"} if "GET" in allowed else allowed)  # HEAD: see app/api/head.py
 
 

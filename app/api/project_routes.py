@@ -25,6 +25,7 @@ from app.models.api import (
     PanelPlanResponse,
     ProjectList,
     ProjectSummary,
+    ReletterPanelRequest,
     RestoreImageRequest,
     StoryRequest,
     UpdateProjectRequest,
@@ -153,6 +154,16 @@ async def render_all_panels(project_id: ProjectId, builder: BuilderDep, response
 async def render_panel(project_id: ProjectId, panel_id: PanelId, request: Request, builder: BuilderDep) -> Panel:
     """Draw (or redraw) one panel; the others are not touched, and its earlier image is kept."""
     return signed_for(request, await builder.render_panel(project_id, panel_id))
+
+
+@router.patch("/{project_id}/panels/{panel_id}", response_model=Comic)
+async def reletter_panel(
+    project_id: ProjectId, panel_id: PanelId, body: ReletterPanelRequest, request: Request, builder: BuilderDep
+) -> Comic:
+    """New `dialogue` and/or `narration` for a drawn panel, lettered onto its kept art (no new drawing);
+    its lettered image before joins its history. `version` must be the one you read (409 otherwise, and
+    nothing changes); a panel with no kept art answers 409 (render it first)."""
+    return signed_for(request, await builder.reletter_panel(project_id, panel_id, body))
 
 
 @router.post("/{project_id}/panels/{panel_id}/restore", response_model=Comic)

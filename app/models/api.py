@@ -280,6 +280,41 @@ class UpdateProjectRequest(Body):
         return value
 
 
+SpeakerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+LineText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+MAX_PANEL_LINES = 12  # the most dialogue lines one panel is lettered with
+
+
+class DialogueLineIn(Body):
+    speaker: SpeakerName = Field(description="a cast member's name, or Narrator for a caption line")
+    text: LineText
+
+
+class ReletterPanelRequest(Body):
+    """New words for a panel, lettered onto its kept art (no new drawing). Leave out what stays."""
+
+    version: int = Field(ge=1, description="the project version you read; a stale one answers 409 and changes nothing")
+    dialogue: list[DialogueLineIn] | None = Field(
+        default=None, max_length=MAX_PANEL_LINES, description="the panel's lines in reading order; [] for none"
+    )
+    narration: Annotated[str, StringConstraints(strip_whitespace=True, max_length=600)] | None = Field(
+        default=None, description="the caption's words; empty to have no caption"
+    )
+
+    @field_validator("dialogue")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out, but not set to null (send [] for no dialogue)")
+        return value
+
+    @model_validator(mode="after")
+    def _some_words(self) -> ReletterPanelRequest:
+        if not {"dialogue", "narration"} & self.model_fields_set:
+            raise ValueError("give dialogue, narration or both: the words to letter the panel with")
+        return self
+
+
 class StoryRequest(Body):
     prompt: Prompt | None = Field(
         default=None, description="what the story should be about; the project's prompt when left out"

@@ -175,6 +175,7 @@ BODIES: dict[str, Any] = {
     "/projects/{project_id}/story": {"prompt": "a story about crossing roads"},
     "/projects/{project_id}/characters/{character_id}/restore": {"image_id": MISSING},
     "/projects/{project_id}/panels/{panel_id}/restore": {"image_id": MISSING},
+    "/projects/{project_id}/panels/{panel_id}": {"version": 1, "narration": "taken over"},
 }
 KIND = {"job_id": "job", "project_id": "comic", "image_id": "image"}
 

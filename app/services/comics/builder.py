@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 
 from app.errors import Conflict, FableError, InvalidInput, StorageError
-from app.models.api import CreateProjectRequest, UpdateProjectRequest
+from app.models.api import CreateProjectRequest, ReletterPanelRequest, UpdateProjectRequest
 from app.models.schemas import Character, Comic, DialogueLine, Job, Panel, Scene
 from app.services.comics.assets import resolve
 from app.services.safety.checked import CheckedTextModel
@@ -309,6 +309,20 @@ class ProjectBuilder:
 
     async def render_panel(self, comic_id: str, panel_id: str) -> Panel:
         return await self.renderer.render_panel(comic_id, panel_id)
+
+    async def reletter_panel(self, comic_id: str, panel_id: str, body: ReletterPanelRequest) -> Comic:
+        """New words on a panel, lettered onto its kept art: moderated before anything is stored, no image
+        call; the lettered image it had joins its history."""
+        words: dict[str, Any] = {}
+        if "dialogue" in body.model_fields_set and body.dialogue is not None:
+            words["dialogue"] = [DialogueLine(speaker=line.speaker, text=line.text) for line in body.dialogue]
+        if "narration" in body.model_fields_set:
+            words["narration"] = body.narration or None
+        texts = [*(w for line in words.get("dialogue", []) for w in (line.speaker, line.text))]
+        texts += [words["narration"]] if words.get("narration") else []
+        if texts:
+            await self.text.moderate(texts)
+        return await self.renderer.reletter(comic_id, panel_id, version=body.version, words=words)
 
     async def restore_image(
         self, comic_id: str, image_id: str, *, panel_id: str | None = None, character_id: str | None = None
