@@ -48,6 +48,7 @@ TOPICS = [
     ("Why is the sky blue?", QUESTION, "sky"),
     ("how do plants grow?", QUESTION, "plant"),
     ("What is gravity?", QUESTION, "gravit"),
+    ("Can I Help At Home", QUESTION, "help"),
     ("teaching kids about recycling", NOUN, "recycl"),
     ("volcanoes", NOUN, "volcano"),
     ("road safety", NOUN, "safe"),

@@ -4,7 +4,7 @@
 toys") and asked as "Why do we share our toys?". "why is the sky blue?" is a question: its title is the
 question, and mid-sentence it becomes "why the sky is blue". Anything else is a noun phrase ("volcanoes",
 "What are volcanoes?"). Words no English table knows (another language, a name) are kept as typed: a
-graceful fallback, never an error. Deterministic: inflection tables only (lemminflect), no model.
+graceful fallback, never an error. Deterministic: lemminflect's inflection table only, no model.
 """
 
 from __future__ import annotations
@@ -101,30 +101,50 @@ _AFTER_VERB = _DETERMINERS | {
 # first words that, before a plural, are the first half of a compound noun more often than a verb
 _COMPOUND_NOUNS = {"fire", "water", "space", "ice", "snow", "rain", "sea", "sun", "star", "farm", "light", "air"}
 _SINGLE_VERBS = {"share", "help", "play", "swim", "cook", "paint", "read", "draw", "count", "clean", "save", "dance"}
+_FUNCTION_WORDS = _SMALL | _WH | _AUX | _DETERMINERS | {"not", "never", "we", "you", "they", "it", "don't"}
+_SUBJECTS = _DETERMINERS | {"i", "we", "you", "they", "he", "she", "it", "plants", "animals", "people", "kids"}
 _PERSON = {"your": "our", "yours": "ours", "yourself": "ourselves", "yourselves": "ourselves", "you": "us"}
 
 
-def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
-    from lemminflect import getAllLemmas  # loaded on first use: its tables cost a moment at import
+_IRREGULAR_PLURALS = {"teeth", "feet", "children", "people", "mice", "geese", "men", "women"}
 
-    return dict(getAllLemmas(word)) if word.isascii() and word.isalpha() else {}
+
+def _forms(lemma: str) -> dict[str, tuple[str, ...]]:
+    """The word's inflections by Penn tag when it is a lemma the tables know ('share' -> VB, VBG, NN, NNS...),
+    else {}. One table (the inflections), loaded on first use: about 0.15 s once per process."""
+    from lemminflect import getAllInflections
+
+    return dict(getAllInflections(lemma)) if lemma.isascii() and lemma.isalpha() else {}
+
+
+def _lemma_guesses(word: str) -> tuple[str, ...]:
+    """Lemmas a plural or an inflected form may come from: 'toys' -> 'toy', 'bodies' -> 'body'."""
+    return tuple(
+        guess
+        for guess in (word[:-1], word[:-2], word[:-3] + "y", word[:-3], word[:-3] + "e", word[:-2] + "e")
+        if len(guess) > 1
+    )
+
+
+def _is_known(word: str) -> bool:
+    if word in _FUNCTION_WORDS:
+        return True
+    return bool(_forms(word)) or any(word in sum(_forms(g).values(), ()) for g in _lemma_guesses(word))
 
 
 def _inflect(verb: str, tag: str) -> str:
-    from lemminflect import getInflection
-
-    forms = getInflection(verb, tag=tag)
+    forms = _forms(verb).get(tag, ())
     return forms[0] if forms else verb
 
 
 def _is_base_verb(word: str) -> bool:
-    lemmas = _lemmas(word)
-    return word in lemmas.get("VERB", ()) or word in lemmas.get("AUX", ())
+    return "VB" in _forms(word)
 
 
 def _is_plural(word: str) -> bool:
-    nouns = _lemmas(word).get("NOUN", ())
-    return (bool(nouns) and word not in nouns and word.endswith(("s", "ren"))) or word in {"teeth", "feet", "people"}
+    if word in _IRREGULAR_PLURALS:
+        return True
+    return word.endswith("s") and any(word in _forms(g).get("NNS", ()) for g in _lemma_guesses(word))
 
 
 def _tidy_case(text: str) -> str:
@@ -135,8 +155,8 @@ def _tidy_case(text: str) -> str:
     for i, word in enumerate(text.split(" ")):
         lower = word.lower()
         acronym = word.isupper() and 2 <= len(word) <= 5 and not shouting
-        known = _lemmas(lower.strip("'\".,!?")) or (i == 0 and "'" in word)  # 'Don't' leads a sentence
-        if not acronym and word != lower and (shouting or known or word[1:] != lower[1:]):
+        known = _is_known(lower.strip("'\".,!?")) or (i == 0 and "'" in word)  # 'Don't' leads a sentence
+        if not acronym and word not in {"I", "I'm"} and word != lower and (shouting or known or word[1:] != lower[1:]):
             word = lower
         words.append(word)
     return " ".join(words)
@@ -157,10 +177,10 @@ def _verb_phrase(words: list[str]) -> tuple[bool, list[str]] | None:
     negative = False
     if words[:1] in (["don't"], ["never"]) or words[:2] == ["do", "not"]:
         negative, words = True, words[2:] if words[0] == "do" else words[1:]
-    if not words or not _is_base_verb(words[0]):
+    if not words or words[0] in _AUX - {"do"} or not _is_base_verb(words[0]):
         return None
-    lemmas, rest = _lemmas(words[0]), words[1:]
-    if negative or words[0] == "be" or not ({"NOUN", "ADJ"} & lemmas.keys()):
+    forms, rest = _forms(words[0]), words[1:]
+    if negative or words[0] == "be" or not ({"NN", "JJ"} & forms.keys()):
         return negative, words
     if not rest:
         return (negative, words) if words[0] in _SINGLE_VERBS else None
@@ -201,7 +221,7 @@ def phrases_for(topic: str) -> TopicPhrases:
     lower = [w.lower() for w in words]
     if subject and (
         (lower[0] in _WH and (asked or (len(lower) > 1 and lower[1] in _AUX)))
-        or (asked and lower[0] in _AUX)
+        or (lower[0] in _AUX and (asked or (lower[0] != "do" and len(lower) > 1 and lower[1] in _SUBJECTS)))
         or lower[0] in {"why", "how"}
     ):
         question = subject[0].upper() + subject[1:] + "?"
@@ -219,7 +239,9 @@ def phrases_for(topic: str) -> TopicPhrases:
         return TopicPhrases("verb", gerund, title_case(gerund, first=False), " ".join([ask, phrase[0], *we]) + "?")
     noun = subject or "our story"
     head = next((w for w in reversed(lower) if w.isalpha()), "")
-    verb_be = "are" if _is_plural(head) or " and " in noun or " & " in noun else "is"
+    verb_be = (
+        "is" if lower[0].endswith("ing") else "are" if _is_plural(head) or " and " in noun or " & " in noun else "is"
+    )
     return TopicPhrases("noun", noun, title_case(noun, first=False), f"What {verb_be} {noun}?")
 
 
