@@ -243,7 +243,7 @@ def _intro_scene(phrases: TopicPhrases, names: list[str], young: bool, setting: 
     meet = "meet" if len(names) > 1 else "starts the day"
     if young:
         description = f"{everyone} {meet} {_place(setting)}. Today is all about {about}."
-        lines = [(hero, f"Today we learn about {about}!"), (helper, f"{phrases.question} Let's find out together.")]
+        lines = [(hero, f"Today we learn about {about}!"), (helper, f"Let's find out together. {phrases.question}")]
         point = f"Learning about {about} helps us every day."
     else:
         description = (
