@@ -368,7 +368,7 @@ def generic_lessons(phrases: TopicPhrases) -> tuple[Lesson, ...]:
             f"{{hero}} tries to learn about {about} and finds it hard at first",
             "Why is this so hard?",
             "Try again, one step at a time.",
-            f"Everyone finds {about} tricky at first. Going step by step makes it easier.",
+            "Everyone finds new things tricky at first. Going step by step makes it easier.",
             "We learn step by step.",
             f"Learning about {about} in small steps turns something hard into something you understand.",
         ),
@@ -381,7 +381,7 @@ def generic_lessons(phrases: TopicPhrases) -> tuple[Lesson, ...]:
             "Ask a grown-up you trust.",
             "When you are stuck, a trusted grown-up can help you think it through.",
             "We ask a grown-up for help.",
-            f"Trusted adults can help when {about} gets confusing, and asking is a smart move.",
+            f"Trusted adults can help when learning about {about} gets confusing, and asking is a smart move.",
         ),
         Lesson(
             "Teach a Friend",
@@ -414,7 +414,7 @@ def generic_lessons(phrases: TopicPhrases) -> tuple[Lesson, ...]:
             "Draw what you know!",
             f"Drawing what we know about {about} shows what we understand and what we still wonder.",
             "Drawing helps us think.",
-            f"Putting {about} into a picture shows what you understand and what to find out next.",
+            f"A picture about {about} shows what you understand and what to find out next.",
         ),
         Lesson(
             "Story Time",
@@ -445,9 +445,9 @@ def generic_lessons(phrases: TopicPhrases) -> tuple[Lesson, ...]:
             f"on a walk, {{hero}} spots something that makes everyone think about {about}",
             "Is that part of it too?",
             "Let's stop and think.",
-            f"Things about {about} show up in places we don't expect, if we keep our eyes open.",
+            f"Clues about {about} show up in places we don't expect, if we keep our eyes open.",
             "We keep our eyes open.",
-            f"Noticing {about} in everyday places connects what you learn to the world around you.",
+            f"Spotting clues about {about} in everyday places connects what you learn to the world around you.",
         ),
         Lesson(
             "Make a Plan",

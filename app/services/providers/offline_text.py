@@ -299,7 +299,8 @@ def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool, phr
         lines = [(hero, lesson.question), (helper, lesson.action_young), (hero, lesson.point_young)]
         point = lesson.point_young
     else:
-        description = f"{place}, {problem}. {helper} notices and they stop to think about what to do."
+        notice = "They stop" if helper in problem else f"{helper} notices and they stop"
+        description = f"{place}, {problem}. {notice} to think about what to do."
         lines = [(hero, lesson.question), (helper, lesson.action_older), (hero, _REPLIES[index % len(_REPLIES)])]
         point = lesson.point_older
     said = " ".join([lesson.title, description, point, *(text for _, text in lines)]).lower()
