@@ -14,9 +14,9 @@ from app.services.jobs.queue import JobQueue
 from app.services.jobs.runner import JobQuota, JobRunner
 from app.services.providers.protocols import Providers
 from app.services.comics.recasting import recast_written
+from app.services.comics.topics import comic_title
 from app.services.comics.wizard_steps import WizardSteps
 from app.storage.data_manager import DataManager
-from utils import topic_subject
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Wizard:
     async def start_scenes(self, request: GenerateScenesRequest, *, owner_id: str | None = None) -> Job:
         await self.providers.text.moderate([request.topic])  # refused before anything is stored or generated
         comic = Comic(
-            title=f"Adventures in {topic_subject(request.topic).title()}",
+            title=comic_title(request.topic),
             topic=request.topic,
             age_group=request.age_group,
             style=request.style or "cartoon",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.services.comics.topics import TopicPhrases
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -342,63 +344,132 @@ THEMES: tuple[Theme, ...] = (SAFETY, KINDNESS, HEALTH, NATURE)
 GENERIC_SETTINGS = ("school", "park", "home", "garden", "forest", "playground")
 
 
-def generic_lessons(topic: str) -> tuple[Lesson, ...]:
-    """Lessons for a topic no theme knows: built around the topic's own words."""
+def generic_lessons(phrases: TopicPhrases) -> tuple[Lesson, ...]:
+    """Lessons for any topic, built around its phrases: `noun` is said mid-sentence ('sharing toys', 'why
+    the sky is blue'), `question` is asked ('Why do we share our toys?'). Eleven, each with its own lines,
+    so a 12-scene comic (ten lessons) never says a scene twice."""
+    about, asked = phrases.noun, phrases.question
     return (
         Lesson(
-            f"Wondering About {topic.title()}",
+            "Big Questions",
             "school",
             ("question marks", "big book", "blackboard"),
-            f"{{hero}} hears about {topic} for the first time",
-            f"What does {topic} mean?",
+            f"{{hero}} hears about {about} for the first time",
+            asked,
             "Let's ask and find out!",
-            f"Good questions are the best way to start learning about {topic}.",
-            f"We ask questions about {topic}.",
-            f"Asking good questions is the first step to understanding {topic}.",
+            f"Good questions are the best way to start learning about {about}.",
+            "We ask lots of questions.",
+            f"Asking good questions is the first step to understanding {about}.",
         ),
         Lesson(
             "Step by Step",
             "park",
             ("stepping stones", "map", "backpack"),
-            f"{{hero}} tries to learn about {topic} and finds it hard at first",
+            f"{{hero}} tries to learn about {about} and finds it hard at first",
             "Why is this so hard?",
             "Try again, one step at a time.",
-            f"Everyone finds {topic} tricky at first. Learning step by step makes it easier.",
-            f"We learn about {topic} step by step.",
-            f"Learning about {topic} in small steps turns something hard into something you understand.",
+            "Everyone finds new things tricky at first. Going step by step makes it easier.",
+            "We learn step by step.",
+            f"Learning about {about} in small steps turns something hard into something you understand.",
         ),
         Lesson(
             "Ask a Grown-Up",
             "home",
             ("kitchen table", "notebook", "warm lamp"),
-            f"{{hero}} gets stuck while learning about {topic}",
+            f"{{hero}} gets stuck while learning about {about}",
             "Who can help me with this?",
             "Ask a grown-up you trust.",
             "When you are stuck, a trusted grown-up can help you think it through.",
             "We ask a grown-up for help.",
-            f"Trusted adults can help when {topic} gets confusing, and asking is a smart move.",
+            f"Trusted adults can help when learning about {about} gets confusing, and asking is a smart move.",
         ),
         Lesson(
             "Teach a Friend",
             "playground",
             ("bench", "chalk drawings", "friends"),
-            f"a friend is curious about {topic} too",
+            f"a friend is curious about {about} too",
             "Can I show you what I learned?",
             "Show your friend! Learn together.",
-            f"Explaining {topic} to a friend helps both of you understand it better.",
-            f"We share what we learn about {topic}.",
-            f"Teaching a friend about {topic} helps you both remember it.",
+            f"Explaining {about} to a friend helps both of you understand it better.",
+            "We share what we learn.",
+            f"Teaching a friend about {about} helps you both remember it.",
         ),
         Lesson(
             "Look Closer",
             "garden",
             ("magnifying glass", "flowers", "notebook"),
-            f"{{hero}} notices something new about {topic}",
+            f"{{hero}} notices something new about {about}",
             "Did you see that?",
             "Look closely. What do you notice?",
-            f"Looking closely and noticing details helps us discover more about {topic}.",
+            f"Looking closely and noticing details helps us discover more about {about}.",
             "We look closely and notice things.",
-            f"Careful observation reveals details about {topic} that a quick look would miss.",
+            f"Careful observation reveals details about {about} that a quick look would miss.",
+        ),
+        Lesson(
+            "Picture It",
+            "school",
+            ("crayons", "big paper", "easel"),
+            f"{{hero}} and {{helper}} draw a picture about {about}",
+            "What should we draw first?",
+            "Draw what you know!",
+            f"Drawing what we know about {about} shows what we understand and what we still wonder.",
+            "Drawing helps us think.",
+            f"A picture about {about} shows what you understand and what to find out next.",
+        ),
+        Lesson(
+            "Story Time",
+            "home",
+            ("bookshelf", "cosy rug", "picture book"),
+            f"{{helper}} finds a picture book about {about}",
+            "Can we read it together?",
+            "Yes! Let's read and talk.",
+            f"Books hold what many people have learned about {about}, and reading together lets us talk about it.",
+            "Books teach us new things.",
+            f"Reading about {about} together and talking it over helps new ideas stick.",
+        ),
+        Lesson(
+            "Try It Out",
+            "park",
+            ("picnic table", "toolbox", "paper plane"),
+            f"{{hero}} wants to try out an idea about {about}",
+            "What if it doesn't work?",
+            "Then we try another way!",
+            "Mistakes show us what to change next time. Trying again is how we learn.",
+            "Mistakes help us learn.",
+            f"Trying ideas about {about}, and learning from what goes wrong, is how real understanding grows.",
+        ),
+        Lesson(
+            "Eyes Wide Open",
+            "forest",
+            ("tall trees", "trail", "binoculars"),
+            f"on a walk, {{hero}} spots something that makes everyone think about {about}",
+            "Is that part of it too?",
+            "Let's stop and think.",
+            f"Clues about {about} show up in places we don't expect, if we keep our eyes open.",
+            "We keep our eyes open.",
+            f"Spotting clues about {about} in everyday places connects what you learn to the world around you.",
+        ),
+        Lesson(
+            "Make a Plan",
+            "school",
+            ("checklist", "pencils", "whiteboard"),
+            f"{{hero}} and {{helper}} make a plan to show the class about {about}",
+            "Where do we start?",
+            "The easy part first, then the rest!",
+            "A plan breaks a big job into small steps, so we always know what comes next.",
+            "A plan helps us start.",
+            f"Planning how to explain {about} turns a big job into steps anyone can follow.",
+        ),
+        Lesson(
+            "Dinner Table Talk",
+            "kitchen",
+            ("dinner table", "family photo", "soup bowls"),
+            f"at dinner, {{hero}} tells the family about {about}",
+            "Do you want to know what I found out?",
+            "Tell us everything!",
+            f"Telling your family about {about} helps you remember it, and they learn something too.",
+            "We tell our family what we learn.",
+            f"Talking about {about} at home helps you remember it and brings the family into your learning.",
         ),
     )
 

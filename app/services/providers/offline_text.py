@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import unicodedata
 from collections.abc import AsyncIterator
 
 from app.models.schemas import Character, DialogueLine, Panel, Scene
 from app.services.safety.checks import check_locally
 from app.services.comics.catalog import catalog, default_cast
+from app.services.comics.topics import SUBJECT_CHARS, TopicPhrases, phrases_for, subject_of
 from app.services.providers.protocols import PanelPlan
 from app.services.safety.moderator import Moderator
 from app.services.providers.offline_lessons import GENERIC_SETTINGS, Lesson, generic_lessons, theme_for
 from utils import new_id, parse_age_group, slugify, stable_seed, topic_subject
+
+__all__ = ["SUBJECT_CHARS", "OfflineTextModel", "subject_of", "write_scenes", "write_story"]
 
 SETTING_PHRASES = {
     "street": "on the street",
@@ -191,57 +193,20 @@ def extract_characters(story: str, age_group: str) -> list[Character]:
     return found
 
 
-SUBJECT_CHARS = 60  # a subject is said in balloons and titles: a phrase, never a whole prompt
-_ASKING = re.compile(
-    r"^(?:please\s+)?(?:write|tell|make|create)\s+(?:me\s+|us\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:story|comic|tale)\s+(?:(?:for|to)\s+(?:kids|children)\s+)?(?:about|of|on|where)\s+",
-    re.I,
-)
-_CLAUSE_END = re.compile(
-    r"[.!?;:\n\u3001\u3002\uff01\uff0c\uff1f\uff1b\uff1a\u060c\u061f]|,\s|\s(?:who|which|that|where|because|while|when)\s"
-)
-_JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}  # a zero-width joiner and variation selectors belong to their neighbours
-
-
-def _cut(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a space when there is one, never inside a letter's marks or an emoji."""
-    if len(text) <= limit:
-        return text
-    space = text.rfind(" ", limit // 3, limit + 1)
-    end = space if space > 0 else limit
-    while end > 1 and (unicodedata.combining(text[end]) or text[end] in _JOINERS or text[end - 1] in _JOINERS):
-        end -= 1
-    return text[:end]
-
-
-def subject_of(topic: str) -> str:
-    """What a topic or a story prompt is about, as a phrase that fits a speech balloon: a long prompt's
-    first clause, cut at a word. The offline writer says its subject in lines and titles, so a prompt
-    (up to 2,000 characters) must never be pasted in whole."""
-    about = " ".join(topic_subject(_ASKING.sub("", topic.strip())).split())
-    if len(about) <= SUBJECT_CHARS:
-        return about
-    for candidate in (_CLAUSE_END.split(about)[0], about):
-        candidate = _cut(candidate.strip(), SUBJECT_CHARS).strip(" ,;:-")
-        if any(ch.isalnum() for ch in candidate):
-            return re.sub(r"^(A|An|The)(?= )", lambda m: m.group(1).lower(), candidate)  # said mid-sentence
-    return "our story"
-
-
 def _relevance(lesson: Lesson, stems: set[str]) -> int:
     text = " ".join([lesson.title, lesson.problem, lesson.question, lesson.point_older, *lesson.visuals]).lower()
     return sum(stem in text for stem in stems)
 
 
-def _lessons_for(topic: str, count: int, *, about: str) -> list[Lesson]:
+def _lessons_for(phrases: TopicPhrases, count: int, *, about: str) -> list[Lesson]:
     """The theme's lessons, those sharing most words with what the comic is `about` first, then ones
-    built around the `topic` (the short subject)."""
+    built around the topic's phrases. Never one twice while there are lessons left (ten cover 12 scenes)."""
     theme = theme_for(about)
     themed = list(theme.lessons if theme else ())
     random.Random(stable_seed("lessons", about.lower())).shuffle(themed)
     stems = {word[:5] for word in re.findall(r"[a-z]{4,}", about.lower())}
     themed.sort(key=lambda lesson: -_relevance(lesson, stems))  # stable: ties keep the shuffled order
-    lessons = themed + list(generic_lessons(topic))
+    lessons = themed + list(generic_lessons(phrases))
     while len(lessons) < count:
         lessons += lessons
     return lessons[:count]
@@ -249,17 +214,17 @@ def _lessons_for(topic: str, count: int, *, about: str) -> list[Lesson]:
 
 def write_scenes(*, topic: str, age_group: str, num_scenes: int, cast: list[Character]) -> list[Scene]:
     young = is_young(age_group)
-    about, topic = topic_subject(topic), subject_of(topic)
+    about, phrases = topic_subject(topic), phrases_for(topic)
     names = [c.name for c in cast] or ["Sunny", "Captain Mira"]
     framed = num_scenes >= 3
-    lessons = _lessons_for(topic, num_scenes - 2 if framed else num_scenes, about=about)
+    lessons = _lessons_for(phrases, num_scenes - 2 if framed else num_scenes, about=about)
     scenes: list[Scene] = []
     if framed:
-        scenes.append(_intro_scene(topic, names, young, lessons[0].setting))
+        scenes.append(_intro_scene(phrases, names, young, lessons[0].setting))
     for lesson in lessons:
-        scenes.append(_lesson_scene(len(scenes), lesson, names, young))
+        scenes.append(_lesson_scene(len(scenes), lesson, names, young, phrases))
     if framed:
-        scenes.append(_closing_scene(topic, names, young, lessons))
+        scenes.append(_closing_scene(phrases, names, young, lessons))
     for number, scene in enumerate(scenes, start=1):
         scene.scene_id = f"scene-{number}"
     return scenes
@@ -271,27 +236,28 @@ def _pair(names: list[str], index: int) -> tuple[str, str]:
     return hero, helper
 
 
-def _intro_scene(topic: str, names: list[str], young: bool, setting: str) -> Scene:
+def _intro_scene(phrases: TopicPhrases, names: list[str], young: bool, setting: str) -> Scene:
     hero, helper = _pair(names, 0)
+    about = phrases.noun
     everyone = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     meet = "meet" if len(names) > 1 else "starts the day"
     if young:
-        description = f"{everyone} {meet} {_place(setting)}. Today is all about {topic}."
-        lines = [(hero, f"Today we learn about {topic}!"), (helper, "Let's find out together.")]
-        point = f"Learning about {topic} helps us every day."
+        description = f"{everyone} {meet} {_place(setting)}. Today is all about {about}."
+        lines = [(hero, f"Today we learn about {about}!"), (helper, f"Let's find out together. {phrases.question}")]
+        point = f"Learning about {about} helps us every day."
     else:
         description = (
-            f"{everyone} {meet} {_place(setting)}, curious about {topic} "
+            f"{everyone} {meet} {_place(setting)}, curious about {about} "
             f"and ready for an adventure that will test what they know."
         )
-        lines = [
-            (hero, f"I keep hearing about {topic}. What does it really mean for us?"),
-            (helper, "Let's explore it together and find out what we can do."),
-        ]
-        point = f"Understanding {topic} helps us make good choices every day."
+        wonder = f"I keep wondering: {phrases.question}"
+        if phrases.kind != "question":
+            wonder = f"I keep hearing about {about}. {phrases.question}"
+        lines = [(hero, wonder), (helper, "Let's explore it together and find out what we can do.")]
+        point = f"Understanding {about} helps us make good choices every day."
     return Scene(
         scene_id="",
-        title=f"A Day About {topic.title()}",
+        title="A Big Question" if phrases.kind == "question" else f"A Day About {phrases.title}",
         description=description,
         dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines],
         learning_point=point,
@@ -300,7 +266,31 @@ def _intro_scene(topic: str, names: list[str], young: bool, setting: str) -> Sce
     )
 
 
-def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool) -> Scene:
+# what an older reader answers to a friend's advice: one per scene, so no line is said twice in a comic
+_REPLIES = (
+    "That makes sense. I'll remember it.",
+    "Good idea. Let's try it.",
+    "I never thought of it that way.",
+    "Now I get it!",
+    "Let's do that together.",
+    "Thanks, that really helps.",
+    "I'll tell my friends too.",
+    "OK, I'm ready to try.",
+    "That's a smart plan.",
+    "I can do that!",
+    "You're right. Let's go.",
+    "I'll keep that in mind.",
+)
+# a scene whose lesson never names the topic says how it belongs to it
+_TIE_INS_YOUNG = ("It is all part of {about}.", "This helps with {about}.", "It makes them think of {about}.")
+_TIE_INS_OLDER = (
+    "It turns out to be part of {about}.",
+    "It is one more lesson about {about}.",
+    "It gets them thinking about {about} again.",
+)
+
+
+def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool, phrases: TopicPhrases) -> Scene:
     hero, helper = _pair(names, index)
     problem = lesson.problem.format(hero=hero, helper=helper)
     place = _place(lesson.setting)
@@ -309,9 +299,14 @@ def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool) -> 
         lines = [(hero, lesson.question), (helper, lesson.action_young), (hero, lesson.point_young)]
         point = lesson.point_young
     else:
-        description = f"{place}, {problem}. {helper} notices and they stop to think about what to do."
-        lines = [(hero, lesson.question), (helper, lesson.action_older), (hero, "That makes sense. I'll remember it.")]
+        notice = "They stop" if helper in problem else f"{helper} notices and they stop"
+        description = f"{place}, {problem}. {notice} to think about what to do."
+        lines = [(hero, lesson.question), (helper, lesson.action_older), (hero, _REPLIES[index % len(_REPLIES)])]
         point = lesson.point_older
+    said = " ".join([lesson.title, description, point, *(text for _, text in lines)]).lower()
+    if phrases.noun.lower() not in said:
+        tie_ins = _TIE_INS_YOUNG if young else _TIE_INS_OLDER
+        description += " " + tie_ins[index % len(tie_ins)].format(about=phrases.noun)
     return Scene(
         scene_id="",
         title=lesson.title,
@@ -323,25 +318,26 @@ def _lesson_scene(index: int, lesson: Lesson, names: list[str], young: bool) -> 
     )
 
 
-def _closing_scene(topic: str, names: list[str], young: bool, lessons: list[Lesson]) -> Scene:
+def _closing_scene(phrases: TopicPhrases, names: list[str], young: bool, lessons: list[Lesson]) -> Scene:
     hero, helper = _pair(names, 1)
-    setting = GENERIC_SETTINGS[stable_seed("closing", topic) % len(GENERIC_SETTINGS)]
+    about = phrases.noun
+    setting = GENERIC_SETTINGS[stable_seed("closing", about) % len(GENERIC_SETTINGS)]
     first = lessons[0]
     if young:
-        description = f"The friends cheer. They know a lot about {topic} now."
-        lines = [(hero, "We did it!"), (helper, first.point_young)]
-        point = f"We can all be {topic} heroes."
+        description = f"The friends cheer. They know a lot about {about} now."
+        lines = [(hero, "We did it!"), (helper, f"I loved learning about {about}!")]
+        point = f"Now we all know about {about}."
     else:
-        description = f"Back together, the friends look back on the day and share what they learned about {topic}."
+        description = f"Back together, the friends look back on the day and share what they learned about {about}."
         lines = [
             (hero, "We learned so much today."),
             (helper, first.point_older),
             (hero, "Let's tell everyone at home!"),
         ]
-        point = f"What we learned about {topic} is worth sharing with family and friends."
+        point = f"What we learned about {about} is worth sharing with family and friends."
     return Scene(
         scene_id="",
-        title=f"{topic.title()} Heroes",
+        title="Now We Know" if phrases.kind == "question" else f"Hooray for {phrases.title}!",
         description=description,
         dialogue=[DialogueLine(speaker=s, text=t) for s, t in lines],
         learning_point=point,
