@@ -41,9 +41,6 @@ class Principal:
 
     owner_id: str | None
 
-    def can_see(self, record_owner: str | None) -> bool:
-        return self.owner_id is None or record_owner == self.owner_id
-
 
 OPEN = Principal(owner_id=None)
 

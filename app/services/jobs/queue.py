@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,12 +24,9 @@ if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool
 from app.infra.locks import KeyedLocks
 from app.models.schemas import Job
-from app.services.jobs.runner import JobRunner
+from app.services.jobs.runner import JobRunner, WorkFor
 
 log = logging.getLogger(__name__)
-
-# The work that runs a job from its step, or None when the job cannot be run (it was failed saying why).
-WorkFor = Callable[[Job], Awaitable[Coroutine[Any, Any, None] | None]]
 
 
 class JobQueue(Protocol):

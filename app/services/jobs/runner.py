@@ -21,6 +21,9 @@ from app.storage.data_manager import DataManager
 
 log = logging.getLogger(__name__)
 
+# The work that runs a job from its step, or None when the job cannot be run (it was failed saying why).
+WorkFor = Callable[[Job], Awaitable[Coroutine[Any, Any, None] | None]]
+
 
 class JobStopped(Conflict):
     """The job is already final; its work must stop."""
@@ -64,9 +67,8 @@ class JobRunner:
         return held is not None and job.lease != held
 
     def _check_lease(self, job: Job) -> None:
-        held = self._leases.get(job.id)
-        if held is not None and job.lease != held:
-            raise JobStopped(f"job {job.id} was taken over by another run (lease {job.lease}, this run held {held})")
+        if self._lost_lease(job):
+            raise JobStopped(f"job {job.id} was taken over by another run (lease {job.lease})")
 
     # -- state changes --------------------------------------------------------------------------
     async def update_with(self, job_id: str, mutate: Callable[[Job], Job | None]) -> Job:
@@ -152,7 +154,7 @@ class JobRunner:
 
         task.add_done_callback(finished)
 
-    async def run(self, job_id: str, work_for: Callable[[Job], Awaitable[Coroutine[Any, Any, None] | None]]) -> None:
+    async def run(self, job_id: str, work_for: WorkFor) -> None:
         """Run one job's work in the calling task (a queue worker's), to its end: take the job's lease, build
         the work from the job as leased (`work_for` dispatches on its kind and step, so every run is a
         resume), and run it as `start` would. A job already final, or deleted, has nothing to run."""

@@ -16,24 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
 
 from procrastinate import App, PsycopgConnector
 from psycopg_pool import AsyncConnectionPool
 
 from app.errors import FableError
-from app.models.schemas import Job
 from app.services.jobs.queue import ProcrastinateQueue
-from app.services.jobs.runner import JobRunner
+from app.services.jobs.runner import JobRunner, WorkFor
 from app.storage.data_manager import DataManager
 from app.storage.sql_schema import QUEUE, RUN_JOB_TASK
 from utils import utcnow
 
 log = logging.getLogger(__name__)
 
-WorkFor = Callable[[Job], Awaitable[Coroutine[Any, Any, None] | None]]
 
 QUEUED_GRACE = timedelta(seconds=10)  # an admitted job is queued by its request within this
 STORY_STALE = timedelta(minutes=10)  # a story streams for a minute or two; one running this long has no stream
@@ -105,8 +101,9 @@ class QueueWorker:
         manager = self.app.job_manager
         done = {"requeued_stalled": 0, "requeued_rows": 0, "stories_ended": 0}
         for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after_seconds):
+            if stalled.id is None:
+                continue
             try:
-                assert stalled.id is not None
                 await manager.retry_job_by_id_async(stalled.id, retry_at=utcnow())
                 done["requeued_stalled"] += 1
             except Exception as exc:  # another worker's sweeper took it first
